@@ -1,0 +1,25 @@
+# Set-up and everyday commands. `make run` and `make test` build .venv on first use.
+VENV ?= .venv
+PY := $(VENV)/bin/python
+INBOX ?= workbooks/inbox
+
+.PHONY: run test bench inbox templates clean
+
+$(VENV)/.installed: pyproject.toml
+	python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[test]'
+	touch $@
+
+run: $(VENV)/.installed
+	@find $(INBOX) -type f \( -name '*.xlsx' -o -name '*.xlsm' -o -name '*.xls' \) ! -name '~$$*' | sort | \
+	while IFS= read -r f; do $(VENV)/bin/perfxl extract "$$f"; echo; done
+
+test: $(VENV)/.installed
+	$(PY) -m pytest
+
+inbox: $(VENV)/.installed
+	$(PY) tools/build_inbox.py
+
+clean:
+	rm -rf $(VENV) workbooks/out .pytest_cache .hypothesis

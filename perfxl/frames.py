@@ -1,0 +1,77 @@
+"""pandas frames at the boundary: one row per table (projects) and one per indicator.
+
+Every row carries ``file``, ``sheet`` and ``cell`` so a validation failure maps back to Excel.
+pandas is imported here only, never on the start-up path of the CLI.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+from .model import ExtractResult, Table
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+PROJECT_COLUMNS = ["file", "sheet", "cell", "table_id", "kind", "department", "project_code",
+                   "project_name", "template", "purpose", "amount", "spend_plan", "goals",
+                   "goal_count", "indicator_count"]
+INDICATOR_COLUMNS = ["file", "sheet", "cell", "table_id", "kind", "department", "project_code",
+                     "project_name", "level1", "level2", "level3", "description", "operator",
+                     "value", "unit", "target_text", "basis"]
+
+
+def table_id(source: str, table: Table) -> str:
+    """A stable identifier of a table: file, sheet and anchor."""
+    return f"{source}!{table.sheet}!{table.anchor}"
+
+
+def project_records(results: Iterable[ExtractResult]) -> list[dict[str, Any]]:
+    rows = []
+    for result in results:
+        for t in result.tables:
+            rows.append({
+                "file": result.source, "sheet": t.sheet, "cell": t.anchor,
+                "table_id": table_id(result.source, t), "kind": t.kind,
+                "department": t.department, "project_code": t.project_code,
+                "project_name": t.project_name, "template": t.template, "purpose": t.purpose,
+                "amount": t.amount, "spend_plan": dict(t.spend_plan), "goals": list(t.goals),
+                "goal_count": len(t.goals), "indicator_count": len(t.indicators),
+            })
+    return rows
+
+
+def indicator_records(results: Iterable[ExtractResult]) -> list[dict[str, Any]]:
+    rows = []
+    for result in results:
+        for t in result.tables:
+            tid = table_id(result.source, t)
+            for ind in t.indicators:
+                rows.append({
+                    "file": result.source, "sheet": t.sheet, "cell": ind.cell, "table_id": tid,
+                    "kind": t.kind, "department": t.department, "project_code": t.project_code,
+                    "project_name": t.project_name, "level1": ind.level1, "level2": ind.level2,
+                    "level3": ind.level3, "description": ind.description,
+                    "operator": ind.operator, "value": ind.value, "unit": ind.unit,
+                    "target_text": ind.target_text, "basis": ind.basis,
+                })
+    return rows
+
+
+def projects_frame(results: Iterable[ExtractResult]) -> pd.DataFrame:
+    """One row per table found in ``results``."""
+    import pandas as pd
+
+    frame = pd.DataFrame(project_records(results), columns=PROJECT_COLUMNS)
+    frame["amount"] = frame["amount"].astype("float64")
+    return frame
+
+
+def indicators_frame(results: Iterable[ExtractResult]) -> pd.DataFrame:
+    """One row per 三级指标 found in ``results``."""
+    import pandas as pd
+
+    frame = pd.DataFrame(indicator_records(results), columns=INDICATOR_COLUMNS)
+    frame["value"] = frame["value"].astype("float64")
+    return frame

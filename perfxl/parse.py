@@ -1,0 +1,235 @@
+"""Turning a located region into a ``Table``: header fields, spend plan, goals and indicators,
+each value normalised and tied to its source cell. Data faults met on the way become Problems."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .a1 import to_a1
+from .labels import is_goal_label
+from .layout import Layout
+from .locate import Block, Hit, Region
+from .model import Indicator, Problem, Table
+from .normalize import (clean_text, is_percent_unit, normalize_operator,
+                        normalize_unit, parse_number, split_target)
+
+
+class _Reader:
+    """Collects cell references and problems while one table is read."""
+
+    def __init__(self, layout: Layout, file: str | None) -> None:
+        self.layout = layout
+        self.file = file
+        self.problems: list[Problem] = []
+
+    def problem(self, severity: str, code: str, row: int, col: int, message: str) -> None:
+        cell = to_a1(row, col)
+        self.problems.append(Problem(severity, code, message, self.file,  # type: ignore[arg-type]
+                                     self.layout.sheet.name, cell))
+
+    def number(self, row: int, col: int, what: str, code: str) -> float | None:
+        raw = self.layout.value(row, col)
+        number = parse_number(raw)
+        if number is None:
+            if clean_text(raw) is not None:
+                self.problem("error", code, row, col,
+                             f"{what}“{clean_text(raw)}”不是数字；请只填写数字，例如 80")
+            return None
+        if (row, col) in self.layout.sheet.percent:
+            number = round(number * 100, 10)
+        return number
+
+
+def read_table(layout: Layout, region: Region, file: str | None) -> tuple[Table, list[Problem]]:
+    """The table described by ``region``, and the problems found while reading it."""
+    rd = _Reader(layout, file)
+    cells: dict[str, str] = {}
+    fields: dict[str, Any] = {}
+    labels = {h.field: h for h in reversed(region.labels)}  # first occurrence wins
+    for name in ("project_code", "project_name", "template", "purpose"):
+        hit = labels.get(name)
+        if hit is not None:
+            fields[name], cells[name] = _label_value(layout, hit)
+    code = labels.get("project_code")
+    if "project_name" not in labels and code is not None and "project_code" in cells:
+        # 项目编码 | code | name with no 项目名称 label between them (seen in real files)
+        r, c = _cell_rc(cells["project_code"])
+        nxt = layout.first_right(r, c)
+        if nxt is not None and clean_text(nxt[1]) is not None:
+            fields["project_name"], cells["project_name"] = clean_text(nxt[1]), to_a1(r, nxt[0])
+    amount = None
+    if "funds_total" in labels:
+        amount = _funds(rd, labels["funds_total"], region.money_scale, cells)
+    spend_plan = _spend_plan(rd, labels["spend_plan"], cells) if "spend_plan" in labels else {}
+    goals = _goals(layout, labels["goals"], cells) if "goals" in labels else ()
+    indicators = _indicators(rd, region.block) if region.block else ()
+    if region.department_cell is not None:
+        cells["department"] = to_a1(*region.department_cell)
+    table = Table(
+        kind=region.kind,  # type: ignore[arg-type]
+        sheet=layout.sheet.name,
+        anchor=to_a1(*region.anchor),
+        department=region.department,
+        project_code=fields.get("project_code"),
+        project_name=fields.get("project_name"),
+        template=fields.get("template"),
+        purpose=fields.get("purpose"),
+        amount=amount,
+        spend_plan=spend_plan,
+        goals=goals,
+        indicators=indicators,
+        cells=cells,
+    )
+    return table, rd.problems
+
+
+def _cell_rc(ref: str) -> tuple[int, int]:
+    from .a1 import from_a1
+
+    return from_a1(ref)
+
+
+def _label_value(layout: Layout, hit: Hit) -> tuple[str | None, str]:
+    """The value written to the right of a label; a neighbouring label means the value is blank."""
+    from .labels import classify
+
+    nxt = layout.first_right(hit.row, hit.col)
+    _, _, _, c2 = layout.span(hit.row, hit.col)
+    if nxt is None or classify(nxt[1]) is not None:
+        return None, to_a1(hit.row, c2 + 1)
+    return clean_text(nxt[1]), to_a1(hit.row, nxt[0])
+
+
+def _funds(rd: _Reader, hit: Hit, scale: float, cells: dict[str, str]) -> float | None:
+    layout = rd.layout
+    nxt = layout.first_right(hit.row, hit.col)
+    r, c = (hit.row, nxt[0]) if nxt is not None else (layout.span(hit.row, hit.col)[2] + 1, hit.col)
+    if nxt is not None and parse_number(nxt[1]) is None:
+        below = layout.span(hit.row, hit.col)[2] + 1
+        if parse_number(layout.value(below, hit.col)) is not None:
+            r, c = below, hit.col
+    cells["amount"] = to_a1(r, c)
+    number = rd.number(r, c, "年度资金总额", "amount-not-number")
+    return None if number is None else round(number * scale, 6)
+
+
+def _spend_plan(rd: _Reader, hit: Hit, cells: dict[str, str]) -> dict[str, float | None]:
+    layout = rd.layout
+    values_row = hit.row + 1
+    plan: dict[str, float | None] = {}
+    for col, label in layout.right_of(hit.row, hit.col):
+        name = clean_text(label)
+        if name is None or parse_number(label) is not None:
+            continue
+        _, c1, _, c2 = layout.span(hit.row, col)
+        vc = next((c for c in range(c1, c2 + 1) if layout.value(values_row, c) is not None), c1)
+        cells[f"spend_plan.{name}"] = to_a1(values_row, vc)
+        plan[name] = rd.number(values_row, vc, f"资金支出计划“{name}”", "spend-plan-not-number")
+    return plan
+
+
+def _goals(layout: Layout, hit: Hit, cells: dict[str, str]) -> tuple[str, ...]:
+    r1, c1, r2, c2 = layout.span(hit.row, hit.col)
+    goals: list[str] = []
+    row = r1
+    while row < layout.sheet.height:
+        inside = row <= r2
+        right = list(layout.right_of(row, c1))
+        if not inside:
+            if layout.value(row, c1) is not None or not right or not is_goal_label(right[0][1]):
+                break
+        if right and is_goal_label(right[0][1]):
+            right = right[1:]
+        if right:
+            text = clean_text(right[0][1])
+            if text is not None:
+                cells[f"goals.{len(goals)}"] = to_a1(row, right[0][0])
+                goals.append(text)
+        row += 1
+    return tuple(goals)
+
+
+def _indicators(rd: _Reader, block: Block) -> tuple[Indicator, ...]:
+    layout, cols = rd.layout, block.cols
+    out: list[Indicator] = []
+    level1: str | None = None
+    level2: str | None = None
+    for r in range(block.data_start, block.end + 1):
+        l1 = clean_text(layout.merged_value(r, cols["level1"]))
+        if l1 is not None and l1 != level1:
+            level1, level2 = l1, None
+        if "level2" in cols:
+            l2 = clean_text(layout.merged_value(r, cols["level2"]))
+            if l2 is not None:
+                level2 = l2
+        name = clean_text(layout.value(r, cols["level3"]))
+        rest = [c for f, c in cols.items() if f not in ("level1", "level2", "level3")]
+        if name is None:
+            if any(clean_text(layout.value(r, c)) is not None for c in rest):
+                rd.problem("error", "indicator-name-missing", r, cols["level3"],
+                           "这一行填了指标内容，但三级指标名称为空；请填写三级指标名称，或删除这一行多余的内容")
+            continue
+        out.append(_indicator(rd, cols, r, level1, level2, name))
+    return tuple(out)
+
+
+_MERGED_FIELDS = ("level1", "level2", "basis")
+
+
+def _indicator(rd: _Reader, cols: dict[str, int], r: int, level1: str | None,
+               level2: str | None, name: str) -> Indicator:
+    layout = rd.layout
+    cells: dict[str, str] = {}
+    for f, c in cols.items():
+        r1, c1 = (layout.span(r, c)[:2]) if f in _MERGED_FIELDS else (r, c)
+        cells[f] = to_a1(r1, c1)
+    description = clean_text(layout.value(r, cols["description"])) if "description" in cols else None
+    basis = clean_text(layout.merged_value(r, cols["basis"])) if "basis" in cols else None
+    if "operator" in cols:
+        operator, value, unit, words = _target_columns(rd, cols, r)
+    else:
+        operator, value, unit, words = _target_combined(rd, r, cols["target"])
+    return Indicator(level1, level2, name, description, operator, value, unit, words, basis,
+                     cells["level3"], cells)
+
+
+Target = tuple[str | None, float | None, str | None, str | None]
+
+
+def _target_columns(rd: _Reader, cols: dict[str, int], r: int) -> Target:
+    """指标值 written in three columns: 符号 | 值 | 单位（文字描述）."""
+    layout = rd.layout
+    raw_op = layout.value(r, cols["operator"])
+    vcol = cols.get("value")
+    raw_value = layout.value(r, vcol) if vcol is not None else None
+    unit = clean_text(layout.value(r, cols["unit"])) if "unit" in cols else None
+    operator = normalize_operator(raw_op)
+    if operator is None and clean_text(raw_op) is not None:
+        rd.problem("error", "operator-unknown", r, cols["operator"],
+                   f"符号“{clean_text(raw_op)}”无法识别；请改为 ≥、>、=、<、≤ 或“文字描述”之一")
+    inline_op, inline_value, inline_unit = split_target(raw_value)
+    if operator == "text":
+        return "text", None, None, unit or clean_text(raw_value)
+    if inline_op is not None:  # "≥80" typed into the 值 column
+        return operator or inline_op, inline_value, normalize_unit(unit or inline_unit), None
+    value = None
+    if vcol is not None and clean_text(raw_value) is not None:
+        value = rd.number(r, vcol, "指标值", "value-not-number")
+        if (r, vcol) in layout.sheet.percent or (
+                isinstance(raw_value, str) and raw_value.strip().endswith(("%", "％"))):
+            unit = unit if unit is not None and not is_percent_unit(unit) else "%"
+    return operator, value, normalize_unit(unit), None
+
+
+def _target_combined(rd: _Reader, r: int, col: int) -> Target:
+    """指标值 written in one cell: "≥80%", "100%", "及时支付"."""
+    raw = rd.layout.value(r, col)
+    if isinstance(raw, (int, float)) and not isinstance(raw, bool):
+        value = rd.number(r, col, "指标值", "value-not-number")
+        unit = "%" if (r, col) in rd.layout.sheet.percent else None
+        return "=", value, unit, None
+    operator, value, unit = split_target(raw)
+    text = clean_text(raw)
+    if value is None and text is not None:
+        return "text", None, None, text
+    return operator or "=", value, unit, None

@@ -1,0 +1,49 @@
+"""Shared fixtures: the golden seed tables and a helper that writes small workbooks in code."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from perfxl.render import Grid, write_grids
+
+GOLDEN = Path(__file__).parent / "golden"
+ROOT = Path(__file__).parent.parent
+
+
+def load_specs() -> list[dict[str, Any]]:
+    return [json.loads(p.read_text("utf-8")) for p in sorted(GOLDEN.glob("*.json"))]
+
+
+@pytest.fixture(scope="session")
+def specs() -> list[dict[str, Any]]:
+    return load_specs()
+
+
+def strip_positions(table: dict[str, Any]) -> dict[str, Any]:
+    """A contract table without the fields that depend on where it was drawn."""
+    out = {k: v for k, v in table.items() if k not in ("sheet", "anchor", "cells")}
+    out["indicators"] = [{k: v for k, v in i.items() if k not in ("cell", "cells")}
+                         for i in table["indicators"]]
+    return out
+
+
+def make_workbook(path: Path, cells: dict[str, Any], merges: list[str] | None = None,
+                  engine: str = "xlsxwriter", sheet: str = "Sheet1",
+                  formats: dict[str, str] | None = None) -> Path:
+    """Write one sheet from A1-addressed cells and merged ranges ("B2:D2"), for small cases."""
+    from perfxl.a1 import from_a1
+
+    grid = Grid(sheet)
+    for ref, value in cells.items():
+        r, c = from_a1(ref)
+        grid.put(r, c, value, (formats or {}).get(ref, "cell"))
+    for rng in merges or []:
+        a, b = rng.split(":")
+        (r1, c1), (r2, c2) = from_a1(a), from_a1(b)
+        grid.merges.append((r1, c1, r2, c2))
+    write_grids(path, [grid], engine)
+    return path

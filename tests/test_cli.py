@@ -1,0 +1,51 @@
+"""The CLI is one call deep: its --json equals the library's dict; exit codes follow the contract."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from perfxl import extract
+from perfxl.cli import main
+
+from .conftest import ROOT
+
+INBOX = ROOT / "workbooks" / "inbox"
+FILES = sorted(p for p in INBOX.rglob("*") if p.suffix in (".xlsx", ".xls"))
+
+
+@pytest.mark.parametrize("path", FILES, ids=lambda p: p.name)
+def test_extract_json_equals_library(path: Path) -> None:
+    result = CliRunner().invoke(main, ["extract", str(path), "--json"])
+    expected = extract(str(path))
+    assert json.loads(result.output) == json.loads(json.dumps(expected.to_dict()))
+    assert result.exit_code == expected.exit_code
+
+
+def test_extract_summary_is_readable_chinese() -> None:
+    path = INBOX / "承德高新区经济发展局" / "2020年部门整体及项目绩效目标.xlsx"
+    result = CliRunner().invoke(main, ["extract", str(path)])
+    assert result.exit_code == 1  # the 部门整体 table has a row holding only 文字描述
+    assert "找到 3 张表" in result.output and "重点产业扶持资金" in result.output
+    assert "三级指标名称为空" in result.output
+
+
+@pytest.mark.parametrize("args", [["--help"], ["extract", "--help"]])
+def test_help_explains_with_an_example(args: list[str]) -> None:
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0
+    assert "示例" in result.output or "常用命令" in result.output
+
+
+def test_console_script_runs_without_pandas() -> None:
+    code = ("import sys; from perfxl.cli import main; sys.argv=['perfxl','extract','"
+            + str(FILES[0]) + "','--json'];\ntry:\n main()\nexcept SystemExit: pass\n"
+            "assert 'pandas' not in sys.modules and 'pandera' not in sys.modules")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["tables"]

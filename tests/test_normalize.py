@@ -1,0 +1,98 @@
+"""Normalisation of free text, by example and by property (hypothesis)."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from perfxl.labels import classify
+from perfxl.normalize import (OPERATORS, clean_text, label_key, normalize_operator,
+                              normalize_unit, parse_number, split_target)
+
+SPACES = st.sampled_from(["", " ", "\u3000", "\u00a0", "\t", "\n", "  \u3000"])
+
+
+@pytest.mark.parametrize("raw, want", [
+    (">=", ">="), ("≥", ">="), (">＝", ">="), ("＞＝", ">="), ("≤", "<="), ("<＝", "<="),
+    ("＜＝", "<="), ("＝", "="), ("＞", ">"), ("＜", "<"), ("文字描述", "text"), ("定性", "text"),
+    (" ≥ ", ">="), ("\u3000文字描述\u3000", "text"), ("", None), ("约", None), (None, None),
+])
+def test_operator_spellings(raw: str | None, want: str | None) -> None:
+    assert normalize_operator(raw) == want
+
+
+@pytest.mark.parametrize("raw, want", [
+    ("80.00", 80.0), ("00.00", 0.0), ("3", 3.0), (" 95 ", 95.0), ("1,000", 1000.0),
+    ("８０", 80.0), ("80%", 80.0), (11000, 11000.0), (0.5, 0.5), ("约100", None), ("", None),
+    (True, None), (float("nan"), None), ("1e400", None),
+])
+def test_numbers_typed_as_text(raw: object, want: float | None) -> None:
+    assert parse_number(raw) == want
+
+
+@pytest.mark.parametrize("raw, want", [
+    ("%", "%"), ("％", "%"), ("百分比", "%"), ("百分率", "%"), ("\n百分比", "%"), ("个", "个"),
+    ("服务对象满意度90%以上", "服务对象满意度90%以上"), ("　", None),
+])
+def test_units(raw: str, want: str | None) -> None:
+    assert normalize_unit(raw) == want
+
+
+def test_split_target_in_one_cell() -> None:
+    assert split_target("≥80%") == (">=", 80.0, "%")
+    assert split_target(">= 95 百分比") == (">=", 95.0, "%")
+    assert split_target("3个") == (None, 3.0, "个")
+    assert split_target("及时支付") == (None, None, None)
+
+
+@pytest.mark.parametrize("raw, field", [
+    ("项 目 编 码", "project_code"), ("项目名称：", "project_name"), ("项目名称:", "project_name"),
+    ("资金支出计划（累计进度%）", "spend_plan"), ("资金支出计划(累计进度%)", "spend_plan"),
+    ("指标值设定依据", "basis"), ("单位(文字描述)", "unit"), ("单位（文字描述）", "unit"),
+    ("（一）绩效目标", None), ("预算项目绩效信息表", "title_project"), ("其中：财政拨款", "funds_fiscal"),
+])
+def test_label_variants(raw: str, field: str | None) -> None:
+    assert classify(raw) == field
+
+
+@given(st.text(max_size=30), SPACES, SPACES)
+def test_clean_text_strips_every_kind_of_space(text: str, before: str, after: str) -> None:
+    cleaned = clean_text(before + text + after)
+    assert cleaned == clean_text(text)
+    if cleaned is not None:
+        assert cleaned == cleaned.strip(" \u3000\u00a0\t\r\n") and cleaned
+
+
+@given(st.text(max_size=20))
+def test_clean_text_is_idempotent(text: str) -> None:
+    once = clean_text(text)
+    assert clean_text(once) == once
+
+
+@given(st.text(max_size=10), SPACES, SPACES)
+def test_operator_is_always_known_or_none(text: str, before: str, after: str) -> None:
+    op = normalize_operator(before + text + after)
+    assert op is None or op in OPERATORS
+    assert op == normalize_operator(text)
+
+
+@given(st.sampled_from(["≥", ">=", "＞＝", ">＝", "≤", "<=", "＜＝", "=", "＝", ">", "＜", "文字描述"]),
+       SPACES, SPACES)
+def test_operator_spellings_survive_padding(op: str, before: str, after: str) -> None:
+    assert normalize_operator(before + op + after) == normalize_operator(op) is not None
+
+
+@given(st.floats(min_value=0, max_value=1e9, allow_nan=False), st.sampled_from([0, 1, 2, 3]),
+       SPACES)
+def test_numbers_written_as_text_read_back(number: float, decimals: int, pad: str) -> None:
+    text = f"{number:.{decimals}f}"
+    assert math.isclose(parse_number(pad + text + pad) or 0.0, float(text), rel_tol=1e-12)
+
+
+@given(st.text(max_size=12), SPACES)
+def test_label_key_ignores_spacing_and_trailing_colons(label: str, pad: str) -> None:
+    spaced = pad.join(label) + "："
+    assert label_key(spaced) == label_key(label).rstrip(":：") or not label.strip()
