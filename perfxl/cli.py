@@ -24,7 +24,8 @@ def main() -> None:
     \b
     常用命令：
       perfxl extract 绩效表.xlsx          读出一个工作簿里的所有表
-      perfxl extract 绩效表.xlsx --json   以 JSON 输出（供程序使用）
+      perfxl check workbooks/inbox        检查文件夹里所有工作簿，列出每个问题所在的单元格
+      perfxl check 绩效表.xlsx --annotate 批注   另存一份标出问题单元格的副本
 
     每个命令都可以加 --help 查看说明和示例。
     """
@@ -78,6 +79,68 @@ def _print_problems(problems: Any) -> None:
     for p in problems:
         where = "!".join(x for x in (p.sheet, p.cell) if x)
         click.echo(f"  [{SEVERITY_LABEL.get(p.severity, p.severity)}] {where} {p.message}（{p.code}）")
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True, metavar="文件或文件夹...")
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出全部问题。")
+@click.option("--rules", "rules_file", metavar="规则文件",
+              help="使用另一份审核规则文件（TOML，格式同 perfxl/rules.toml）。")
+@click.option("--annotate", "annotate_dir", metavar="输出文件夹",
+              help="为每个工作簿在该文件夹另存一份副本：问题单元格标色并附批注，另加“问题清单”工作表。原文件不会被修改。")
+def check(paths: tuple[str, ...], as_json: bool, rules_file: str | None,
+          annotate_dir: str | None) -> None:
+    """按数据规范（pandera）和审核规则（P1–P5、I1–I16）检查工作簿，一次列出全部问题，
+    每个问题都指明文件、工作表和单元格，并说明如何修改。
+
+    \b
+    示例：
+      perfxl check workbooks/inbox
+      perfxl check 经发局绩效表.xlsx 招商局绩效表.xls --json
+      perfxl check workbooks/inbox --rules 本单位规则.toml --annotate 批注副本
+
+    \b
+    退出码：0 = 没有错误（可以有警告）；1 = 有错误；2 = 有文件无法读取，或用法有误。
+    """
+    from .checking import check as run
+    from .errors import PerfxlError
+
+    try:
+        result = run(paths, rules=rules_file)
+        written = []
+        if annotate_dir:
+            from .annotate import annotate
+
+            written = annotate(result, annotate_dir)
+    except PerfxlError as exc:
+        click.echo(f"错误：{exc}", err=True)
+        sys.exit(2)
+    if as_json:
+        _print_json(result.to_dict())
+    else:
+        _print_check_summary(result)
+        for path in written:
+            click.echo(f"已写出批注副本：{path}")
+    sys.exit(result.exit_code)
+
+
+def _print_check_summary(result: Any) -> None:
+    if not result.results:
+        click.echo("没有找到要检查的工作簿（.xlsx / .xlsm / .xls）。")
+        return
+    by_file: dict[str, list[Any]] = {}
+    for p in result.problems:
+        by_file.setdefault(p.file or "", []).append(p)
+    for r in result.results:
+        click.echo(f"文件：{r.source}（{len(r.tables)} 张表）")
+        problems = by_file.get(r.source, [])
+        if not problems:
+            click.echo("  未发现问题。")
+        for p in problems:
+            where = "!".join(x for x in (p.sheet, p.cell) if x)
+            click.echo(f"  [{SEVERITY_LABEL.get(p.severity, p.severity)}] {where} {p.message}（{p.code}）")
+    c = result.counts
+    click.echo(f"共检查 {len(result.results)} 个文件：错误 {c['error']} 个，警告 {c['warning']} 个。")
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -16,10 +16,11 @@ if TYPE_CHECKING:
 
 PROJECT_COLUMNS = ["file", "sheet", "cell", "table_id", "kind", "department", "project_code",
                    "project_name", "template", "purpose", "amount", "spend_plan", "goals",
-                   "goal_count", "indicator_count"]
+                   "goal_count", "indicator_count", "cells"]
 INDICATOR_COLUMNS = ["file", "sheet", "cell", "table_id", "kind", "department", "project_code",
                      "project_name", "level1", "level2", "level3", "description", "operator",
-                     "value", "unit", "target_text", "basis"]
+                     "value", "unit", "target_text", "basis", "cells"]
+SPEND_PLAN_COLUMNS = ["file", "sheet", "cell", "table_id", "project_code", "checkpoint", "value"]
 
 
 def table_id(source: str, table: Table) -> str:
@@ -38,6 +39,7 @@ def project_records(results: Iterable[ExtractResult]) -> list[dict[str, Any]]:
                 "project_name": t.project_name, "template": t.template, "purpose": t.purpose,
                 "amount": t.amount, "spend_plan": dict(t.spend_plan), "goals": list(t.goals),
                 "goal_count": len(t.goals), "indicator_count": len(t.indicators),
+                "cells": dict(t.cells),
             })
     return rows
 
@@ -54,9 +56,32 @@ def indicator_records(results: Iterable[ExtractResult]) -> list[dict[str, Any]]:
                     "project_name": t.project_name, "level1": ind.level1, "level2": ind.level2,
                     "level3": ind.level3, "description": ind.description,
                     "operator": ind.operator, "value": ind.value, "unit": ind.unit,
-                    "target_text": ind.target_text, "basis": ind.basis,
+                    "target_text": ind.target_text, "basis": ind.basis, "cells": dict(ind.cells),
                 })
     return rows
+
+
+def spend_plan_records(results: Iterable[ExtractResult]) -> list[dict[str, Any]]:
+    rows = []
+    for result in results:
+        for t in result.tables:
+            for name, value in t.spend_plan.items():
+                rows.append({
+                    "file": result.source, "sheet": t.sheet,
+                    "cell": t.cells.get(f"spend_plan.{name}", t.anchor),
+                    "table_id": table_id(result.source, t), "project_code": t.project_code,
+                    "checkpoint": name, "value": value,
+                })
+    return rows
+
+
+def spend_plan_frame(results: Iterable[ExtractResult]) -> pd.DataFrame:
+    """One row per 资金支出计划 checkpoint of every table."""
+    import pandas as pd
+
+    frame = pd.DataFrame(spend_plan_records(results), columns=SPEND_PLAN_COLUMNS)
+    frame["value"] = frame["value"].astype("float64")
+    return frame
 
 
 def projects_frame(results: Iterable[ExtractResult]) -> pd.DataFrame:

@@ -172,7 +172,7 @@ def _render_indicators(grid: Grid, indicators: list[dict[str, Any]], r: int, c: 
             pct = ind.get("unit") == "%"
             _number(grid, r, c[5], ind["value"], style, pct=pct)
             unit = ind.get("unit")
-            if not (pct and style.percent_format):
+            if not (pct and style.percent_format and ind["value"] is not None):
                 grid.put(r, c[6], "百分比" if unit == "%" and style.variants else unit, "cell")
         grid.put(r, c[7], ind["basis"], "wrap")
         r += 1

@@ -15,7 +15,7 @@ ROOT = Path(__file__).parent.parent
 
 
 def load_specs() -> list[dict[str, Any]]:
-    return [json.loads(p.read_text("utf-8")) for p in sorted(GOLDEN.glob("*.json"))]
+    return [json.loads(p.read_text("utf-8")) for p in sorted(GOLDEN.glob("[0-9][0-9]_*.json"))]
 
 
 @pytest.fixture(scope="session")

@@ -29,7 +29,7 @@ PLAN = [
 
 
 def main() -> None:
-    specs = [json.loads(p.read_text("utf-8")) for p in sorted((ROOT / "tests/golden").glob("*.json"))]
+    specs = [json.loads(p.read_text("utf-8")) for p in sorted((ROOT / "tests/golden").glob("[0-9][0-9]_*.json"))]
     inbox = ROOT / "workbooks/inbox"
     for unit in {u for u, *_ in PLAN}:
         shutil.rmtree(inbox / unit, ignore_errors=True)

@@ -1,0 +1,77 @@
+"""``check``: extract every workbook given, validate the frames with the pandera schemas once,
+run the review rules, and report every finding sorted by file, sheet and cell."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from .config import Rules, load_rules
+from .extraction import extract
+from .inbox import find_workbooks
+from .model import SEVERITY_ORDER, ExtractResult, Problem
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """What ``check`` found: the results per file and every problem, in report order."""
+
+    results: tuple[ExtractResult, ...]
+    problems: tuple[Problem, ...]
+
+    @property
+    def counts(self) -> dict[str, int]:
+        counts = dict.fromkeys(SEVERITY_ORDER, 0)
+        for p in self.problems:
+            counts[p.severity] += 1
+        return counts
+
+    @property
+    def exit_code(self) -> int:
+        if any(not r.readable for r in self.results) or not self.results:
+            return 2
+        return 1 if self.counts["error"] else 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "files": [{"source": r.source, "readable": r.readable, "tables": len(r.tables),
+                       "indicators": sum(len(t.indicators) for t in r.tables)}
+                      for r in self.results],
+            "counts": self.counts,
+            "problems": [p.to_dict() for p in self.problems],
+        }
+
+
+def check(paths: Iterable[str | os.PathLike[str]] | str, rules: Rules | str | None = None,
+          results: Iterable[ExtractResult] | None = None) -> CheckResult:
+    """Check the workbooks at ``paths`` (files and folders) against the schemas and review rules.
+
+    ``rules`` is a Rules object or the path of a rules file (default: the shipped rules.toml).
+    ``results`` lets a caller that already extracted the files skip reading them again.
+    """
+    if isinstance(paths, (str, os.PathLike)):
+        paths = [paths]
+    ruleset = rules if isinstance(rules, Rules) else load_rules(rules)
+    if results is None:
+        results = [extract(p) for p in find_workbooks(paths)]
+    results = tuple(results)
+    problems = [p for r in results for p in r.problems]
+    problems += findings(results, ruleset)
+    problems.sort(key=Problem.sort_key)
+    return CheckResult(results, tuple(problems))
+
+
+def findings(results: tuple[ExtractResult, ...], rules: Rules) -> list[Problem]:
+    """Schema failures and rule findings (not the reading problems) for ``results``."""
+    from .frames import indicators_frame, projects_frame, spend_plan_frame
+    from .rules import run_rules
+    from .schema import IndicatorFrame, SpendPlanFrame, project_model, validate
+
+    projects = projects_frame(results)
+    out = validate(project_model(rules), projects[projects["kind"] == "project"])
+    out += validate(IndicatorFrame, indicators_frame(results))
+    out += validate(SpendPlanFrame, spend_plan_frame(results))
+    out += run_rules(results, rules)
+    return out

@@ -1,0 +1,94 @@
+"""The review-rules data (``rules.toml``): categories, synonyms, thresholds, words, severities.
+
+One source of truth for ``check`` and for the template dropdowns; an office edits a copy and
+passes it with ``--rules``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .errors import RulesFileError
+
+DEFAULT_RULES = Path(__file__).with_name("rules.toml")
+
+
+def base_name(name: str | None) -> str:
+    """A category name without spaces and without its trailing 指标, for comparison."""
+    if not name:
+        return ""
+    key = re.sub(r"\s+", "", name)
+    return key[:-2] if key.endswith("指标") and len(key) > 2 else key
+
+
+@dataclass(frozen=True)
+class Rules:
+    """Parsed rules data with the look-ups the checks need."""
+
+    code_pattern: str
+    categories: dict[str, list[str]]
+    synonyms: dict[str, str]
+    roles: dict[str, Any]
+    satisfaction_min: float
+    qualitative_share_max: float
+    unit_max_length: int
+    vague_words: list[str]
+    money_units: list[str]
+    severity: dict[str, str]
+
+    def level1(self, name: str | None) -> str | None:
+        """The canonical 一级指标 for a name as written (synonyms applied), or None."""
+        key = base_name(name)
+        for canon in self.categories:
+            if base_name(canon) == key:
+                return canon
+        for alias, canon in self.synonyms.items():
+            if base_name(alias) == key:
+                return canon
+        return None
+
+    def level2_ok(self, level1: str, level2: str | None) -> bool:
+        return base_name(level2) in {base_name(x) for x in self.categories.get(level1, [])}
+
+    def is_role(self, role: str, name: str | None) -> bool:
+        wanted = self.roles.get(role)
+        names = wanted if isinstance(wanted, list) else [wanted]
+        return base_name(name) in {base_name(n) for n in names}
+
+
+def load_rules(path: str | os.PathLike[str] | None = None) -> Rules:
+    """Rules from ``path`` (default: the shipped rules.toml); RulesFileError when unusable."""
+    source = Path(path) if path is not None else DEFAULT_RULES
+    try:
+        data = tomllib.loads(source.read_text("utf-8"))
+    except FileNotFoundError as exc:
+        raise RulesFileError(f"规则文件不存在：{source}") from exc
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise RulesFileError(f"规则文件无法读取：{source}（{exc}）；请检查 TOML 格式") from exc
+    try:
+        thresholds = data.get("thresholds", {})
+        words = data.get("words", {})
+        rules = Rules(
+            code_pattern=str(data["project"]["code_pattern"]),
+            categories={str(k): [str(x) for x in v] for k, v in data["categories"].items()},
+            synonyms={str(k): str(v) for k, v in data.get("synonyms", {}).items()},
+            roles=dict(data["roles"]),
+            satisfaction_min=float(thresholds.get("satisfaction_min", 80)),
+            qualitative_share_max=float(thresholds.get("qualitative_share_max", 0.5)),
+            unit_max_length=int(thresholds.get("unit_max_length", 6)),
+            vague_words=[str(w) for w in words.get("vague", [])],
+            money_units=[str(w) for w in words.get("money_units", ["元", "万元"])],
+            severity={str(k): str(v) for k, v in data.get("severity", {}).items()},
+        )
+        re.compile(rules.code_pattern)
+    except (KeyError, TypeError, ValueError, AttributeError, re.error) as exc:
+        raise RulesFileError(f"规则文件内容不完整或有误：{source}（{exc}）") from exc
+    bad = {v for v in rules.severity.values()} - {"error", "warning", "info"}
+    if bad:
+        raise RulesFileError(f"规则文件 [severity] 只能填 error、warning 或 info，不能是：{', '.join(sorted(bad))}")
+    return rules
