@@ -12,8 +12,7 @@ $(VENV)/.installed: pyproject.toml
 	touch $@
 
 run: $(VENV)/.installed
-	@find $(INBOX) -type f \( -name '*.xlsx' -o -name '*.xlsm' -o -name '*.xls' \) ! -name '~$$*' | sort | \
-	while IFS= read -r f; do $(VENV)/bin/perfxl extract "$$f"; echo; done
+	$(VENV)/bin/perfxl consolidate $(INBOX) -o workbooks/out || test $$? -eq 1
 
 test: $(VENV)/.installed
 	$(PY) -m pytest

@@ -23,6 +23,7 @@ def main() -> None:
 
     \b
     常用命令：
+      perfxl consolidate                  汇总 workbooks/inbox 到 workbooks/out
       perfxl extract 绩效表.xlsx          读出一个工作簿里的所有表
       perfxl check workbooks/inbox        检查文件夹里所有工作簿，列出每个问题所在的单元格
       perfxl check 绩效表.xlsx --annotate 批注   另存一份标出问题单元格的副本
@@ -141,6 +142,72 @@ def _print_check_summary(result: Any) -> None:
             click.echo(f"  [{SEVERITY_LABEL.get(p.severity, p.severity)}] {where} {p.message}（{p.code}）")
     c = result.counts
     click.echo(f"共检查 {len(result.results)} 个文件：错误 {c['error']} 个，警告 {c['warning']} 个。")
+
+
+@main.command()
+@click.argument("inbox", default="workbooks/inbox", metavar="[收件箱]")
+@click.option("-o", "--out", "out_dir", default="workbooks/out", show_default=True, metavar="输出文件夹",
+              help="汇总工作簿写到这里（不能在收件箱内）。")
+@click.option("--jobs", type=click.IntRange(min=1), default=None, metavar="N",
+              help="并行读取的进程数，默认为 CPU 核数；文件少时自动串行。")
+@click.option("--department", default=None, metavar="单位名称",
+              help="表中没有单位名称、文件也不在单位子文件夹里时，归入这个单位。")
+@click.option("--rules", "rules_file", default=None, metavar="规则文件", help="使用另一份审核规则文件。")
+@click.option("--quiet", is_flag=True, help="不显示进度条。")
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出运行摘要。")
+def consolidate(inbox: str, out_dir: str, jobs: int | None, department: str | None,
+                rules_file: str | None, quiet: bool, as_json: bool) -> None:
+    """汇总收件箱里的全部工作簿（可按单位分子文件夹），检查后为每个单位生成
+    “<单位>_绩效目标汇总.xlsx”，另生成“全部单位_绩效目标汇总.xlsx”。
+
+    \b
+    每个汇总工作簿包含：概览、项目汇总、绩效指标、部门整体指标、支出计划（含折线图）、
+    问题清单（可点击打开原文件对应单元格）、来源文件。收件箱只读不写；
+    坏文件不会中断运行，会列在问题清单和来源文件中。
+
+    \b
+    示例：
+      perfxl consolidate
+      perfxl consolidate 收件箱 -o 汇总结果 --jobs 2
+      perfxl consolidate 收件箱 --department 承德高新区经济发展局 --json
+
+    \b
+    退出码：0 = 没有错误；1 = 有错误级别的问题；2 = 无法运行（收件箱不存在、输出文件夹不可写等）。
+    """
+    from .consolidation import consolidate as run
+    from .errors import PerfxlError
+
+    bar = None
+
+    def progress(done: int, total: int) -> None:
+        nonlocal bar
+        if quiet or total < 20:
+            return
+        if bar is None:
+            from tqdm import tqdm
+
+            bar = tqdm(total=total, unit="个文件", desc="读取", file=sys.stderr)
+        bar.update(done - bar.n)
+
+    try:
+        result = run(inbox, out_dir, jobs=jobs, department=department, rules=rules_file,
+                     progress=progress)
+    except PerfxlError as exc:
+        click.echo(f"错误：{exc}", err=True)
+        sys.exit(2)
+    finally:
+        if bar is not None:
+            bar.close()
+    if as_json:
+        _print_json(result.to_dict())
+    else:
+        d = result.to_dict()
+        click.echo(f"读取 {d['files']} 个文件（失败 {d['files_failed']} 个），{d['tables']} 张表，"
+                   f"{d['indicators']} 个三级指标；错误 {d['problems']['error']} 个，"
+                   f"警告 {d['problems']['warning']} 个。")
+        for path in result.outputs:
+            click.echo(f"已写出：{path}")
+    sys.exit(result.exit_code)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -1,0 +1,227 @@
+"""``consolidate``: read an inbox of workbooks (in parallel), assign each table to its department,
+check everything together, and write one summary workbook per department plus one for all.
+
+The inbox is only ever read. A bad file never stops the run: it is listed with its reason.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from .atomic import ensure_dir
+from .errors import OutputError
+from .extraction import extract
+from .inbox import find_workbooks
+from .model import ExtractResult, Problem, Table
+
+UNASSIGNED = "未指定单位"
+ALL_UNITS = "全部单位"
+SERIAL_BELOW = 40  # files; below this a process pool costs more than it saves
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    """One file seen in the inbox and what became of it."""
+
+    path: str          # as read
+    relative: str      # relative to the inbox
+    size: int
+    sha256: str
+    modified: str
+    tables: int
+    status: str        # 已读取 / 未找到表 / 无法读取：reason
+    department: str
+
+
+@dataclass
+class Consolidation:
+    """Everything a summary needs: results, sources, problems, departments and outputs."""
+
+    inbox: str
+    results: list[ExtractResult]
+    sources: list[SourceFile]
+    problems: list[Problem]
+    departments: list[str]
+    outputs: list[str] = field(default_factory=list)
+
+    @property
+    def counts(self) -> dict[str, int]:
+        counts = {"error": 0, "warning": 0, "info": 0}
+        for p in self.problems:
+            counts[p.severity] += 1
+        return counts
+
+    @property
+    def exit_code(self) -> int:
+        return 1 if self.counts["error"] else 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "inbox": self.inbox,
+            "files": len(self.sources),
+            "files_failed": sum(s.status.startswith("无法读取") for s in self.sources),
+            "tables": sum(len(r.tables) for r in self.results),
+            "indicators": sum(len(t.indicators) for r in self.results for t in r.tables),
+            "departments": self.departments,
+            "problems": self.counts,
+            "outputs": self.outputs,
+        }
+
+
+def _read_one(path: str) -> tuple[ExtractResult, tuple[int, str, str]]:
+    result = extract(path)
+    try:
+        data = Path(path).read_bytes()
+        stat = os.stat(path)
+        meta = (stat.st_size, hashlib.sha256(data).hexdigest(),
+                dt.datetime.fromtimestamp(stat.st_mtime).isoformat(timespec="seconds"))
+    except OSError:
+        meta = (0, "", "")
+    return result, meta
+
+
+def _read_chunk(paths: Sequence[str]) -> list[tuple[ExtractResult, tuple[int, str, str]]]:
+    return [_read_one(p) for p in paths]
+
+
+def read_all(paths: Sequence[str], jobs: int | None = None,
+             progress: Callable[[int], None] | None = None) -> list[tuple[ExtractResult, tuple[int, str, str]]]:
+    """Extract every path, in chunks over a process pool when it pays, in input order."""
+    jobs = jobs or os.cpu_count() or 1
+    if jobs <= 1 or len(paths) < SERIAL_BELOW:
+        out = []
+        for p in paths:
+            out.append(_read_one(p))
+            if progress:
+                progress(1)
+        return out
+    size = max(8, min(200, len(paths) // (jobs * 8) or 1))
+    chunks = [paths[i:i + size] for i in range(0, len(paths), size)]
+    out = []
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        for part in pool.map(_read_chunk, chunks):
+            out.extend(part)
+            if progress:
+                progress(len(part))
+    return out
+
+
+def _folder_department(inbox: Path, path: Path) -> str | None:
+    try:
+        parts = path.relative_to(inbox).parts
+    except ValueError:
+        return None
+    return parts[0] if len(parts) > 1 else None
+
+
+def consolidate(inbox: str | os.PathLike[str] = "workbooks/inbox",
+                out_dir: str | os.PathLike[str] = "workbooks/out", *, jobs: int | None = None,
+                department: str | None = None, rules: str | None = None,
+                progress: Callable[[int, int], Any] | None = None, write: bool = True) -> Consolidation:
+    """Consolidate every workbook under ``inbox`` into summaries in ``out_dir``.
+
+    ``progress(done, total)`` is called as files are read. Raises OutputError when the run
+    cannot happen (inbox missing, output folder not writable).
+    """
+    from .checking import check
+
+    root = Path(inbox)
+    if not root.is_dir():
+        raise OutputError(f"收件箱文件夹不存在：{root}；请确认路径，或先把各单位的工作簿放进去")
+    if write:
+        target = Path(out_dir).resolve()
+        if target == root.resolve() or root.resolve() in target.parents:
+            raise OutputError(f"输出文件夹 {out_dir} 位于收件箱内；收件箱只读，请换一个输出文件夹")
+        ensure_dir(out_dir)
+    paths = [str(p) for p in find_workbooks([root])]
+    done = 0
+
+    def tick(n: int) -> None:
+        nonlocal done
+        done += n
+        if progress:
+            progress(done, len(paths))
+
+    read = read_all(paths, jobs, tick)
+    results: list[ExtractResult] = []
+    sources: list[SourceFile] = []
+    extra: list[Problem] = []
+    for path, (result, (size, digest, modified)) in zip(paths, read):
+        fallback = _folder_department(root, Path(path)) or department
+        tables = []
+        for table in result.tables:
+            name = table.department or fallback
+            if name is None:
+                extra.append(Problem("warning", "department-unknown",
+                                     "表中没有“单位名称”，文件也不在单位子文件夹里；已归入“未指定单位”。"
+                                     "请在表头填写单位名称，或把文件放进以单位命名的子文件夹",
+                                     path, table.sheet, table.anchor))
+                name = UNASSIGNED
+            tables.append(replace(table, department=name))
+        result = replace(result, tables=tuple(tables))
+        results.append(result)
+        unit = tables[0].department if tables else (fallback or UNASSIGNED)
+        status = ("无法读取：" + result.problems[0].message if not result.readable
+                  else "已读取" if tables else "未找到表")
+        sources.append(SourceFile(path, os.path.relpath(path, root), size, digest, modified,
+                                  len(tables), status, unit or UNASSIGNED))
+    checked = check([], rules=rules, results=results)
+    problems = sorted(list(checked.problems) + extra, key=Problem.sort_key)
+    departments = sorted({s.department for s in sources} | {t.department or UNASSIGNED
+                                                             for r in results for t in r.tables})
+    run = Consolidation(str(root), results, sources, problems, departments)
+    if write:
+        from .writer import write_summaries
+
+        run.outputs = write_summaries(run, Path(out_dir), rules)
+    return run
+
+
+def problems_by_table(run: Consolidation) -> dict[tuple[str, str, str], list[Problem]]:
+    """Each problem under the table it concerns: same file and sheet, the nearest table whose
+    anchor is at or above the problem's cell. Key: (file, sheet, anchor)."""
+    from .a1 import a1_sort_key
+
+    out: dict[tuple[str, str, str], list[Problem]] = {}
+    anchors: dict[tuple[str, str], list[tuple[int, str]]] = {}
+    for result in run.results:
+        for table in result.tables:
+            anchors.setdefault((result.source, table.sheet), []).append(
+                (a1_sort_key(table.anchor)[0], table.anchor))
+    for problem in run.problems:
+        candidates = sorted(anchors.get((problem.file or "", problem.sheet or ""), []))
+        row = a1_sort_key(problem.cell)[0]
+        chosen = [a for r, a in candidates if r <= row] or [a for _, a in candidates[:1]]
+        if chosen:
+            out.setdefault((problem.file or "", problem.sheet or "", chosen[-1]), []).append(problem)
+    return out
+
+
+def department_of(problem: Problem, run: Consolidation,
+                  by_table: dict[tuple[str, str, str], list[Problem]]) -> str:
+    """The department a problem belongs to: its table's, else its file's."""
+    for result in run.results:
+        if result.source != problem.file:
+            continue
+        for table in result.tables:
+            if problem in by_table.get((result.source, table.sheet, table.anchor), []):
+                return table.department or UNASSIGNED
+    for source in run.sources:
+        if source.path == problem.file:
+            return source.department
+    return UNASSIGNED
+
+
+def tables_of(run: Consolidation, unit: str | None) -> Iterable[tuple[str, Table]]:
+    """(source, table) pairs of one department, or of all when ``unit`` is None."""
+    for result in run.results:
+        for table in result.tables:
+            if unit is None or table.department == unit:
+                yield result.source, table

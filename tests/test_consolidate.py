@@ -1,0 +1,148 @@
+"""``consolidate``: departments, bad files, an untouched inbox, reruns, and LibreOffice opening
+every output (values compared, never bytes)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+from openpyxl import load_workbook
+
+from perfxl.cli import main
+from perfxl.consolidation import consolidate
+
+from .conftest import ROOT, load_specs
+
+SHEETS = ["概览", "项目汇总", "绩效指标", "部门整体指标", "支出计划", "问题清单", "来源文件"]
+
+
+def _digest(folder: Path) -> dict[str, str]:
+    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture()
+def inbox(tmp_path: Path) -> Path:
+    box = tmp_path / "inbox"
+    shutil.copytree(ROOT / "workbooks" / "inbox", box)
+    unit = box / "承德高新区招商服务局"
+    (unit / "坏文件.xlsx").write_text("不是表格", "utf-8")
+    good = next(unit.glob("*.xlsx")).read_bytes()
+    (unit / "复制中断.xlsx").write_bytes(good[: len(good) // 3])
+    (unit / "~$招商服务局项目绩效表.xlsx").write_bytes(b"lock")
+    (box / "staff=cmd.txt").write_text("ignored", "utf-8")
+    return box
+
+
+def _values(path: Path) -> dict[str, list[tuple[Any, ...]]]:
+    wb = load_workbook(path, read_only=True)
+    return {ws.title: [tuple(r) for r in ws.iter_rows(values_only=True)] for ws in wb.worksheets}
+
+
+def test_departments_bad_files_and_untouched_inbox(inbox: Path, tmp_path: Path) -> None:
+    before = _digest(inbox)
+    run = consolidate(inbox, tmp_path / "out", jobs=1)
+    assert _digest(inbox) == before
+    names = sorted(Path(p).name for p in run.outputs)
+    assert names == ["全部单位_绩效目标汇总.xlsx", "承德高新区招商服务局_绩效目标汇总.xlsx",
+                     "承德高新区经济发展局_绩效目标汇总.xlsx"]
+    specs = load_specs()
+    want = {s["table"]["project_code"]: s["unit"] for s in specs if s["table"]["project_code"]}
+    for unit in ("承德高新区招商服务局", "承德高新区经济发展局"):
+        values = _values(tmp_path / "out" / f"{unit}_绩效目标汇总.xlsx")
+        assert [ws for ws in values] == SHEETS
+        codes = {row[0] for row in values["项目汇总"][1:]}
+        assert codes == {c for c, u in want.items() if u == unit}
+    every = _values(tmp_path / "out" / "全部单位_绩效目标汇总.xlsx")
+    sources = {row[0]: row[6] for row in every["来源文件"][1:]}
+    assert len(sources) == 8 and not any(name.startswith("~$") for name in sources)
+    assert sources["承德高新区招商服务局/坏文件.xlsx"].startswith("无法读取")
+    assert sources["承德高新区招商服务局/复制中断.xlsx"].startswith("无法读取")
+    unreadable = [r for r in every["问题清单"][1:] if r[4] == "unreadable"]
+    assert {r[1] for r in unreadable} == {"坏文件.xlsx", "复制中断.xlsx"}
+    assert len(every["绩效指标"]) - 1 == 45 and len(every["部门整体指标"]) - 1 == 4
+
+
+def test_rerun_gives_same_contents(inbox: Path, tmp_path: Path) -> None:
+    first = consolidate(inbox, tmp_path / "a", jobs=1)
+    second = consolidate(inbox, tmp_path / "b", jobs=2)
+    for a, b in zip(first.outputs, second.outputs):
+        assert _values(Path(a)) == _values(Path(b))
+
+
+def test_same_code_in_two_files_and_unassigned_department(tmp_path: Path) -> None:
+    box = tmp_path / "inbox"
+    box.mkdir()
+    src = ROOT / "workbooks" / "inbox" / "承德高新区经济发展局" / "2020年部门整体及项目绩效目标.xlsx"
+    shutil.copy(src, box / "a.xlsx")
+    shutil.copy(src, box / "b.xlsx")
+    run = consolidate(box, tmp_path / "out", jobs=1)
+    dups = [p for p in run.problems if p.code == "project-code-duplicate"]
+    assert dups and all("a.xlsx" in p.message and "b.xlsx" in p.message for p in dups)
+    assert run.departments == ["未指定单位"]
+    assert any(p.code == "department-unknown" for p in run.problems)
+    named = consolidate(box, tmp_path / "out2", jobs=1, department="某局")
+    assert named.departments == ["某局"]
+
+
+def test_staff_text_is_never_a_formula(tmp_path: Path) -> None:
+    from perfxl.samples import build_workbook
+
+    spec = load_specs()[1]
+    table = json.loads(json.dumps(spec["table"]))
+    table["indicators"][0]["target_text"] = "=HYPERLINK(\"http://x\",\"点我\")"
+    table["project_name"] = "+1+2"
+    box = tmp_path / "inbox" / "某局"
+    box.mkdir(parents=True)
+    build_workbook(box / "x.xlsx", [dict(spec, table=table)], "per-sheet")
+    run = consolidate(tmp_path / "inbox", tmp_path / "out", jobs=1)
+    wb = load_workbook(run.outputs[-1])
+    for ws in wb.worksheets:
+        for row in ws.iter_rows():
+            for cell in row:
+                assert cell.data_type != "f", (ws.title, cell.coordinate, cell.value)
+    assert any(r[1] == "+1+2" for r in _values(Path(run.outputs[-1]))["项目汇总"])
+
+
+def test_cli_json_equals_library_and_exit_codes(inbox: Path, tmp_path: Path) -> None:
+    out = CliRunner().invoke(main, ["consolidate", str(inbox), "-o", str(tmp_path / "o"),
+                                    "--json", "--quiet", "--jobs", "1"])
+    assert out.exit_code == 1
+    lib = consolidate(inbox, tmp_path / "o", jobs=1)
+    assert json.loads(out.output) == lib.to_dict()
+    missing = CliRunner().invoke(main, ["consolidate", str(tmp_path / "nope")])
+    assert missing.exit_code == 2 and "收件箱文件夹不存在" in missing.output
+    inside = CliRunner().invoke(main, ["consolidate", str(inbox), "-o", str(inbox / "out")])
+    assert inside.exit_code == 2 and "收件箱内" in inside.output
+    assert not (inbox / "out").exists()
+
+
+@pytest.mark.skipif(shutil.which("soffice") is None, reason=".ci/run installs LibreOffice")
+def test_every_output_opens_in_libreoffice(tmp_path: Path) -> None:
+    run = consolidate(ROOT / "workbooks" / "inbox", tmp_path / "out", jobs=1)
+    conv = tmp_path / "lo"
+    proc = subprocess.run(["soffice", "--headless", f"-env:UserInstallation=file://{tmp_path}/profile",
+                           "--convert-to", "xlsx", "--outdir", str(conv), *run.outputs],
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    for output in run.outputs:
+        ours, theirs = _values(Path(output)), _values(conv / Path(output).name)
+        assert list(theirs) == list(ours)
+        for sheet in ours:
+            rows = [r for r in ours[sheet] if any(v is not None for v in r)]
+            back = [r[: len(rows[0])] for r in theirs[sheet] if any(v is not None for v in r)]
+            assert len(back) == len(rows), sheet
+            for a, b in zip(rows, back):
+                assert [_norm(x) for x in a] == [_norm(x) for x in b[: len(a)]], sheet
+
+
+def _norm(value: Any) -> Any:
+    if isinstance(value, float):
+        return round(value, 9)
+    return value
