@@ -16,8 +16,12 @@ def _print_json(data: Any) -> None:
     click.echo(json.dumps(data, ensure_ascii=False, indent=2))
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(package_name="perfxl", message="perfxl %(version)s")
+_HELP = "显示本说明并退出。"
+
+
+@click.group()
+@click.help_option("-h", "--help", help=_HELP)
+@click.version_option(package_name="perfxl", message="perfxl %(version)s", help="显示版本号并退出。")
 def main() -> None:
     """perfxl：读取、检查、汇总预算绩效目标表（预算项目绩效表、部门整体支出绩效指标表）。
 
@@ -33,6 +37,7 @@ def main() -> None:
 
 
 @main.command()
+@click.help_option("-h", "--help", help=_HELP)
 @click.argument("path", metavar="文件")
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 输出（格式见 extract 契约）。")
 def extract(path: str, as_json: bool) -> None:
@@ -83,6 +88,7 @@ def _print_problems(problems: Any) -> None:
 
 
 @main.command()
+@click.help_option("-h", "--help", help=_HELP)
 @click.argument("paths", nargs=-1, required=True, metavar="文件或文件夹...")
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 输出全部问题。")
 @click.option("--rules", "rules_file", metavar="规则文件",
@@ -145,6 +151,7 @@ def _print_check_summary(result: Any) -> None:
 
 
 @main.command()
+@click.help_option("-h", "--help", help=_HELP)
 @click.argument("inbox", default="workbooks/inbox", metavar="[收件箱]")
 @click.option("-o", "--out", "out_dir", default="workbooks/out", show_default=True, metavar="输出文件夹",
               help="汇总工作簿写到这里（不能在收件箱内）。")
