@@ -146,3 +146,16 @@ def _norm(value: Any) -> Any:
     if isinstance(value, float):
         return round(value, 9)
     return value
+
+
+def test_process_pool_path_gives_same_contents(inbox: Path, tmp_path: Path,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    import perfxl.consolidation as mod
+
+    serial = consolidate(inbox, tmp_path / "serial", jobs=1)
+    monkeypatch.setattr(mod, "SERIAL_BELOW", 0)  # force the chunked process pool
+    seen: list[tuple[int, int]] = []
+    pooled = consolidate(inbox, tmp_path / "pool", jobs=2, progress=lambda d, t: seen.append((d, t)))
+    assert seen[-1] == (8, 8)
+    for a, b in zip(serial.outputs, pooled.outputs):
+        assert _values(Path(a)) == _values(Path(b))
