@@ -9,7 +9,7 @@ from typing import Any
 from .config import Rules
 from .consolidation import UNASSIGNED, Consolidation, tables_of
 from .model import SEVERITY_LABEL, SEVERITY_ORDER, Problem, Table
-from .writer import Col, SummaryBook, _link
+from .writer import Col, SummaryBook, source_link
 
 _OPS = {">=": "≥", "<=": "≤", ">": ">", "<": "<", "=": "=", "text": "文字描述"}
 _LEVEL1_COLUMNS = ("产出指标", "效益指标", "满意度指标", "成本指标")
@@ -81,7 +81,7 @@ def _projects(book: SummaryBook, tables: list[tuple[str, Table]], rules: Rules,
                      len(t.indicators), level1.count("产出指标"), level1.count("效益指标"),
                      level1.count("满意度指标"), sum(i.operator == "text" for i in t.indicators),
                      errors, warnings, status, Path(source).name, t.sheet, t.anchor])
-        links[(r, 14)] = _link(out_dir, source, t.sheet, t.anchor)
+        links[(r, 14)] = source_link(out_dir, source, t.sheet, t.anchor)
         if errors or warnings:
             fmts[r] = {13: "error" if errors else "warning"}
     book.sheet("项目汇总", cols, rows, links, fmts)
@@ -102,7 +102,7 @@ def _indicators(book: SummaryBook, name: str, tables: list[tuple[str, Table]], o
             rows.append(first + [i.level1, i.level2, i.level3, i.description,
                                  _OPS.get(i.operator or "", i.operator), i.value, i.unit,
                                  i.target_text, i.basis, Path(source).name, t.sheet, i.cell])
-            links[(r, len(first) + 9)] = _link(out_dir, source, t.sheet, i.cell)
+            links[(r, len(first) + 9)] = source_link(out_dir, source, t.sheet, i.cell)
     book.sheet(name, cols, rows, links)
 
 
@@ -159,9 +159,9 @@ def _problems(book: SummaryBook, problems: list[Problem], dept_of: dict[int, str
         rows.append([dept_of[id(p)] or UNASSIGNED, Path(p.file or "").name, p.sheet, p.cell, p.code,
                      SEVERITY_LABEL[p.severity], p.message])
         if p.file:
-            links[(r, 1)] = _link(out_dir, p.file, None, None)
+            links[(r, 1)] = source_link(out_dir, p.file, None, None)
             if p.sheet and p.cell:
-                links[(r, 3)] = _link(out_dir, p.file, p.sheet, p.cell)
+                links[(r, 3)] = source_link(out_dir, p.file, p.sheet, p.cell)
         fmts[r] = {5: p.severity}
     book.sheet("问题清单", cols, rows, links, fmts)
 

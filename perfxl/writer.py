@@ -15,9 +15,7 @@ from typing import Any
 
 from .atomic import atomic_target
 from .config import load_rules
-from .consolidation import (ALL_UNITS, Consolidation, department_of, problems_by_table,
-                            tables_of)
-from .model import SEVERITY_LABEL
+from .consolidation import ALL_UNITS, Consolidation, department_of, problems_by_table
 
 _MAX_TEXT = 32767
 _SAFE_NAME = re.compile(r'[\\/:*?"<>|\x00-\x1f]')
@@ -105,7 +103,7 @@ class SummaryBook:
         self.wb.close()
 
 
-def _link(out_dir: Path, source: str, sheet: str | None, cell: str | None) -> str | None:
+def source_link(out_dir: Path, source: str, sheet: str | None, cell: str | None) -> str | None:
     """An external link that opens the source workbook at the cell (relative to the summary)."""
     try:
         rel = os.path.relpath(Path(source).resolve(), out_dir.resolve())
@@ -135,5 +133,3 @@ def write_summaries(run: Consolidation, out_dir: Path, rules_path: str | None = 
         written.append(str(target))
     return written
 
-
-__all__ = ["Col", "SummaryBook", "write_summaries", "_link", "tables_of", "SEVERITY_LABEL"]
