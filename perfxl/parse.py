@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from .a1 import to_a1
-from .labels import is_goal_label
+from .a1 import from_a1, to_a1
+from .labels import classify, is_goal_label
 from .layout import Layout
 from .locate import Block, Hit, Region
 from .model import Indicator, Problem, Table
@@ -53,7 +53,7 @@ def read_table(layout: Layout, region: Region, file: str | None) -> tuple[Table,
     code = labels.get("project_code")
     if "project_name" not in labels and code is not None and "project_code" in cells:
         # 项目编码 | code | name with no 项目名称 label between them (seen in real files)
-        r, c = _cell_rc(cells["project_code"])
+        r, c = from_a1(cells["project_code"])
         nxt = layout.first_right(r, c)
         if nxt is not None and clean_text(nxt[1]) is not None:
             fields["project_name"], cells["project_name"] = clean_text(nxt[1]), to_a1(r, nxt[0])
@@ -83,16 +83,8 @@ def read_table(layout: Layout, region: Region, file: str | None) -> tuple[Table,
     return table, rd.problems
 
 
-def _cell_rc(ref: str) -> tuple[int, int]:
-    from .a1 import from_a1
-
-    return from_a1(ref)
-
-
 def _label_value(layout: Layout, hit: Hit) -> tuple[str | None, str]:
     """The value written to the right of a label; a neighbouring label means the value is blank."""
-    from .labels import classify
-
     nxt = layout.first_right(hit.row, hit.col)
     _, _, _, c2 = layout.span(hit.row, hit.col)
     if nxt is None or classify(nxt[1]) is not None:
