@@ -20,5 +20,9 @@ test: $(VENV)/.installed
 inbox: $(VENV)/.installed
 	$(PY) tools/build_inbox.py
 
+templates: $(VENV)/.installed
+	$(VENV)/bin/perfxl template --kind project -o workbooks/templates/预算项目绩效表.xlsx
+	$(VENV)/bin/perfxl template --kind department -o workbooks/templates/部门整体支出绩效指标.xlsx
+
 clean:
 	rm -rf $(VENV) workbooks/out .pytest_cache .hypothesis

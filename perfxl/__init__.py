@@ -9,18 +9,20 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
-__all__ = ["extract", "check", "consolidate", "Problem", "Table", "Indicator", "ExtractResult"]
+__all__ = ["extract", "check", "consolidate", "template", "Problem", "Table", "Indicator", "ExtractResult"]
 
 if TYPE_CHECKING:
     from .checking import check
     from .consolidation import consolidate
     from .extraction import extract
     from .model import ExtractResult, Indicator, Problem, Table
+    from .template import template
 
 _LAZY = {
     "extract": ("extraction", "extract"),
     "check": ("checking", "check"),
     "consolidate": ("consolidation", "consolidate"),
+    "template": ("template", "template"),
     "Problem": ("model", "Problem"),
     "Table": ("model", "Table"),
     "Indicator": ("model", "Indicator"),

@@ -67,11 +67,11 @@ def findings(results: tuple[ExtractResult, ...], rules: Rules) -> list[Problem]:
     """Schema failures and rule findings (not the reading problems) for ``results``."""
     from .frames import indicators_frame, projects_frame, spend_plan_frame
     from .rules import run_rules
-    from .schema import IndicatorFrame, SpendPlanFrame, project_model, validate
+    from .schema import SpendPlanFrame, indicator_model, project_model, validate
 
     projects = projects_frame(results)
     out = validate(project_model(rules), projects[projects["kind"] == "project"])
-    out += validate(IndicatorFrame, indicators_frame(results))
+    out += validate(indicator_model(rules), indicators_frame(results), rules)
     out += validate(SpendPlanFrame, spend_plan_frame(results))
     out += run_rules(results, rules)
     return out

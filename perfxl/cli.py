@@ -31,6 +31,8 @@ def main() -> None:
       perfxl extract 绩效表.xlsx          读出一个工作簿里的所有表
       perfxl check workbooks/inbox        检查文件夹里所有工作簿，列出每个问题所在的单元格
       perfxl check 绩效表.xlsx --annotate 批注   另存一份标出问题单元格的副本
+      perfxl template --kind department   生成一份空白的部门整体支出绩效指标模板
+      perfxl template --from 去年.xlsx     用去年报送的表预填今年的模板
 
     每个命令都可以加 --help 查看说明和示例。
     """
@@ -97,8 +99,10 @@ def _print_problems(problems: Any) -> None:
               help="为每个工作簿在该文件夹另存一份副本：问题单元格标色并附批注，另加“问题清单”工作表。原文件不会被修改。")
 def check(paths: tuple[str, ...], as_json: bool, rules_file: str | None,
           annotate_dir: str | None) -> None:
-    """按数据规范（pandera）和审核规则（P1–P5、I1–I16）检查工作簿，一次列出全部问题，
-    每个问题都指明文件、工作表和单元格，并说明如何修改。
+    """按数据规范和审核规则检查工作簿，一次列出全部问题。
+
+    \b
+    规则见 perfxl/rules.toml（P1–P5、I1–I16）。每个问题都指明文件、工作表和单元格，并说明如何修改。
 
     \b
     示例：
@@ -164,8 +168,11 @@ def _print_check_summary(result: Any) -> None:
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 输出运行摘要。")
 def consolidate(inbox: str, out_dir: str, jobs: int | None, department: str | None,
                 rules_file: str | None, quiet: bool, as_json: bool) -> None:
-    """汇总收件箱里的全部工作簿（可按单位分子文件夹），检查后为每个单位生成
-    “<单位>_绩效目标汇总.xlsx”，另生成“全部单位_绩效目标汇总.xlsx”。
+    """汇总收件箱里的全部工作簿，检查后按单位写出汇总工作簿。
+
+    \b
+    收件箱里可按单位分子文件夹。为每个单位生成“<单位>_绩效目标汇总.xlsx”，
+    另生成“全部单位_绩效目标汇总.xlsx”。
 
     \b
     每个汇总工作簿包含：概览、项目汇总、绩效指标、部门整体指标、支出计划（含折线图）、
@@ -215,6 +222,60 @@ def consolidate(inbox: str, out_dir: str, jobs: int | None, department: str | No
         for path in result.outputs:
             click.echo(f"已写出：{path}")
     sys.exit(result.exit_code)
+
+
+@main.command()
+@click.help_option("-h", "--help", help=_HELP)
+@click.option("--kind", type=click.Choice(["project", "department"]), default="project",
+              show_default=True, help="project = 预算项目绩效表；department = 部门整体支出绩效指标。")
+@click.option("-o", "--output", default=None, metavar="文件.xlsx",
+              help="模板保存到这里；默认为当前文件夹下的“<表名>_模板.xlsx”。")
+@click.option("--from", "source", default=None, metavar="去年的工作簿",
+              help="用一份已填好的工作簿（如去年报送的表）预填模板：其中每张表各占一个工作表。")
+@click.option("--rows", type=click.IntRange(min=1, max=500), default=20, show_default=True,
+              metavar="N", help="预留的三级指标行数。")
+@click.option("--rules", "rules_file", default=None, metavar="规则文件",
+              help="下拉列表（一级、二级指标，符号，单位）取自这份规则文件，与 check 使用的相同。")
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出写出的文件和工作表。")
+def template(kind: str, output: str | None, source: str | None, rows: int,
+             rules_file: str | None, as_json: bool) -> None:
+    """生成可直接下发填报的绩效表模板（.xlsx）。
+
+    \b
+    标签单元格锁定、填写单元格不锁定（工作表保护没有密码，需要时可在“审阅 → 撤消工作表保护”中取消）；
+    一级指标、二级指标（随本行一级指标变化）、符号和单位有下拉列表；
+    金额和支出进度只能填数字；每个填写单元格都有填写提示；按 A4 纵向打印。
+
+    \b
+    指标行不够时：在已有指标行之间插入行（下拉列表随之保留），或直接在表格下方接着填写，
+    perfxl 都能读出。
+
+    \b
+    示例：
+      perfxl template
+      perfxl template --kind department -o 部门整体支出绩效指标.xlsx
+      perfxl template --from 2020年绩效目标.xlsx -o 2021年绩效目标.xlsx
+
+    \b
+    退出码：0 = 已写出；2 = 无法写出（来源文件无法读取或没有绩效表、规则文件有误、输出位置不可写）。
+    """
+    from .errors import PerfxlError
+    from .template import template as run
+
+    try:
+        result = run(kind, output, source=source, rules=rules_file, rows=rows)
+    except PerfxlError as exc:
+        click.echo(f"错误：{exc}", err=True)
+        sys.exit(2)
+    if as_json:
+        _print_json(result.to_dict())
+        return
+    click.echo(f"已写出模板：{result.path}")
+    for sheet in result.sheets:
+        name = f"（{sheet['project_name']}）" if sheet["project_name"] else ""
+        click.echo(f"  工作表“{sheet['sheet']}”{name}：{sheet['indicator_rows']} 行指标")
+    if result.problems:
+        _print_problems(result.problems)
 
 
 if __name__ == "__main__":  # pragma: no cover

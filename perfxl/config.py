@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import RulesFileError
+from .normalize import normalize_operator
 
 DEFAULT_RULES = Path(__file__).with_name("rules.toml")
 
@@ -40,6 +41,8 @@ class Rules:
     vague_words: list[str]
     money_units: list[str]
     severity: dict[str, str]
+    operators: tuple[str, ...] = ("≥", ">", "=", "<", "≤", "文字描述")
+    units: tuple[str, ...] = ()
 
     def level1(self, name: str | None) -> str | None:
         """The canonical 一级指标 for a name as written (synonyms applied), or None."""
@@ -54,6 +57,15 @@ class Rules:
 
     def level2_ok(self, level1: str, level2: str | None) -> bool:
         return base_name(level2) in {base_name(x) for x in self.categories.get(level1, [])}
+
+    @property
+    def operator_codes(self) -> frozenset[str]:
+        """The normalised 符号 (``>=``, ``text`` …) that the office accepts."""
+        return frozenset(code for op in self.operators if (code := normalize_operator(op)))
+
+    def operator_display(self, code: str | None) -> str | None:
+        """How a normalised 符号 is written in a template: the office's own spelling of it."""
+        return next((op for op in self.operators if normalize_operator(op) == code), code)
 
     def is_role(self, role: str, name: str | None) -> bool:
         wanted = self.roles.get(role)
@@ -84,6 +96,8 @@ def load_rules(path: str | os.PathLike[str] | None = None) -> Rules:
             vague_words=[str(w) for w in words.get("vague", [])],
             money_units=[str(w) for w in words.get("money_units", ["元", "万元"])],
             severity={str(k): str(v) for k, v in data.get("severity", {}).items()},
+            operators=tuple(str(x) for x in data.get("operators", {}).get("choices", Rules.operators)),
+            units=tuple(str(x) for x in data.get("template", {}).get("units", [])),
         )
         re.compile(rules.code_pattern)
     except (KeyError, TypeError, ValueError, AttributeError, re.error) as exc:
@@ -91,4 +105,8 @@ def load_rules(path: str | os.PathLike[str] | None = None) -> Rules:
     bad = {v for v in rules.severity.values()} - {"error", "warning", "info"}
     if bad:
         raise RulesFileError(f"规则文件 [severity] 只能填 error、warning 或 info，不能是：{', '.join(sorted(bad))}")
+    unknown = [op for op in rules.operators if normalize_operator(op) is None]
+    if unknown or not rules.operators:
+        raise RulesFileError(f"规则文件 [operators] choices 中有无法识别的符号：{'、'.join(unknown) or '（空）'}；"
+                             "请使用 ≥ > = < ≤ 文字描述 等写法")
     return rules

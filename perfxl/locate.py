@@ -174,7 +174,8 @@ def _apply_report_headers(regions: list[Region], hits: list[Hit],
     for hit in hits:
         if hit.field in ("department", "money_unit"):
             right = layout.first_right(hit.row, hit.col)
-            if right is not None:
+            # a blank 单位名称 followed by the 金额单位 label is not a department called 金额单位
+            if right is not None and classify(right[1]) is None:
                 headers.append((hit.row, right[0], hit.field, right[1]))
     headers.sort()
     for region in regions:

@@ -95,11 +95,12 @@ def _label_value(layout: Layout, hit: Hit) -> tuple[str | None, str]:
 def _funds(rd: _Reader, hit: Hit, scale: float, cells: dict[str, str]) -> float | None:
     layout = rd.layout
     nxt = layout.first_right(hit.row, hit.col)
-    r, c = (hit.row, nxt[0]) if nxt is not None else (layout.span(hit.row, hit.col)[2] + 1, hit.col)
-    if nxt is not None and parse_number(nxt[1]) is None:
-        below = layout.span(hit.row, hit.col)[2] + 1
-        if parse_number(layout.value(below, hit.col)) is not None:
-            r, c = below, hit.col
+    below = layout.span(hit.row, hit.col)[2] + 1
+    r, c = (hit.row, nxt[0]) if nxt is not None else (below, hit.col)
+    # the amount sits under the label when the right neighbour is the next label (项目资金 block)
+    if nxt is not None and parse_number(nxt[1]) is None and (
+            classify(nxt[1]) is not None or parse_number(layout.value(below, hit.col)) is not None):
+        r, c = below, hit.col
     cells["amount"] = to_a1(r, c)
     number = rd.number(r, c, "年度资金总额", "amount-not-number")
     return None if number is None else round(number * scale, 6)

@@ -14,7 +14,6 @@ from pandera.typing.pandas import Series
 
 from .config import Rules
 from .model import Problem
-from .normalize import OPERATORS
 
 A1 = r"^[A-Z]{1,3}[0-9]+$"
 
@@ -28,8 +27,8 @@ _MESSAGES: dict[str, str] = {
     "amount-negative": "年度资金总额 {value} 为负数；请填写不小于 0 的金额（万元）",
     "spend-plan-out-of-range": "资金支出计划 {value} 不在 0–100 之间；累计进度请填 0 到 100 的百分数",
     "percent-out-of-range": "指标值 {value}% 不在 0–100 之间；百分比指标请填 0 到 100 的数",
-    "operator-unknown": "符号“{value}”无法识别；请改为 ≥、>、=、<、≤ 或“文字描述”之一",
 }
+_OPERATOR_MESSAGE = "符号“{value}”不在本单位允许的符号之内；请改为 {choices} 之一"
 _CELL_OF = {"project_code": "project_code", "project_name": "project_name", "amount": "amount",
             "operator": "operator", "value": "value"}
 
@@ -57,23 +56,27 @@ def project_model(rules: Rules) -> type[pa.DataFrameModel]:
     return ProjectFrame
 
 
-class IndicatorFrame(pa.DataFrameModel):
-    """Schema of the indicators frame."""
+def indicator_model(rules: Rules) -> type[pa.DataFrameModel]:
+    """Schema of the indicators frame, with the office's list of 符号."""
+    allowed = sorted(rules.operator_codes)
 
-    file: Series[str]
-    sheet: Series[str]
-    cell: Series[str] = pa.Field(str_matches=A1)
-    level3: Series[str]
-    operator: Series[str] = pa.Field(nullable=True)
-    value: Series[float] = pa.Field(nullable=True)
+    class IndicatorFrame(pa.DataFrameModel):
+        file: Series[str]
+        sheet: Series[str]
+        cell: Series[str] = pa.Field(str_matches=A1)
+        level3: Series[str]
+        operator: Series[str] = pa.Field(nullable=True)
+        value: Series[float] = pa.Field(nullable=True)
 
-    @pa.check("operator", name="operator-unknown")
-    def _operator(cls, s: Series[str]) -> Series[bool]:
-        return s.isna() | s.isin(OPERATORS)
+        @pa.check("operator", name="operator-unknown")
+        def _operator(cls, s: Series[str]) -> Series[bool]:
+            return s.isna() | s.isin(allowed)
 
-    @pa.dataframe_check(name="percent-out-of-range")
-    def _percent(cls, df: pd.DataFrame) -> Series[bool]:
-        return ~((df["unit"] == "%") & ~df["value"].between(0, 100) & df["value"].notna())
+        @pa.dataframe_check(name="percent-out-of-range")
+        def _percent(cls, df: pd.DataFrame) -> Series[bool]:
+            return ~((df["unit"] == "%") & ~df["value"].between(0, 100) & df["value"].notna())
+
+    return IndicatorFrame
 
 
 class SpendPlanFrame(pa.DataFrameModel):
@@ -87,18 +90,20 @@ class SpendPlanFrame(pa.DataFrameModel):
         return s.isna() | s.between(0, 100)
 
 
-def validate(model: type[pa.DataFrameModel], frame: pd.DataFrame) -> list[Problem]:
+def validate(model: type[pa.DataFrameModel], frame: pd.DataFrame,
+             rules: Rules | None = None) -> list[Problem]:
     """Every failure of ``frame`` against ``model`` as a Problem at its source cell."""
     if frame.empty:
         return []
     try:
         model.validate(frame, lazy=True)
     except pa.errors.SchemaErrors as err:
-        return _problems(err.failure_cases, frame)
+        choices = "、".join(rules.operators) if rules else "≥、>、=、<、≤、文字描述"
+        return _problems(err.failure_cases, frame, choices)
     return []
 
 
-def _problems(cases: pd.DataFrame, frame: pd.DataFrame) -> list[Problem]:
+def _problems(cases: pd.DataFrame, frame: pd.DataFrame, choices: str) -> list[Problem]:
     out: list[Problem] = []
     seen: set[tuple[Any, ...]] = set()
     for case in cases.itertuples(index=False):
@@ -108,6 +113,8 @@ def _problems(cases: pd.DataFrame, frame: pd.DataFrame) -> list[Problem]:
         row = frame.loc[int(index)]
         if (column, check) in _BUILTIN:
             code, message = _BUILTIN[(column, check)]
+        elif check == "operator-unknown":
+            code, message = check, _OPERATOR_MESSAGE.format(value=case.failure_case, choices=choices)
         elif check in _MESSAGES:
             code, message = check, _MESSAGES[check].format(value=case.failure_case)
         else:
