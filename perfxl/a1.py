@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 _A1 = re.compile(r"^([A-Z]{1,3})(\d+)$")
 
 
+@lru_cache(maxsize=1024)
 def col_letter(col: int) -> str:
     """Zero-based column index to letters (0 -> A, 26 -> AA)."""
     letters = ""

@@ -10,6 +10,7 @@ import os
 import re
 import tomllib
 from dataclasses import dataclass
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,7 @@ from .normalize import normalize_operator
 DEFAULT_RULES = Path(__file__).with_name("rules.toml")
 
 
+@lru_cache(maxsize=4096)
 def base_name(name: str | None) -> str:
     """A category name without spaces and without its trailing 指标, for comparison."""
     if not name:
@@ -46,17 +48,20 @@ class Rules:
 
     def level1(self, name: str | None) -> str | None:
         """The canonical 一级指标 for a name as written (synonyms applied), or None."""
-        key = base_name(name)
-        for canon in self.categories:
-            if base_name(canon) == key:
-                return canon
-        for alias, canon in self.synonyms.items():
-            if base_name(alias) == key:
-                return canon
-        return None
+        return self._level1_index.get(base_name(name))
 
     def level2_ok(self, level1: str, level2: str | None) -> bool:
-        return base_name(level2) in {base_name(x) for x in self.categories.get(level1, [])}
+        return base_name(level2) in self._level2_sets.get(level1, frozenset())
+
+    @cached_property
+    def _level1_index(self) -> dict[str, str]:
+        index = {base_name(alias): canon for alias, canon in self.synonyms.items()}
+        index.update({base_name(canon): canon for canon in self.categories})
+        return index
+
+    @cached_property
+    def _level2_sets(self) -> dict[str, frozenset[str]]:
+        return {canon: frozenset(base_name(x) for x in subs) for canon, subs in self.categories.items()}
 
     @property
     def operator_codes(self) -> frozenset[str]:
@@ -68,9 +73,12 @@ class Rules:
         return next((op for op in self.operators if normalize_operator(op) == code), code)
 
     def is_role(self, role: str, name: str | None) -> bool:
-        wanted = self.roles.get(role)
-        names = wanted if isinstance(wanted, list) else [wanted]
-        return base_name(name) in {base_name(n) for n in names}
+        return base_name(name) in self._roles.get(role, frozenset())
+
+    @cached_property
+    def _roles(self) -> dict[str, frozenset[str]]:
+        return {role: frozenset(base_name(n) for n in (names if isinstance(names, list) else [names]))
+                for role, names in self.roles.items()}
 
 
 def load_rules(path: str | os.PathLike[str] | None = None) -> Rules:

@@ -7,20 +7,23 @@ import os
 from .a1 import to_a1
 from .errors import UnreadableWorkbook
 from .layout import Layout
+from .limits import DEFAULT_LIMITS, Limits
 from .locate import locate
 from .model import ExtractResult, Problem, Table
 from .parse import read_table
 from .reader import Sheet, read_workbook
 
 
-def extract(path: str | os.PathLike[str]) -> ExtractResult:
-    """Read every 预算项目绩效表 and 部门整体支出绩效指标 table of the workbook at ``path``.
+def extract(path: str | os.PathLike[str], *, data: bytes | None = None,
+            limits: Limits = DEFAULT_LIMITS) -> ExtractResult:
+    """Read every 预算项目绩效表 and 部门整体支出绩效指标 table of the workbook at ``path``
+    (from ``data`` when its bytes are already in memory).
 
     Never raises for bad input: an unreadable file gives no tables and one ``unreadable`` problem.
     """
     source = os.fspath(path)
     try:
-        sheets = read_workbook(source)
+        sheets = read_workbook(source, data, limits)
     except UnreadableWorkbook as exc:
         return ExtractResult(source, (), (Problem("error", "unreadable", exc.reason, source),))
     return extract_sheets(source, sheets)
@@ -31,6 +34,8 @@ def extract_sheets(source: str, sheets: list[Sheet]) -> ExtractResult:
     tables: list[Table] = []
     problems: list[Problem] = []
     for sheet in sheets:
+        problems.extend(Problem(sev, code, msg, source, sheet.name, cell)  # type: ignore[arg-type]
+                        for sev, code, msg, cell in sheet.notes)
         if not sheet.rows:
             continue
         layout = Layout(sheet)

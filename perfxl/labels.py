@@ -7,9 +7,10 @@ that, on the key with any bracketed remark removed ("资金支出计划(累计�
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Any
 
-from .normalize import clean_text, fold, label_key
+from .normalize import WHITESPACE, clean_text, fold, label_key
 
 # field name -> accepted spellings (already in key form)
 _VARIANTS: dict[str, tuple[str, ...]] = {
@@ -55,10 +56,24 @@ _INLINE = re.compile(r"^(单位名称|部门名称|填报单位|预算单位|金
 _GOAL = re.compile(r"^目标\s*\d+$")
 
 
+# First characters a label can start with: most cells (values, sentences) are rejected on it.
+_STARTS = frozenset(v[0] for v in _INDEX) | {"其"}
+
+
 def classify(value: Any) -> str | None:
     """The field a label cell names, or None when the cell is not a known label."""
     if not isinstance(value, str) or len(value) > 40:
         return None
+    if value[0] in _STARTS:
+        return _classify(value)
+    if value[0] not in WHITESPACE and fold(value[0]) not in _STARTS:
+        return None
+    head = value.lstrip(WHITESPACE)[:1]
+    return _classify(value) if head and fold(head) in _STARTS else None
+
+
+@lru_cache(maxsize=4096)
+def _classify(value: str) -> str | None:
     key = label_key(value)
     if not key:
         return None
@@ -74,6 +89,8 @@ def classify(value: Any) -> str | None:
 
 def inline_label(value: Any) -> tuple[str, str] | None:
     """A report header written in one cell ("单位名称：某局") as (field, value)."""
+    if isinstance(value, str) and ":" not in value and "：" not in value:
+        return None
     text = clean_text(value)
     if text is None or len(text) > 80:
         return None

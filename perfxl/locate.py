@@ -59,7 +59,7 @@ def scan(layout: Layout) -> tuple[list[Hit], list[tuple[str, str, int, int]]]:
     inline: list[tuple[str, str, int, int]] = []
     for r, row in enumerate(layout.sheet.rows):
         for c, value in enumerate(row):
-            if not isinstance(value, str) or not value:
+            if type(value) is not str or not value:
                 continue
             name = classify(value)
             if name is not None:
@@ -99,25 +99,26 @@ def _header_block(layout: Layout, row_hits: list[Hit], by_row: dict[int, list[Hi
     return Block(row, anchor, cols, data_start, combined_target=combined)
 
 
-def _is_narrative(layout: Layout, row: int, cols: dict[str, int]) -> bool:
+def _is_narrative(row: list[Any], cols: dict[str, int]) -> bool:
     """A row of prose after a table: text left of the table, or a lone paragraph in 一级指标."""
     first = min(cols.values())
-    for c in range(first):
-        value = layout.value(row, c)
-        if value is not None and parse_number(value) is None:
+    for value in row[:first]:
+        if value is not None and value != "" and parse_number(value) is None:
             return True
-    values = [layout.value(row, c) for c in sorted(set(cols.values()))]
-    filled = [v for v in values if clean_text(v) is not None]
-    lone = layout.value(row, cols["level1"])
-    return len(filled) == 1 and clean_text(lone) is not None and not looks_like_level1(lone)
+    filled = sum(1 for c in set(cols.values()) if c < len(row) and clean_text(row[c]) is not None)
+    lone = row[cols["level1"]] if cols["level1"] < len(row) else None
+    return filled == 1 and clean_text(lone) is not None and not looks_like_level1(lone)
 
 
 def _block_end(layout: Layout, block: Block, start_rows: set[int]) -> int:
     end = block.data_start - 1
-    for r in range(block.data_start, layout.sheet.height):
-        if r in start_rows or _is_narrative(layout, r, block.cols):
+    used = sorted(set(block.cols.values()))
+    rows = layout.sheet.rows
+    for r in range(block.data_start, len(rows)):
+        row = rows[r]
+        if r in start_rows or _is_narrative(row, block.cols):
             break
-        if any(clean_text(layout.value(r, c)) is not None for c in block.cols.values()):
+        if any(c < len(row) and clean_text(row[c]) is not None for c in used):
             end = r
     return end
 

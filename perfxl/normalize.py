@@ -10,10 +10,12 @@ import datetime as _dt
 import math
 import re
 import unicodedata
+from functools import lru_cache
 from typing import Any
 
 # Whitespace that str.strip() misses or that staff paste from Word: U+3000, U+00A0, ZWSP, BOM.
-_STRIP = " \t\r\n\u3000\u00a0\u200b\ufeff\u2002\u2003\u2009"
+WHITESPACE = " \t\r\n\u3000\u00a0\u200b\ufeff\u2002\u2003\u2009"
+_STRIP = WHITESPACE
 
 OPERATORS: tuple[str, ...] = (">=", ">", "=", "<", "<=", "text")
 NUMERIC_OPERATORS: frozenset[str] = frozenset({">=", ">", "=", "<", "<="})
@@ -35,6 +37,8 @@ _LEADING_OPERATOR = re.compile(r"^(>=|<=|=>|=<|≥|≤|≧|≦|>|<|=)\s*")
 
 def clean_text(value: Any) -> str | None:
     """Any cell value as stripped text; numbers without a useless ``.0``; blank -> None."""
+    if type(value) is str:
+        return value.strip(_STRIP) or None
     if value is None:
         return None
     if isinstance(value, bool):
@@ -71,14 +75,12 @@ def label_key(value: Any) -> str:
 def normalize_operator(value: Any) -> str | None:
     """符号 as one of ``OPERATORS``; None when blank or not recognisable."""
     text = clean_text(value)
-    if text is None:
-        return None
-    key = re.sub(r"\s+", "", fold(text))
-    return _OPERATOR_MAP.get(key)
+    return None if text is None else _operator(text)
 
 
-def is_percent_unit(unit: str | None) -> bool:
-    return unit is not None and fold(unit).strip(_STRIP) in _PERCENT_UNITS
+@lru_cache(maxsize=1024)
+def _operator(text: str) -> str | None:
+    return _OPERATOR_MAP.get(re.sub(r"\s+", "", fold(text)))
 
 
 def normalize_unit(value: Any) -> str | None:
@@ -87,6 +89,11 @@ def normalize_unit(value: Any) -> str | None:
     if text is None:
         return None
     return "%" if is_percent_unit(text) else text
+
+
+@lru_cache(maxsize=1024)
+def is_percent_unit(unit: str | None) -> bool:
+    return unit is not None and fold(unit).strip(_STRIP) in _PERCENT_UNITS
 
 
 def parse_number(value: Any) -> float | None:
@@ -112,6 +119,8 @@ def parse_number(value: Any) -> float | None:
 def split_target(value: Any) -> tuple[str | None, float | None, str | None]:
     """Split a whole 指标值 written in one cell ("≥80%", ">= 95 百分比", "3个") into
     (operator, value, unit). Parts that are absent come back as None."""
+    if type(value) is float or type(value) is int:
+        return None, parse_number(value), None
     text = clean_text(value)
     if text is None:
         return None, None, None

@@ -7,13 +7,19 @@ the formulas without a cached value. Anything that is not a readable workbook ra
 
 from __future__ import annotations
 
+import io
 import os
 import zipfile
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
+from .a1 import to_a1
 from .errors import UnreadableWorkbook
+from .limits import DEFAULT_LIMITS, Limits
+from .zipparts import Package, PartTooLarge
 
+Note = tuple[str, str, str, str | None]  # severity, code, message, cell
 Merge = tuple[int, int, int, int]  # first row, first col, last row, last col (inclusive, 0-based)
 
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -29,12 +35,13 @@ class Sheet:
     merges: list[Merge] = field(default_factory=list)
     percent: set[tuple[int, int]] = field(default_factory=set)
     uncached: list[tuple[int, int]] = field(default_factory=list)
+    notes: list[Note] = field(default_factory=list)  # limits hit while reading
 
     @property
     def height(self) -> int:
         return len(self.rows)
 
-    @property
+    @cached_property
     def width(self) -> int:
         return max((len(r) for r in self.rows), default=0)
 
@@ -47,81 +54,120 @@ class Sheet:
         return None
 
 
-def read_workbook(path: str | os.PathLike[str]) -> list[Sheet]:
-    """All sheets of the workbook at ``path``; raises UnreadableWorkbook when it is not one."""
+def read_workbook(path: str | os.PathLike[str], data: bytes | None = None,
+                  limits: Limits = DEFAULT_LIMITS) -> list[Sheet]:
+    """All sheets of the workbook at ``path`` (or of ``data``, its bytes already read);
+    raises UnreadableWorkbook when it is not one or breaks a limit as a whole."""
     spath = os.fspath(path)
-    head = _head(spath)
-    if head.startswith(b"PK"):
-        return _read_xlsx(spath)
-    if head.startswith(_OLE_MAGIC):
-        if _is_encrypted_ooxml(spath):
+    if data is None:
+        data = read_bytes(spath, limits)
+    if data.startswith(b"PK"):
+        return _read_xlsx(spath, data, limits)
+    if data.startswith(_OLE_MAGIC):
+        if _ENCRYPTED_MARK in data[: 1 << 20]:
             raise UnreadableWorkbook(spath, "工作簿设置了打开密码，无法读取；请取消密码后重新提交")
-        return _read_xls(spath)
+        return _read_xls(spath, data, limits)
     raise UnreadableWorkbook(spath, "文件内容不是 Excel 工作簿（既不是 xlsx 也不是 xls）；"
                                     "请用 Excel 或 WPS 另存为 .xlsx 后重新提交")
 
 
-def _head(path: str) -> bytes:
-    if not os.path.exists(path):
-        raise UnreadableWorkbook(path, "文件不存在；请检查路径")
-    if os.path.isdir(path):
-        raise UnreadableWorkbook(path, "这是一个文件夹，不是工作簿文件")
+def read_bytes(path: str, limits: Limits = DEFAULT_LIMITS) -> bytes:
+    """The whole file, read once (the workbook is parsed and hashed from these bytes)."""
     try:
         with open(path, "rb") as fh:
-            head = fh.read(8)
+            data = fh.read(limits.file_bytes + 1)
+    except FileNotFoundError as exc:
+        raise UnreadableWorkbook(path, "文件不存在；请检查路径") from exc
+    except IsADirectoryError as exc:
+        raise UnreadableWorkbook(path, "这是一个文件夹，不是工作簿文件") from exc
     except OSError as exc:
+        if os.path.isdir(path):  # Windows reports a folder as "permission denied"
+            raise UnreadableWorkbook(path, "这是一个文件夹，不是工作簿文件") from exc
         raise UnreadableWorkbook(path, f"无法打开文件（{exc.strerror or exc}）；请检查文件权限") from exc
-    if not head:
+    if not data:
         raise UnreadableWorkbook(path, "文件为空（0 字节）；请重新保存或重新复制该文件")
-    return head
+    if len(data) > limits.file_bytes:
+        raise UnreadableWorkbook(path, f"文件超过 {limits.file_mb} MB，不像是绩效表，未读取；"
+                                       f"确属正常的大文件，可用 --limit file_mb=N 放宽")
+    return data
 
 
-def _is_encrypted_ooxml(path: str) -> bool:
-    with open(path, "rb") as fh:
-        return _ENCRYPTED_MARK in fh.read(1 << 20)
+def _damaged(path: str) -> UnreadableWorkbook:
+    return UnreadableWorkbook(path, "文件已损坏（压缩包不完整，可能未复制完）；请重新保存或重新复制该文件")
 
 
-def _read_xlsx(path: str) -> list[Sheet]:
+def _read_xlsx(path: str, data: bytes, limits: Limits) -> list[Sheet]:
     import python_calamine as pc
 
     from .xlsxmeta import read_meta
 
     try:
-        with zipfile.ZipFile(path) as zf:
-            names = set(zf.namelist())
-    except (zipfile.BadZipFile, OSError, ValueError) as exc:
-        raise UnreadableWorkbook(path, "文件已损坏（压缩包不完整，可能未复制完）；"
-                                       "请重新保存或重新复制该文件") from exc
-    if "xl/workbook.xml" not in names:
+        pkg = Package(data, limits.part_bytes)
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
+        raise _damaged(path) from exc
+    if "xl/workbook.xml" not in pkg:
         raise UnreadableWorkbook(path, "压缩包里没有 Excel 工作簿内容（可能是 Word 或其他文件）；"
                                        "请提交 Excel 工作簿")
     try:
-        book = pc.CalamineWorkbook.from_path(path)
-        sheets: list[Sheet] = []
-        for name in book.sheet_names:
-            sheet = book.get_sheet_by_name(name)
-            merges = [(a[0], a[1], b[0], b[1]) for a, b in (sheet.merged_cell_ranges or [])]
-            sheets.append(Sheet(name, sheet.to_python(skip_empty_area=False), merges))
+        metas = read_meta(pkg)
+    except PartTooLarge as exc:
+        raise UnreadableWorkbook(path, f"工作簿中的“{exc.name}”解压后超过 {limits.part_mb} MB（疑似压缩炸弹），"
+                                       f"已拒绝读取；确属正常的大文件，可用 --limit part_mb=N 放宽") from exc
+    except (zipfile.BadZipFile, KeyError) as exc:
+        raise _damaged(path) from exc
+    try:
+        book = pc.CalamineWorkbook.from_filelike(io.BytesIO(data))
+        long_text = pkg.largest > limits.cell_chars  # else no cell can hold that much text
+        sheets = [_xlsx_sheet(book, name, metas.get(name), limits, long_text)
+                  for name in book.sheet_names]
         book.close()
-        metas = read_meta(path, [s.name for s in sheets])
-    except UnreadableWorkbook:
-        raise
     except Exception as exc:  # calamine raises several unrelated types for broken files
         raise UnreadableWorkbook(path, f"工作簿内容已损坏，无法读取（{type(exc).__name__}）；"
                                        "请用 Excel 或 WPS 打开后另存再提交") from exc
-    for sheet in sheets:
-        meta = metas.get(sheet.name)
-        if meta:
-            sheet.percent = meta.percent
-            sheet.uncached = meta.uncached
     return sheets
 
 
-def _read_xls(path: str) -> list[Sheet]:
+def _xlsx_sheet(book: Any, name: str, meta: Any, limits: Limits, long_text: bool) -> Sheet:
+    if meta is not None and meta.area > limits.cells:
+        return _too_large(name, meta.area, limits)
+    sheet = book.get_sheet_by_name(name)
+    merges = [(a[0], a[1], b[0], b[1]) for a, b in (sheet.merged_cell_ranges or [])]
+    out = Sheet(name, sheet.to_python(skip_empty_area=False), merges)
+    if meta is not None:
+        out.percent, out.uncached = meta.percent, meta.uncached
+    return _bounded(out, limits, long_text)
+
+
+def _too_large(name: str, area: int, limits: Limits) -> Sheet:
+    return Sheet(name, [], notes=[("error", "sheet-too-large",
+                                   f"工作表“{name}”的数据分布在约 {area:,} 个单元格的范围内，超过上限 {limits.cells:,}，"
+                                   "未读取该表；请删除远处多余的内容后重新提交，或用 --limit cells=N 放宽", None)])
+
+
+def _bounded(sheet: Sheet, limits: Limits, long_text: bool = True) -> Sheet:
+    """Cut what exceeds the per-sheet limits, leaving a note for each cut."""
+    if len(sheet.merges) > limits.merges:
+        sheet.notes.append(("warning", "merges-too-many",
+                            f"工作表有 {len(sheet.merges):,} 个合并单元格，超过上限 {limits.merges:,}；"
+                            "只使用了前面的部分，表格结构可能读错。请取消多余的合并，或用 --limit merges=N 放宽", None))
+        sheet.merges = sheet.merges[:limits.merges]
+    cap = limits.cell_chars
+    for r, row in enumerate(sheet.rows if long_text else ()):
+        for c, value in enumerate(row):
+            if type(value) is str and len(value) > cap:
+                row[c] = value[:cap]
+                sheet.notes.append(("warning", "cell-too-long",
+                                    f"单元格内容有 {len(value):,} 个字符，超过上限 {cap:,}，只读取了前 {cap:,} 个字符；"
+                                    "请精简内容", to_a1(r, c)))
+    return sheet
+
+
+def _read_xls(path: str, data: bytes, limits: Limits) -> list[Sheet]:
     import xlrd
 
     try:
-        book = xlrd.open_workbook(path, formatting_info=True, on_demand=True)
+        book = xlrd.open_workbook(file_contents=data, formatting_info=True, on_demand=True,
+                                  ragged_rows=True)
     except xlrd.XLRDError as exc:
         if "encrypt" in str(exc).lower():
             raise UnreadableWorkbook(path, "工作簿设置了打开密码，无法读取；请取消密码后重新提交") from exc
@@ -132,8 +178,14 @@ def _read_xls(path: str) -> list[Sheet]:
                                        "请用 Excel 或 WPS 另存为 .xlsx 后重新提交") from exc
     try:
         percent_xfs = _xls_percent_xfs(book)
-        return [_xls_sheet(book, book.sheet_by_index(i), percent_xfs)
-                for i in range(book.nsheets)]
+        sheets = []
+        for i in range(book.nsheets):
+            sh = book.sheet_by_index(i)
+            area = sh.nrows * sh.ncols
+            sheets.append(_too_large(sh.name, area, limits) if area > limits.cells
+                          else _bounded(_xls_sheet(book, sh, percent_xfs), limits))
+            book.unload_sheet(i)
+        return sheets
     except Exception as exc:
         raise UnreadableWorkbook(path, "xls 文件已损坏，无法读取；"
                                        "请用 Excel 或 WPS 另存为 .xlsx 后重新提交") from exc
@@ -157,7 +209,8 @@ def _xls_sheet(book: Any, sh: Any, percent_xfs: set[int]) -> Sheet:
     percent: set[tuple[int, int]] = set()
     for r in range(sh.nrows):
         out: list[Any] = []
-        for c, cell in enumerate(sh.row(r)):
+        for c in range(sh.row_len(r)):
+            cell = sh.cell(r, c)
             ctype, value = cell.ctype, cell.value
             if ctype == xlrd.XL_CELL_DATE:
                 try:

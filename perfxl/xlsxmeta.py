@@ -1,24 +1,39 @@
 """What python-calamine does not tell about an .xlsx: which cells are shown as percentages and
-which formulas carry no cached value. Read straight from the zip, and only when needed."""
+which formulas carry no cached value, and how far out a sheet's values reach (python-calamine
+allocates the whole rectangle, so one far cell could exhaust memory). Read straight from the zip."""
 
 from __future__ import annotations
 
+import html
 import posixpath
 import re
-import zipfile
 from dataclasses import dataclass, field
-from xml.etree import ElementTree as ET
+from functools import lru_cache
+from typing import Any
 
 from .a1 import from_a1
+from .zipparts import Package
 
-_NS_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
-_NS_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
-_PKG_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
 _BUILTIN_PERCENT = {9, 10}
 _CELL = re.compile(rb"<c\b([^>]*?)(/>|>(.*?)</c>)", re.S)
 _ATTR = re.compile(rb'\b(r|s|t)="([^"]*)"')
 _VALUE = re.compile(rb"<v>[^<]")  # a non-empty cached value; openpyxl writes <v />
 _QUOTED = re.compile(r'"[^"]*"|\\.')
+_NUMFMT = re.compile(rb'<(?:\w+:)?numFmt\b[^>]*?numFmtId="(\d+)"[^>]*?formatCode="([^"]*)"')
+_CELLXFS = re.compile(rb"<(?:\w+:)?cellXfs\b[^>]*>(.*?)</(?:\w+:)?cellXfs>", re.S)
+_XF = re.compile(rb"<(?:\w+:)?xf\b([^>]*)>")
+_FMT_ID = re.compile(rb'\bnumFmtId="(\d+)"')
+_REL_TAG = re.compile(rb"<(?:\w+:)?Relationship\b([^>]*)>")
+_REL_ATTR = re.compile(rb'\b(Id|Target)="([^"]*)"')
+_SHEET_TAG = re.compile(rb"<(?:\w+:)?sheet\b([^>]*)>")
+_SHEET_NAME = re.compile(rb'\sname="([^"]*)"')
+_SHEET_RID = re.compile(rb'\s\w+:id="([^"]*)"')
+_CELL_START = re.compile(rb"<(?:\w+:)?c\s")
+_HAS_VALUE = re.compile(rb"\s*<(?:\w+:)?v>[^<]")
+# Only a reference with a two-letter column or a five-digit row can make the area large; with
+# letters and digits folded to A and 0 that is two plain substring searches.
+_FOLD = bytes.maketrans(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", b"A" * 26 + b"0" * 10)
+_VALUE_CELL = re.compile(rb'<(?:\w+:)?c\s[^>]*?\br="([A-Z]{1,3})(\d{1,7})"[^>]*?(/?)>')
 
 
 @dataclass
@@ -27,73 +42,139 @@ class SheetMeta:
 
     percent: set[tuple[int, int]] = field(default_factory=set)
     uncached: list[tuple[int, int]] = field(default_factory=list)
+    area: int = 0  # cells spanned by values, computed only when some cell lies far out
 
 
-def _percent_styles(zf: zipfile.ZipFile) -> set[int]:
-    try:
-        root = ET.fromstring(zf.read("xl/styles.xml"))
-    except (KeyError, ET.ParseError):
-        return set()
-    custom: dict[int, str] = {}
-    numfmts = root.find(f"{_NS_MAIN}numFmts")
-    if numfmts is not None:
-        for fmt in numfmts:
-            try:
-                custom[int(fmt.get("numFmtId", "-1"))] = fmt.get("formatCode", "")
-            except ValueError:
-                continue
-    xfs = root.find(f"{_NS_MAIN}cellXfs")
+# Files of one inbox mostly come from one template: their styles and workbook parts repeat.
+_CACHE: dict[bytes | tuple[bytes, bytes], Any] = {}
+
+
+def _remember(key: bytes | tuple[bytes, bytes], value: Any) -> Any:
+    if len(_CACHE) >= 512:
+        _CACHE.clear()
+    _CACHE[key] = value
+    return value
+
+
+def _percent_styles(pkg: Package) -> frozenset[int]:
+    """Indexes of the cell formats (cellXfs) that show numbers as percentages."""
+    if "xl/styles.xml" not in pkg:
+        return frozenset()
+    raw = pkg.read("xl/styles.xml")
+    if b"%" not in raw and b'numFmtId="9"' not in raw and b'numFmtId="10"' not in raw:
+        return frozenset()
+    cached = _CACHE.get(raw)
+    return cached if cached is not None else _remember(raw, frozenset(_scan_styles(raw)))
+
+
+def _scan_styles(raw: bytes) -> set[int]:
+    custom = {int(m.group(1)): html.unescape(m.group(2).decode("utf-8", "replace"))
+              for m in _NUMFMT.finditer(raw)}
+    xfs = _CELLXFS.search(raw)
     found: set[int] = set()
     if xfs is None:
         return found
-    for index, xf in enumerate(xfs):
-        try:
-            fmt_id = int(xf.get("numFmtId", "0"))
-        except ValueError:
-            continue
-        code = _QUOTED.sub("", custom.get(fmt_id, ""))
-        if fmt_id in _BUILTIN_PERCENT or "%" in code:
+    for index, m in enumerate(_XF.finditer(xfs.group(1))):
+        fmt = _FMT_ID.search(m.group(1))
+        fmt_id = int(fmt.group(1)) if fmt else 0
+        if fmt_id in _BUILTIN_PERCENT or "%" in _QUOTED.sub("", custom.get(fmt_id, "")):
             found.add(index)
     return found
 
 
-def _sheet_paths(zf: zipfile.ZipFile) -> dict[str, str]:
+def _sheet_paths(pkg: Package) -> dict[str, str]:
     """Sheet name -> member path inside the zip."""
-    try:
-        book = ET.fromstring(zf.read("xl/workbook.xml"))
-        rels = ET.fromstring(zf.read("xl/_rels/workbook.xml.rels"))
-    except (KeyError, ET.ParseError):
+    if "xl/workbook.xml" not in pkg or "xl/_rels/workbook.xml.rels" not in pkg:
         return {}
-    targets = {r.get("Id"): r.get("Target", "") for r in rels.iter(f"{_PKG_REL}Relationship")}
+    key = (pkg.read("xl/workbook.xml"), pkg.read("xl/_rels/workbook.xml.rels"))
+    cached = _CACHE.get(key)
+    return cached if cached is not None else _remember(key, _parse_sheet_paths(*key))
+
+
+def _parse_sheet_paths(book: bytes, rels: bytes) -> dict[str, str]:
+    targets: dict[bytes, str] = {}
+    for tag in _REL_TAG.finditer(rels):
+        attrs = dict(_REL_ATTR.findall(tag.group(1)))
+        if b"Id" in attrs:
+            targets[attrs[b"Id"]] = html.unescape(attrs.get(b"Target", b"").decode("utf-8", "replace"))
     paths: dict[str, str] = {}
-    for sheet in book.iter(f"{_NS_MAIN}sheet"):
-        target = targets.get(sheet.get(f"{_NS_REL}id"))
-        if not target:
+    for tag in _SHEET_TAG.finditer(book):
+        name, rid = _SHEET_NAME.search(tag.group(1)), _SHEET_RID.search(tag.group(1))
+        target = targets.get(rid.group(1)) if rid else None
+        if not target or name is None:
             continue
         path = target.lstrip("/") if target.startswith("/") else posixpath.normpath(
             posixpath.join("xl", target))
-        paths[sheet.get("name", "")] = path
+        paths[html.unescape(name.group(1).decode("utf-8", "replace"))] = path
     return paths
 
 
-def read_meta(path: str, sheet_names: list[str]) -> dict[str, SheetMeta]:
-    """Percent cells and uncached formulas for each named sheet (empty metas when unknown)."""
-    metas = {name: SheetMeta() for name in sheet_names}
-    with zipfile.ZipFile(path) as zf:
-        percent_xfs = _percent_styles(zf)
-        styles = {str(i).encode() for i in percent_xfs}
-        for name, member in _sheet_paths(zf).items():
-            if name not in metas:
-                continue
-            try:
-                data = zf.read(member)
-            except KeyError:
-                continue
-            has_formula = b"<f" in data
-            if not styles and not has_formula:
-                continue
-            _scan_cells(data, styles, has_formula, metas[name])
+def read_meta(pkg: Package) -> dict[str, SheetMeta]:
+    """Facts about every sheet, by name: percent cells, uncached formulas and, when some cell
+    lies far out, the used area its values span. Every sheet part (and the shared strings) is
+    inflated here, through the size limit, before python-calamine is allowed near it."""
+    if "xl/sharedStrings.xml" in pkg:
+        pkg.read("xl/sharedStrings.xml")
+    percent_xfs = _percent_styles(pkg)
+    styles = {str(i).encode() for i in percent_xfs}
+    styled = _style_pattern(percent_xfs) if percent_xfs else None
+    metas: dict[str, SheetMeta] = {}
+    parts = [n for n in pkg.names() if n.startswith("xl/worksheets/") and n.endswith(".xml")]
+    found: dict[str, SheetMeta] = {}
+    for part in parts:
+        data = pkg.read(part)
+        has_formula = b"<f" in data
+        has_percent = styled is not None and styled.search(data) is not None
+        folded = data.translate(_FOLD)
+        far = b'r="AA' in folded or b'r="A00000' in folded
+        if not (has_formula or has_percent or far):
+            continue
+        found[part] = meta = SheetMeta()
+        if far:
+            meta.area = _value_area(data)
+        if has_formula:
+            _scan_cells(data, styles if has_percent else set(), True, meta)
+        elif has_percent:
+            meta.percent = _percent_cells(data, styles)
+    if found:
+        metas = {name: found[part] for name, part in _sheet_paths(pkg).items() if part in found}
     return metas
+
+
+@lru_cache(maxsize=64)
+def _style_pattern(indexes: frozenset[int]) -> re.Pattern[bytes]:
+    return re.compile(rb'\ss="(?:%s)"' % b"|".join(str(i).encode() for i in sorted(indexes)))
+
+
+def _value_area(data: bytes) -> int:
+    """Rows x columns from A1 to the farthest cell holding something (what python-calamine
+    would allocate for the sheet)."""
+    rows = cols = 0
+    for m in _VALUE_CELL.finditer(data):
+        if m.group(3) == b"/":
+            continue
+        r, c = from_a1((m.group(1) + m.group(2)).decode())
+        rows, cols = max(rows, r + 1), max(cols, c + 1)
+    return rows * cols
+
+
+def _percent_cells(data: bytes, styles: set[bytes]) -> set[tuple[int, int]]:
+    """Numeric cells with a value and a percent style, found by searching for the style
+    attribute itself rather than parsing every cell."""
+    found: set[tuple[int, int]] = set()
+    for style in styles:
+        needle = b' s="%s"' % style
+        pos = data.find(needle)
+        while pos != -1:
+            start, end = data.rfind(b"<", 0, pos), data.find(b">", pos)
+            if start != -1 and end != -1 and _CELL_START.match(data, start) \
+                    and data[end - 1:end] != b"/" and _HAS_VALUE.match(data, end + 1):
+                attrs = dict(_ATTR.findall(data[start:end]))
+                ref = attrs.get(b"r")
+                if ref is not None and attrs.get(b"t", b"n") == b"n":
+                    found.add(from_a1(ref.decode()))
+            pos = data.find(needle, pos + 1)
+    return found
 
 
 def _scan_cells(data: bytes, styles: set[bytes], has_formula: bool, meta: SheetMeta) -> None:
