@@ -16,10 +16,12 @@ from pathlib import Path
 from typing import Any
 
 from .atomic import ensure_dir
-from .errors import OutputError
+from .errors import OutputError, UnreadableWorkbook
 from .extraction import extract
+from .limits import DEFAULT_LIMITS, Limits
 from .inbox import find_workbooks
 from .model import ExtractResult, Problem, Table
+from .reader import read_bytes
 
 UNASSIGNED = "未指定单位"
 ALL_UNITS = "全部单位"
@@ -75,30 +77,42 @@ class Consolidation:
         }
 
 
-def _read_one(path: str) -> tuple[ExtractResult, tuple[int, str, str]]:
-    result = extract(path)
+def _read_one(path: str, limits: Limits) -> tuple[ExtractResult, tuple[int, str, str]]:
+    """Extract one file from a single read of its bytes, which also give its size and digest.
+    A file whose size or time changes while it is read (still being copied) is not used."""
     try:
-        data = Path(path).read_bytes()
-        stat = os.stat(path)
-        meta = (stat.st_size, hashlib.sha256(data).hexdigest(),
-                dt.datetime.fromtimestamp(stat.st_mtime).isoformat(timespec="seconds"))
+        before = os.stat(path)
     except OSError:
-        meta = (0, "", "")
-    return result, meta
+        before = None
+    try:
+        data = read_bytes(path, limits)
+        after = os.stat(path)
+    except (UnreadableWorkbook, OSError) as exc:
+        reason = exc.reason if isinstance(exc, UnreadableWorkbook) else f"无法读取（{exc}）"
+        return ExtractResult(path, (), (Problem("error", "unreadable", reason, path),)), (0, "", "")
+    meta = (len(data), hashlib.sha256(data).hexdigest(),
+            dt.datetime.fromtimestamp(after.st_mtime).isoformat(timespec="seconds"))
+    if before is None or (before.st_size, before.st_mtime_ns) != (after.st_size, after.st_mtime_ns) \
+            or len(data) != after.st_size:
+        reason = "文件在读取时仍在变化（可能还在复制或保存中），本次未使用；请等文件复制完成后重新运行"
+        return ExtractResult(path, (), (Problem("error", "unreadable", reason, path),)), meta
+    return extract(path, data=data, limits=limits), meta
 
 
-def _read_chunk(paths: Sequence[str]) -> list[tuple[ExtractResult, tuple[int, str, str]]]:
-    return [_read_one(p) for p in paths]
+def _read_chunk(paths: Sequence[str], limits: Limits) -> list[tuple[ExtractResult, tuple[int, str, str]]]:
+    return [_read_one(p, limits) for p in paths]
 
 
 def read_all(paths: Sequence[str], jobs: int | None = None,
-             progress: Callable[[int], None] | None = None) -> list[tuple[ExtractResult, tuple[int, str, str]]]:
-    """Extract every path, in chunks over a process pool when it pays, in input order."""
+             progress: Callable[[int], None] | None = None,
+             limits: Limits = DEFAULT_LIMITS) -> list[tuple[ExtractResult, tuple[int, str, str]]]:
+    """Extract every path, in chunks over a process pool when it pays, in input order.
+    While the workers read, this process imports the checking libraries (pandas, pandera)."""
     jobs = jobs or os.cpu_count() or 1
     if jobs <= 1 or len(paths) < SERIAL_BELOW:
         out = []
         for p in paths:
-            out.append(_read_one(p))
+            out.append(_read_one(p, limits))
             if progress:
                 progress(1)
         return out
@@ -106,7 +120,10 @@ def read_all(paths: Sequence[str], jobs: int | None = None,
     chunks = [paths[i:i + size] for i in range(0, len(paths), size)]
     out = []
     with ProcessPoolExecutor(max_workers=jobs) as pool:
-        for part in pool.map(_read_chunk, chunks):
+        futures = [pool.submit(_read_chunk, chunk, limits) for chunk in chunks]
+        import pandera.pandas  # noqa: F401  (overlaps the slow import with the reading)
+        for future in futures:
+            part = future.result()
             out.extend(part)
             if progress:
                 progress(len(part))
@@ -124,7 +141,8 @@ def _folder_department(inbox: Path, path: Path) -> str | None:
 def consolidate(inbox: str | os.PathLike[str] = "workbooks/inbox",
                 out_dir: str | os.PathLike[str] = "workbooks/out", *, jobs: int | None = None,
                 department: str | None = None, rules: str | None = None,
-                progress: Callable[[int, int], Any] | None = None, write: bool = True) -> Consolidation:
+                progress: Callable[[int, int], Any] | None = None, write: bool = True,
+                limits: Limits = DEFAULT_LIMITS) -> Consolidation:
     """Consolidate every workbook under ``inbox`` into summaries in ``out_dir``.
 
     ``progress(done, total)`` is called as files are read. Raises OutputError when the run
@@ -149,7 +167,7 @@ def consolidate(inbox: str | os.PathLike[str] = "workbooks/inbox",
         if progress:
             progress(done, len(paths))
 
-    read = read_all(paths, jobs, tick)
+    read = read_all(paths, jobs, tick, limits)
     results: list[ExtractResult] = []
     sources: list[SourceFile] = []
     extra: list[Problem] = []
@@ -180,7 +198,7 @@ def consolidate(inbox: str | os.PathLike[str] = "workbooks/inbox",
     if write:
         from .writer import write_summaries
 
-        run.outputs = write_summaries(run, Path(out_dir), rules)
+        run.outputs = write_summaries(run, Path(out_dir), rules, jobs)
     return run
 
 
@@ -204,19 +222,19 @@ def problems_by_table(run: Consolidation) -> dict[tuple[str, str, str], list[Pro
     return out
 
 
-def department_of(problem: Problem, run: Consolidation,
-                  by_table: dict[tuple[str, str, str], list[Problem]]) -> str:
-    """The department a problem belongs to: its table's, else its file's."""
+def departments_of(run: Consolidation,
+                   by_table: dict[tuple[str, str, str], list[Problem]]) -> dict[int, str]:
+    """The department of every problem (keyed by ``id``): its table's, else its file's."""
+    out: dict[int, str] = {}
     for result in run.results:
-        if result.source != problem.file:
-            continue
         for table in result.tables:
-            if problem in by_table.get((result.source, table.sheet, table.anchor), []):
-                return table.department or UNASSIGNED
-    for source in run.sources:
-        if source.path == problem.file:
-            return source.department
-    return UNASSIGNED
+            for problem in by_table.get((result.source, table.sheet, table.anchor), []):
+                out.setdefault(id(problem), table.department or UNASSIGNED)
+    by_file = {source.path: source.department for source in run.sources}
+    for problem in run.problems:
+        if id(problem) not in out:
+            out[id(problem)] = by_file.get(problem.file or "", UNASSIGNED)
+    return out
 
 
 def tables_of(run: Consolidation, unit: str | None) -> Iterable[tuple[str, Table]]:

@@ -26,6 +26,7 @@ class Style:
     numbers_as_text: bool = False    # "80.00" typed as text
     percent_format: bool = False     # 0.8 shown as 80% instead of 80 with unit %
     fancy_operators: bool = True     # ≥ rather than >=
+    wide: bool = False               # 绩效指标描述 and 指标值确定依据 each merged over two columns
 
 
 @dataclass
@@ -79,7 +80,10 @@ def render_table(grid: Grid, table: dict[str, Any], top: int, left: int, style: 
     """Write one table (contract dict) with its top-left at (top, left); return the next free row."""
     r = top
     base = left + 1 if style.row_numbers else left
-    c = [base + i for i in range(8)]  # L1 L2 L3 DESC OP VAL UNIT BASIS
+    gaps = (0, 0, 0, 0, 1, 1, 1, 1) if style.wide else (0,) * 8
+    c = [base + i + g for i, g in enumerate(gaps)]  # L1 L2 L3 DESC OP VAL UNIT BASIS
+    edge = c[7] + (1 if style.wide else 0)
+    desc2 = c[3] + 1 if style.wide else None
     start = r
 
     def number_row(row: int) -> None:
@@ -92,19 +96,19 @@ def render_table(grid: Grid, table: dict[str, Any], top: int, left: int, style: 
         r += 1
         start = r
     title = "预算项目绩效表" if table["kind"] == "project" else "部门整体支出绩效指标情况"
-    grid.put(r, c[0], title, "title", c2=c[7])
+    grid.put(r, c[0], title, "title", c2=edge)
     r += 1
     if table["kind"] == "project":
         number_row(r)
         grid.put(r, c[0], _label("项目编码", style), "label")
         grid.put(r, c[1], table.get("project_code"), "cell", c2=c[2])
         grid.put(r, c[3], _label("项目名称", style), "label")
-        grid.put(r, c[4], table.get("project_name"), "cell", c2=c[7])
+        grid.put(r, c[4], table.get("project_name"), "cell", c2=edge)
         r += 1
         for key, label in (("template", "项目绩效模板"), ("purpose", "资金用途")):
             number_row(r)
             grid.put(r, c[0], _label(label, style), "label")
-            grid.put(r, c[1], table.get(key), "wrap", c2=c[7])
+            grid.put(r, c[1], table.get(key), "wrap", c2=edge)
             r += 1
         if style.funds_block and funds is not None:
             number_row(r)
@@ -120,7 +124,7 @@ def render_table(grid: Grid, table: dict[str, Any], top: int, left: int, style: 
             number_row(r)
             number_row(r + 1)
             grid.put(r, c[0], _label("资金支出计划（累计进度%）", style), "label")
-            spans = [(c[1], c[2]), (c[3], c[3]), (c[4], c[5]), (c[6], c[7])]
+            spans = [(c[1], c[2]), (c[3], c[4] - 1), (c[4], c[5]), (c[6], edge)]
             for (a, b), (name, val) in zip(spans, plan.items()):
                 grid.put(r, a, name, "label", c2=b)
                 _number(grid, r + 1, a, val, style, pct=True, c2=b)
@@ -131,22 +135,24 @@ def render_table(grid: Grid, table: dict[str, Any], top: int, left: int, style: 
             for i, goal in enumerate(goals):
                 number_row(r)
                 grid.put(r, c[1], f"目标{i + 1}", "label")
-                grid.put(r, c[2], goal, "wrap", c2=c[7])
+                grid.put(r, c[2], goal, "wrap", c2=edge)
                 r += 1
     number_row(r)
     number_row(r + 1)
     for i, label in ((0, "一级指标"), (1, "二级指标"), (2, "三级指标"), (3, "绩效指标描述"),
                      (7, "指标值确定依据")):
-        grid.put(r, c[i], _label(label, style), "label", r2=r + 1)
+        right = {3: desc2, 7: edge}.get(i)
+        grid.put(r, c[i], _label(label, style), "label", r2=r + 1, c2=right)
     grid.put(r, c[4], "指标值", "label", c2=c[6])
     for i, label in ((4, "符号"), (5, "值"), (6, "单位（文字描述）")):
         grid.put(r + 1, c[i], _label(label, style), "label")
     r += 2
-    return _render_indicators(grid, table.get("indicators") or [], r, c, style, number_row)
+    return _render_indicators(grid, table.get("indicators") or [], r, c, style, number_row, desc2, edge)
 
 
 def _render_indicators(grid: Grid, indicators: list[dict[str, Any]], r: int, c: list[int],
-                       style: Style, number_row: Any) -> int:
+                       style: Style, number_row: Any, desc2: int | None = None,
+                       edge: int | None = None) -> int:
     runs: list[tuple[int, int]] = []  # (first row, last row) of each level-1 run
     prev: tuple[Any, Any] = (object(), object())
     for ind in indicators:
@@ -162,7 +168,7 @@ def _render_indicators(grid: Grid, indicators: list[dict[str, Any]], r: int, c: 
             grid.put(r, c[1], ind["level2"], "cell")
         prev = (ind["level1"], ind["level2"])
         grid.put(r, c[2], ind["level3"], "wrap")
-        grid.put(r, c[3], ind["description"], "wrap")
+        grid.put(r, c[3], ind["description"], "wrap", c2=desc2)
         op = ind["operator"]
         if op == "text":
             grid.put(r, c[4], "文字描述", "cell")
@@ -174,7 +180,7 @@ def _render_indicators(grid: Grid, indicators: list[dict[str, Any]], r: int, c: 
             unit = ind.get("unit")
             if not (pct and style.percent_format and ind["value"] is not None):
                 grid.put(r, c[6], "百分比" if unit == "%" and style.variants else unit, "cell")
-        grid.put(r, c[7], ind["basis"], "wrap")
+        grid.put(r, c[7], ind["basis"], "wrap", c2=edge if edge != c[7] else None)
         r += 1
     if style.levels == "merged":
         for first, last in runs:

@@ -18,7 +18,7 @@ LAYOUTS: dict[str, dict[str, Any]] = {
     # one table per sheet under a report header, 项目资金 block, 一级 written once, 80% formats
     "per-sheet": {"engine": "openpyxl", "origin": (2, 1),
                   "style": Style(levels="once", report_header=True, funds_block=True,
-                                 percent_format=True)},
+                                 percent_format=True, wide=True)},
     # label variants, 一级/二级 on every row, numbers as text, styled rows to 1000, extra sheet
     "variants": {"engine": "xlsxwriter", "origin": (4, 2), "fat": True, "stacked": True,
                  "style": Style(levels="repeated", variants=True, numbers_as_text=True,

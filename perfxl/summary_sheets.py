@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -23,8 +24,9 @@ def fill_book(book: SummaryBook, run: Consolidation, unit: str | None, rules: Ru
     units = run.departments if unit is None else [unit]
     _overview(book, run, units, rules, dept_of)
     _projects(book, tables, rules, by_table, out_dir)
-    _indicators(book, "绩效指标", [t for t in tables if t[1].kind == "project"], out_dir, True)
-    _indicators(book, "部门整体指标", [t for t in tables if t[1].kind == "department"], out_dir, False)
+    if unit is not None:  # the 全部单位 book leaves the indicator detail to each unit's book
+        _indicators(book, "绩效指标", [t for t in tables if t[1].kind == "project"], True)
+        _indicators(book, "部门整体指标", [t for t in tables if t[1].kind == "department"], False)
     _spend_plan(book, tables, units)
     _problems(book, problems, dept_of, out_dir)
     _sources(book, [s for s in run.sources if unit is None or s.department == unit])
@@ -80,30 +82,28 @@ def _projects(book: SummaryBook, tables: list[tuple[str, Table]], rules: Rules,
         rows.append([t.project_code, t.project_name, t.department, t.amount, plan, goals,
                      len(t.indicators), level1.count("产出指标"), level1.count("效益指标"),
                      level1.count("满意度指标"), sum(i.operator == "text" for i in t.indicators),
-                     errors, warnings, status, Path(source).name, t.sheet, t.anchor])
+                     errors, warnings, status, os.path.basename(source), t.sheet, t.anchor])
         links[(r, 14)] = source_link(out_dir, source, t.sheet, t.anchor)
         if errors or warnings:
             fmts[r] = {13: "error" if errors else "warning"}
     book.sheet("项目汇总", cols, rows, links, fmts)
 
 
-def _indicators(book: SummaryBook, name: str, tables: list[tuple[str, Table]], out_dir: Path,
+def _indicators(book: SummaryBook, name: str, tables: list[tuple[str, Table]],
                 with_project: bool) -> None:
     head = [Col("单位")] + ([Col("项目编码"), Col("项目名称")] if with_project else [])
     cols = head + [Col("一级指标"), Col("二级指标"), Col("三级指标", width=30),
                    Col("绩效指标描述", width=36), Col("符号"), Col("值", "num"), Col("单位（计量）"),
                    Col("目标（文字描述）", width=30), Col("指标值确定依据", width=30),
-                   Col("来源文件", "link"), Col("工作表"), Col("单元格")]
-    rows, links = [], {}
-    for source, t in tables:
+                   Col("来源文件"), Col("工作表"), Col("单元格")]
+    rows = []
+    for source, t in tables:  # no links here: 问题清单 and 项目汇总 carry them
         for i in t.indicators:
-            r = len(rows)
             first = [t.department] + ([t.project_code, t.project_name] if with_project else [])
             rows.append(first + [i.level1, i.level2, i.level3, i.description,
                                  _OPS.get(i.operator or "", i.operator), i.value, i.unit,
-                                 i.target_text, i.basis, Path(source).name, t.sheet, i.cell])
-            links[(r, len(first) + 9)] = source_link(out_dir, source, t.sheet, i.cell)
-    book.sheet(name, cols, rows, links)
+                                 i.target_text, i.basis, os.path.basename(source), t.sheet, i.cell])
+    book.sheet(name, cols, rows)
 
 
 def _spend_plan(book: SummaryBook, tables: list[tuple[str, Table]], units: list[str]) -> None:
@@ -156,7 +156,7 @@ def _problems(book: SummaryBook, problems: list[Problem], dept_of: dict[int, str
     ordered = sorted(problems, key=lambda p: (SEVERITY_ORDER[p.severity], p.sort_key()))
     rows, links, fmts = [], {}, {}
     for r, p in enumerate(ordered):
-        rows.append([dept_of[id(p)] or UNASSIGNED, Path(p.file or "").name, p.sheet, p.cell, p.code,
+        rows.append([dept_of[id(p)] or UNASSIGNED, os.path.basename(p.file or ""), p.sheet, p.cell, p.code,
                      SEVERITY_LABEL[p.severity], p.message])
         if p.file:
             links[(r, 1)] = source_link(out_dir, p.file, None, None)

@@ -5,17 +5,20 @@ and staff text always written as text (never as a live formula)."""
 from __future__ import annotations
 
 import datetime as dt
+import multiprocessing as mp
 import os
 import re
 import unicodedata
 from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from .atomic import atomic_target
 from .config import load_rules
-from .consolidation import ALL_UNITS, Consolidation, department_of, problems_by_table
+from .consolidation import ALL_UNITS, Consolidation, departments_of, problems_by_table, tables_of
 
 _MAX_TEXT = 32767
 _SAFE_NAME = re.compile(r'[\\/:*?"<>|\x00-\x1f]')
@@ -40,7 +43,7 @@ class SummaryBook:
 
         self.path = path
         self.wb = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False,
-                                                  "strings_to_urls": False})
+                                                  "strings_to_urls": False, "in_memory": True})
         self.wb.set_properties({"title": path.stem, "author": "perfxl",
                                 "created": dt.datetime(2000, 1, 1)})
         base = {"font_name": "宋体", "font_size": 10, "valign": "top"}
@@ -57,24 +60,48 @@ class SummaryBook:
             "title": self.wb.add_format({"bold": True, "font_size": 12}),
         }
 
+    # Excel's ceilings: data rows under the header row of one sheet, hyperlinks in one sheet
+    max_rows = 1_048_575
+    max_links = 65_530
+
     def sheet(self, name: str, cols: Sequence[Col], rows: Sequence[Sequence[Any]],
-              links: dict[tuple[int, int], str] | None = None,
+              links: dict[tuple[int, int], str | None] | None = None,
               row_formats: dict[int, dict[int, str]] | None = None) -> Any:
-        """A sheet holding one Excel table (header + rows), filters, frozen header, print setup."""
+        """A sheet holding one Excel table (header + rows), filters, frozen header, print setup.
+        Rows past Excel's limit continue on “名称（2）”, “名称（3）” … instead of failing."""
+        first = None
+        for part, start in enumerate(range(0, max(len(rows), 1), self.max_rows)):
+            title = name if part == 0 else f"{name}（{part + 1}）"
+            ws = self._part(title, cols, rows[start:start + self.max_rows], start,
+                            links or {}, row_formats or {})
+            first = first if first is not None else ws
+        return first
+
+    def _part(self, name: str, cols: Sequence[Col], rows: Sequence[Sequence[Any]], offset: int,
+              links: dict[tuple[int, int], str | None],
+              row_formats: dict[int, dict[int, str]]) -> Any:
         ws = self.wb.add_worksheet(name)
-        widths = [_display_width(c.header) + 4 for c in cols]
-        for r, row in enumerate(rows, start=1):
+        fmts = [self.fmt.get(c.kind, self.fmt["text"]) for c in cols]
+        write_string, write_number, write_blank = ws.write_string, ws.write_number, ws.write_blank
+        budget = self.max_links
+        for i, row in enumerate(rows):
+            r, key = i + 1, i + offset
+            special = row_formats.get(key)
             for c, value in enumerate(row):
-                kind = (row_formats or {}).get(r - 1, {}).get(c, cols[c].kind)
-                url = (links or {}).get((r - 1, c))
-                self._cell(ws, r, c, value, kind, url)
-                if isinstance(value, str):
-                    longest = max((_display_width(x) for x in value.split("\n")), default=0)
-                    widths[c] = max(widths[c], longest + 2)
-                elif value is not None:
-                    widths[c] = max(widths[c], 12)
-        for c, col in enumerate(cols):
-            ws.set_column(c, c, col.width or min(max(widths[c], 6), 60), self.fmt.get(col.kind))
+                fmt = fmts[c] if special is None or c not in special else self.fmt[special[c]]
+                url = links.get((key, c)) if links else None
+                if url and budget > 0:
+                    budget -= 1
+                    ws.write_url(r, c, url, self.fmt["link"], string=str(value)[:255])
+                elif value is None or value == "":
+                    if special is not None:
+                        write_blank(r, c, None, fmt)
+                elif type(value) is float or type(value) is int:
+                    write_number(r, c, value, fmt)
+                else:
+                    write_string(r, c, str(value)[:_MAX_TEXT], fmt)
+        for c, (col, width) in enumerate(zip(cols, _widths(cols, rows))):
+            ws.set_column(c, c, col.width or width, self.fmt.get(col.kind))
         last = max(len(rows), 1)
         ws.add_table(0, 0, last, len(cols) - 1, {
             "columns": [{"header": c.header} for c in cols], "style": "Table Style Light 9",
@@ -88,26 +115,42 @@ class SummaryBook:
         ws.set_footer("&C第 &P 页，共 &N 页")
         return ws
 
-    def _cell(self, ws: Any, r: int, c: int, value: Any, kind: str, url: str | None) -> None:
-        fmt = self.fmt.get(kind, self.fmt["text"])
-        if url:
-            ws.write_url(r, c, url, self.fmt["link"], string=str(value)[:255])
-        elif value is None or value == "":
-            ws.write_blank(r, c, None, fmt)
-        elif isinstance(value, (int, float)) and not isinstance(value, bool):
-            ws.write_number(r, c, value, fmt)
-        else:
-            ws.write_string(r, c, str(value)[:_MAX_TEXT], fmt)
-
     def close(self) -> None:
         self.wb.close()
 
 
+def _widths(cols: Sequence[Col], rows: Sequence[Sequence[Any]]) -> list[float]:
+    """Column widths that fit the header and the text, judged on the first 300 rows."""
+    widths = [_display_width(c.header) + 4 for c in cols]
+    for row in rows[:300]:
+        for c, value in enumerate(row):
+            if isinstance(value, str):
+                longest = max(_approx_width(x) for x in value.split("\n"))
+                widths[c] = max(widths[c], longest + 2)
+            elif value is not None:
+                widths[c] = max(widths[c], 12)
+    return [min(max(w, 6), 60) for w in widths]
+
+
+def _approx_width(text: str) -> int:
+    """Display width without a per-character loop: a CJK character is 3 bytes in UTF-8 and 2
+    columns wide, an ASCII one 1 byte and 1 column."""
+    n = len(text)
+    return n + (len(text.encode("utf-8")) - n) // 2
+
+
+@lru_cache(maxsize=65536)
+def _relative(source: str, out_dir: str) -> str | None:
+    try:
+        return os.path.relpath(os.path.realpath(source), os.path.realpath(out_dir))
+    except ValueError:  # another drive on Windows
+        return None
+
+
 def source_link(out_dir: Path, source: str, sheet: str | None, cell: str | None) -> str | None:
     """An external link that opens the source workbook at the cell (relative to the summary)."""
-    try:
-        rel = os.path.relpath(Path(source).resolve(), out_dir.resolve())
-    except ValueError:
+    rel = _relative(source, os.fspath(out_dir))
+    if rel is None:
         return None
     target = rel.replace(os.sep, "/")
     if sheet and cell:
@@ -115,21 +158,41 @@ def source_link(out_dir: Path, source: str, sheet: str | None, cell: str | None)
     return None if len(target) > 2000 else "external:" + target
 
 
-def write_summaries(run: Consolidation, out_dir: Path, rules_path: str | None = None) -> list[str]:
-    """One ``<单位>_绩效目标汇总.xlsx`` per department and ``全部单位_绩效目标汇总.xlsx``."""
+def write_summaries(run: Consolidation, out_dir: Path, rules_path: str | None = None,
+                    jobs: int | None = None) -> list[str]:
+    """One ``<单位>_绩效目标汇总.xlsx`` per department and ``全部单位_绩效目标汇总.xlsx``; the
+    books are written side by side in forked processes when the run is large enough to pay."""
+    global _JOB
     rules = load_rules(rules_path)
     by_table = problems_by_table(run)
-    dept_of = {id(p): department_of(p, run, by_table) for p in run.problems}
-    written = []
-    for unit in [*run.departments, None]:
-        name = _SAFE_NAME.sub("_", unit or ALL_UNITS) + "_绩效目标汇总.xlsx"
-        target = out_dir / name
-        with atomic_target(target) as tmp:
-            from .summary_sheets import fill_book
+    _JOB = (run, rules, by_table, departments_of(run, by_table), out_dir)
+    units: list[str | None] = [*run.departments, None]
+    jobs = min(jobs or os.cpu_count() or 1, len(units))
+    rows = sum(len(t.indicators) for r in run.results for t in r.tables)
+    try:
+        if jobs > 1 and rows >= PARALLEL_ROWS and "fork" in mp.get_all_start_methods():
+            size = {u: sum(1 for _ in tables_of(run, u)) for u in units}
+            order = sorted(units, key=lambda u: -size[u])
+            with ProcessPoolExecutor(jobs, mp_context=mp.get_context("fork")) as pool:
+                done = dict(zip(order, pool.map(_write_unit, order)))
+            return [done[u] for u in units]
+        return [_write_unit(u) for u in units]
+    finally:
+        _JOB = None
 
-            book = SummaryBook(tmp)
-            fill_book(book, run, unit, rules, by_table, dept_of, out_dir)
-            book.close()
-        written.append(str(target))
-    return written
 
+PARALLEL_ROWS = 5000  # indicator rows; below this forking costs more than it saves
+_JOB: tuple[Any, ...] | None = None  # what the forked writers inherit
+
+
+def _write_unit(unit: str | None) -> str:
+    from .summary_sheets import fill_book
+
+    assert _JOB is not None
+    run, rules, by_table, dept_of, out_dir = _JOB
+    target = out_dir / (_SAFE_NAME.sub("_", unit or ALL_UNITS) + "_绩效目标汇总.xlsx")
+    with atomic_target(target) as tmp:
+        book = SummaryBook(tmp)
+        fill_book(book, run, unit, rules, by_table, dept_of, out_dir)
+        book.close()
+    return str(target)
