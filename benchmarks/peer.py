@@ -1,7 +1,7 @@
 """The naive peer perfxl is measured against: what a script written in an afternoon would do.
 
 Every workbook is loaded with openpyxl's default ``load_workbook`` (legacy .xls through
-``pandas.read_excel``), every non-empty cell becomes a record (file, sheet, cell, value), and
+``xlrd.open_workbook``), every non-empty cell becomes a record (file, sheet, cell, value), and
 the records are written with ``pandas.DataFrame.to_excel``. No table finding, no checks: the
 peer does strictly less than perfxl.
 
@@ -18,13 +18,18 @@ from typing import Any
 def records_of(path: Path) -> list[dict[str, Any]]:
     """Every non-empty cell of one workbook."""
     import openpyxl
-    import pandas as pd
 
     out = []
     if path.suffix.lower() == ".xls":
-        for sheet, frame in pd.read_excel(path, sheet_name=None, header=None).items():
-            for (r, c), value in frame.stack().items():
-                out.append({"file": path.name, "sheet": sheet, "row": r + 1, "col": c + 1, "value": value})
+        import xlrd
+
+        book = xlrd.open_workbook(path)
+        for sh in book.sheets():
+            for r in range(sh.nrows):
+                for c, cell in enumerate(sh.row(r)):
+                    if cell.value not in ("", None):
+                        out.append({"file": path.name, "sheet": sh.name, "row": r + 1,
+                                    "col": c + 1, "value": cell.value})
         return out
     wb = openpyxl.load_workbook(path)
     for ws in wb.worksheets:

@@ -19,6 +19,7 @@ def col_letter(col: int) -> str:
     return letters
 
 
+@lru_cache(maxsize=16384)
 def to_a1(row: int, col: int) -> str:
     """Zero-based (row, col) to an A1 reference."""
     return f"{col_letter(col)}{row + 1}"

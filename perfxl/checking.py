@@ -11,6 +11,7 @@ from typing import Any
 from .config import Rules, load_rules
 from .extraction import extract
 from .inbox import find_workbooks
+from .limits import DEFAULT_LIMITS, Limits
 from .model import SEVERITY_ORDER, ExtractResult, Problem
 
 
@@ -45,7 +46,8 @@ class CheckResult:
 
 
 def check(paths: Iterable[str | os.PathLike[str]] | str, rules: Rules | str | None = None,
-          results: Iterable[ExtractResult] | None = None) -> CheckResult:
+          results: Iterable[ExtractResult] | None = None,
+          limits: Limits = DEFAULT_LIMITS) -> CheckResult:
     """Check the workbooks at ``paths`` (files and folders) against the schemas and review rules.
 
     ``rules`` is a Rules object or the path of a rules file (default: the shipped rules.toml).
@@ -55,7 +57,7 @@ def check(paths: Iterable[str | os.PathLike[str]] | str, rules: Rules | str | No
         paths = [paths]
     ruleset = rules if isinstance(rules, Rules) else load_rules(rules)
     if results is None:
-        results = [extract(p) for p in find_workbooks(paths)]
+        results = [extract(p, limits=limits) for p in find_workbooks(paths)]
     results = tuple(results)
     problems = [p for r in results for p in r.problems]
     problems += findings(results, ruleset)

@@ -17,6 +17,20 @@ def _print_json(data: Any) -> None:
 
 
 _HELP = "显示本说明并退出。"
+_LIMIT_HELP = ("放宽读取上限，可重复，如 --limit cells=5000000。可用：file_mb=50（文件大小）、"
+               "part_mb=64（解压后单个部件）、cells=1000000（每表单元格范围）、cell_chars=32767（单元格字数）、"
+               "merges=5000（每表合并单元格数）。")
+
+
+def _limits(items: tuple[str, ...]) -> Any:
+    from .errors import PerfxlError
+    from .limits import parse_limits
+
+    try:
+        return parse_limits(items)
+    except PerfxlError as exc:
+        click.echo(f"错误：{exc}", err=True)
+        sys.exit(2)
 
 
 @click.group()
@@ -42,7 +56,8 @@ def main() -> None:
 @click.help_option("-h", "--help", help=_HELP)
 @click.argument("path", metavar="文件")
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 输出（格式见 extract 契约）。")
-def extract(path: str, as_json: bool) -> None:
+@click.option("--limit", "limit", multiple=True, metavar="名称=N", help=_LIMIT_HELP)
+def extract(path: str, as_json: bool, limit: tuple[str, ...]) -> None:
     """读取一个工作簿（.xlsx / .xlsm / .xls），按标签找出其中每张绩效表并整理成结构化数据。
 
     \b
@@ -56,7 +71,7 @@ def extract(path: str, as_json: bool) -> None:
     """
     from .extraction import extract as run
 
-    result = run(path)
+    result = run(path, limits=_limits(limit))
     if as_json:
         _print_json(result.to_dict())
     else:
@@ -97,8 +112,9 @@ def _print_problems(problems: Any) -> None:
               help="使用另一份审核规则文件（TOML，格式同 perfxl/rules.toml）。")
 @click.option("--annotate", "annotate_dir", metavar="输出文件夹",
               help="为每个工作簿在该文件夹另存一份副本：问题单元格标色并附批注，另加“问题清单”工作表。原文件不会被修改。")
+@click.option("--limit", "limit", multiple=True, metavar="名称=N", help=_LIMIT_HELP)
 def check(paths: tuple[str, ...], as_json: bool, rules_file: str | None,
-          annotate_dir: str | None) -> None:
+          annotate_dir: str | None, limit: tuple[str, ...]) -> None:
     """按数据规范和审核规则检查工作簿，一次列出全部问题。
 
     \b
@@ -117,7 +133,7 @@ def check(paths: tuple[str, ...], as_json: bool, rules_file: str | None,
     from .errors import PerfxlError
 
     try:
-        result = run(paths, rules=rules_file)
+        result = run(paths, rules=rules_file, limits=_limits(limit))
         written = []
         if annotate_dir:
             from .annotate import annotate
@@ -166,8 +182,9 @@ def _print_check_summary(result: Any) -> None:
 @click.option("--rules", "rules_file", default=None, metavar="规则文件", help="使用另一份审核规则文件。")
 @click.option("--quiet", is_flag=True, help="不显示进度条。")
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 输出运行摘要。")
+@click.option("--limit", "limit", multiple=True, metavar="名称=N", help=_LIMIT_HELP)
 def consolidate(inbox: str, out_dir: str, jobs: int | None, department: str | None,
-                rules_file: str | None, quiet: bool, as_json: bool) -> None:
+                rules_file: str | None, quiet: bool, as_json: bool, limit: tuple[str, ...]) -> None:
     """汇总收件箱里的全部工作簿，检查后按单位写出汇总工作簿。
 
     \b
@@ -205,7 +222,7 @@ def consolidate(inbox: str, out_dir: str, jobs: int | None, department: str | No
 
     try:
         result = run(inbox, out_dir, jobs=jobs, department=department, rules=rules_file,
-                     progress=progress)
+                     progress=progress, limits=_limits(limit))
     except PerfxlError as exc:
         click.echo(f"错误：{exc}", err=True)
         sys.exit(2)

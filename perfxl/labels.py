@@ -58,6 +58,10 @@ _GOAL = re.compile(r"^目标\s*\d+$")
 
 # First characters a label can start with: most cells (values, sentences) are rejected on it.
 _STARTS = frozenset(v[0] for v in _INDEX) | {"其"}
+# ... and what a label or inline report header may start with as written (whitespace, full-width
+# forms included); a cell starting with anything else is neither.
+MAY_START = frozenset(_STARTS | set(WHITESPACE) | {"单", "部", "填", "预", "金"}
+                      | {chr(c) for c in range(0xFF01, 0xFF5F)})
 
 
 def classify(value: Any) -> str | None:

@@ -14,13 +14,14 @@ class Layout:
     def __init__(self, sheet: Sheet) -> None:
         self.sheet = sheet
         self._cover: dict[tuple[int, int], Merge] = {}
+        cover = self._cover
         height, width = sheet.height, sheet.width
         for merge in sheet.merges:
             r1, c1, r2, c2 = merge
             # Clip to the used area: a stray A1:XFD1048576 merge must not cost a million entries.
             for r in range(r1, min(r2, height - 1) + 1):
                 for c in range(c1, min(c2, width - 1) + 1):
-                    self._cover[(r, c)] = merge
+                    cover[(r, c)] = merge
 
     def span(self, row: int, col: int) -> Merge:
         """The merged range covering (row, col), or the cell itself."""

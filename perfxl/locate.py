@@ -9,16 +9,15 @@ apply to every table below them.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
-from .labels import (HEADER_FIELDS, PROJECT_FIELDS, START_FIELDS, SUBHEADER_FIELDS, classify,
-                     inline_label, looks_like_level1)
+from .labels import (HEADER_FIELDS, MAY_START, PROJECT_FIELDS, START_FIELDS, SUBHEADER_FIELDS,
+                     classify, inline_label, looks_like_level1)
 from .layout import Layout
 from .normalize import clean_text, parse_number
 
 
-@dataclass(frozen=True)
-class Hit:
+class Hit(NamedTuple):
     """A label cell: its field name, position and the text as written."""
 
     field: str
@@ -59,7 +58,8 @@ def scan(layout: Layout) -> tuple[list[Hit], list[tuple[str, str, int, int]]]:
     inline: list[tuple[str, str, int, int]] = []
     for r, row in enumerate(layout.sheet.rows):
         for c, value in enumerate(row):
-            if type(value) is not str or not value:
+            # most cells are values, rejected on their first character without a call
+            if type(value) is not str or not value or value[0] not in MAY_START:
                 continue
             name = classify(value)
             if name is not None:
@@ -99,24 +99,26 @@ def _header_block(layout: Layout, row_hits: list[Hit], by_row: dict[int, list[Hi
     return Block(row, anchor, cols, data_start, combined_target=combined)
 
 
-def _is_narrative(row: list[Any], cols: dict[str, int]) -> bool:
-    """A row of prose after a table: text left of the table, or a lone paragraph in 一级指标."""
-    first = min(cols.values())
+def _is_narrative(row: list[Any], first: int, used: list[int], level1: int) -> bool:
+    """A row of prose after a table: text left of the table (``first`` is its first column), or
+    a lone paragraph in 一级指标."""
     for value in row[:first]:
         if value is not None and value != "" and parse_number(value) is None:
             return True
-    filled = sum(1 for c in set(cols.values()) if c < len(row) and clean_text(row[c]) is not None)
-    lone = row[cols["level1"]] if cols["level1"] < len(row) else None
-    return filled == 1 and clean_text(lone) is not None and not looks_like_level1(lone)
+    filled = [c for c in used if c < len(row) and clean_text(row[c]) is not None]
+    if filled != [level1]:
+        return False
+    return not looks_like_level1(row[level1])
 
 
 def _block_end(layout: Layout, block: Block, start_rows: set[int]) -> int:
     end = block.data_start - 1
     used = sorted(set(block.cols.values()))
+    first, level1 = used[0], block.cols["level1"]
     rows = layout.sheet.rows
     for r in range(block.data_start, len(rows)):
         row = rows[r]
-        if r in start_rows or _is_narrative(row, block.cols):
+        if r in start_rows or _is_narrative(row, first, used, level1):
             break
         if any(c < len(row) and clean_text(row[c]) is not None for c in used):
             end = r

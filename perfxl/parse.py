@@ -147,6 +147,7 @@ def _indicators(rd: _Reader, block: Block) -> tuple[Indicator, ...]:
     out: list[Indicator] = []
     level1: str | None = None
     level2: str | None = None
+    rest = [c for f, c in cols.items() if f not in ("level1", "level2", "level3")]
     for r in range(block.data_start, block.end + 1):
         l1 = clean_text(layout.merged_value(r, cols["level1"]))
         if l1 is not None and l1 != level1:
@@ -156,7 +157,6 @@ def _indicators(rd: _Reader, block: Block) -> tuple[Indicator, ...]:
             if l2 is not None:
                 level2 = l2
         name = clean_text(layout.value(r, cols["level3"]))
-        rest = [c for f, c in cols.items() if f not in ("level1", "level2", "level3")]
         if name is None:
             if any(clean_text(layout.value(r, c)) is not None for c in rest):
                 rd.problem("error", "indicator-name-missing", r, cols["level3"],

@@ -91,7 +91,7 @@ def _projects(book: SummaryBook, tables: list[tuple[str, Table]], rules: Rules,
 
 def _indicators(book: SummaryBook, name: str, tables: list[tuple[str, Table]],
                 with_project: bool) -> None:
-    head = [Col("单位")] + ([Col("项目编码"), Col("项目名称")] if with_project else [])
+    head = [Col("项目编码"), Col("项目名称")] if with_project else []
     cols = head + [Col("一级指标"), Col("二级指标"), Col("三级指标", width=30),
                    Col("绩效指标描述", width=36), Col("符号"), Col("值", "num"), Col("单位（计量）"),
                    Col("目标（文字描述）", width=30), Col("指标值确定依据", width=30),
@@ -99,7 +99,7 @@ def _indicators(book: SummaryBook, name: str, tables: list[tuple[str, Table]],
     rows = []
     for source, t in tables:  # no links here: 问题清单 and 项目汇总 carry them
         for i in t.indicators:
-            first = [t.department] + ([t.project_code, t.project_name] if with_project else [])
+            first = [t.project_code, t.project_name] if with_project else []
             rows.append(first + [i.level1, i.level2, i.level3, i.description,
                                  _OPS.get(i.operator or "", i.operator), i.value, i.unit,
                                  i.target_text, i.basis, os.path.basename(source), t.sheet, i.cell])
@@ -151,17 +151,17 @@ def _weighted(projects: list[Table], point: str) -> float | None:
 
 def _problems(book: SummaryBook, problems: list[Problem], dept_of: dict[int, str],
               out_dir: Path) -> None:
-    cols = [Col("单位"), Col("文件", "link"), Col("工作表"), Col("单元格", "link"), Col("规则"),
+    cols = [Col("单位"), Col("文件"), Col("工作表"), Col("单元格", "link"), Col("规则"),
             Col("级别"), Col("问题和修改方法", width=70)]
     ordered = sorted(problems, key=lambda p: (SEVERITY_ORDER[p.severity], p.sort_key()))
     rows, links, fmts = [], {}, {}
     for r, p in enumerate(ordered):
         rows.append([dept_of[id(p)] or UNASSIGNED, os.path.basename(p.file or ""), p.sheet, p.cell, p.code,
                      SEVERITY_LABEL[p.severity], p.message])
-        if p.file:
+        if p.file and p.sheet and p.cell:  # one link per row: straight to the cell
+            links[(r, 3)] = source_link(out_dir, p.file, p.sheet, p.cell)
+        elif p.file:
             links[(r, 1)] = source_link(out_dir, p.file, None, None)
-            if p.sheet and p.cell:
-                links[(r, 3)] = source_link(out_dir, p.file, p.sheet, p.cell)
         fmts[r] = {5: p.severity}
     book.sheet("问题清单", cols, rows, links, fmts)
 

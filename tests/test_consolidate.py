@@ -163,3 +163,35 @@ def test_process_pool_path_gives_same_contents(inbox: Path, tmp_path: Path,
     assert seen[-1] == (8, 8)
     for a, b in zip(serial.outputs, pooled.outputs):
         assert _values(Path(a)) == _values(Path(b))
+
+
+def test_rows_past_the_sheet_limit_continue_on_a_second_sheet(inbox: Path, tmp_path: Path,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    from perfxl.writer import SummaryBook
+
+    whole = consolidate(inbox, tmp_path / "whole", jobs=1)
+    monkeypatch.setattr(SummaryBook, "max_rows", 10)  # Excel's 1,048,575 scaled down
+    monkeypatch.setattr(SummaryBook, "max_links", 3)  # Excel's 65,530 hyperlinks per sheet
+    split = consolidate(inbox, tmp_path / "split", jobs=1)
+    for a, b in zip(whole.outputs, split.outputs):
+        one, parts = _values(Path(a)), _values(Path(b))
+        for name, rows in one.items():
+            pieces = [parts[name]] + [parts[f"{name}（{k}）"] for k in range(2, 100)
+                                      if f"{name}（{k}）" in parts]
+            assert all(len(p) <= 11 and p[0] == rows[0] for p in pieces)
+            assert [r for p in pieces for r in p[1:]] == rows[1:] or rows[1:] == [(None,) * len(rows[0])]
+        links = {ws.title: sum(1 for row in ws.iter_rows() for c in row if c.hyperlink)
+                 for ws in load_workbook(b).worksheets}
+        assert max(links.values()) == 3 and all(n <= 3 for n in links.values())
+
+
+def test_parallel_writers_give_the_same_books(inbox: Path, tmp_path: Path,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    import perfxl.writer as writer
+
+    serial = consolidate(inbox, tmp_path / "serial", jobs=1)
+    monkeypatch.setattr(writer, "PARALLEL_ROWS", 0)  # fork writers even for the small inbox
+    forked = consolidate(inbox, tmp_path / "forked", jobs=2)
+    assert [Path(p).name for p in forked.outputs] == [Path(p).name for p in serial.outputs]
+    for a, b in zip(serial.outputs, forked.outputs):
+        assert _values(Path(a)) == _values(Path(b))
