@@ -63,8 +63,25 @@ def per_file(files: list[Path], fn: Callable[[Path], Any], passes: int = 3) -> f
     return statistics.median(medians) * 1000
 
 
+def _pss(pid: int, page: int) -> int:
+    """Proportional set size: memory shared by forked workers is counted once, not per worker
+    (plain RSS would count the parent's pages again in every child)."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as fh:
+            for line in fh:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    try:
+        with open(f"/proc/{pid}/statm") as fh:
+            return int(fh.read().split()[1]) * page
+    except (OSError, ValueError):
+        return 0
+
+
 class Peak:
-    """Peak resident memory of a process and all its descendants, sampled from /proc."""
+    """Peak memory (PSS) of a process and all its descendants, sampled from /proc."""
 
     def __init__(self, pid: int) -> None:
         self.pid, self.peak, self._stop = pid, 0, threading.Event()
@@ -89,11 +106,7 @@ class Peak:
         while not self._stop.is_set():
             total = 0
             for pid in self._tree():
-                try:
-                    with open(f"/proc/{pid}/statm") as fh:
-                        total += int(fh.read().split()[1]) * page
-                except (OSError, ValueError):
-                    continue
+                total += _pss(pid, page)
             self.peak = max(self.peak, total)
             time.sleep(0.05)
 

@@ -7,6 +7,7 @@ The inbox is only ever read. A bad file never stops the run: it is listed with i
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import hashlib
 import os
 from collections.abc import Callable, Iterable, Sequence
@@ -148,8 +149,6 @@ def consolidate(inbox: str | os.PathLike[str] = "workbooks/inbox",
     ``progress(done, total)`` is called as files are read. Raises OutputError when the run
     cannot happen (inbox missing, output folder not writable).
     """
-    from .checking import check
-
     root = Path(inbox)
     if not root.is_dir():
         raise OutputError(f"收件箱文件夹不存在：{root}；请确认路径，或先把各单位的工作簿放进去")
@@ -168,6 +167,18 @@ def consolidate(inbox: str | os.PathLike[str] = "workbooks/inbox",
             progress(done, len(paths))
 
     read = read_all(paths, jobs, tick, limits)
+    gc.freeze()  # everything read stays alive to the end: spare the collector rescanning it
+    try:
+        return _consolidate(root, out_dir, paths, read, department, rules, write, jobs)
+    finally:
+        gc.unfreeze()
+
+
+def _consolidate(root: Path, out_dir: str | os.PathLike[str], paths: list[str],
+                 read: list[tuple[ExtractResult, tuple[int, str, str]]], department: str | None,
+                 rules: str | None, write: bool, jobs: int | None) -> Consolidation:
+    from .checking import check
+
     results: list[ExtractResult] = []
     sources: list[SourceFile] = []
     extra: list[Problem] = []

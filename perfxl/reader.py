@@ -108,8 +108,11 @@ def _read_xlsx(path: str, data: bytes, limits: Limits) -> list[Sheet]:
     if "xl/workbook.xml" not in pkg:
         raise UnreadableWorkbook(path, "压缩包里没有 Excel 工作簿内容（可能是 Word 或其他文件）；"
                                        "请提交 Excel 工作簿")
+    slim: dict[str, bytes] = {}
     try:
-        metas = read_meta(pkg)
+        metas = read_meta(pkg, slim)
+        if slim:
+            data = pkg.repack(slim)
     except PartTooLarge as exc:
         raise UnreadableWorkbook(path, f"工作簿中的“{exc.name}”解压后超过 {limits.part_mb} MB（疑似压缩炸弹），"
                                        f"已拒绝读取；确属正常的大文件，可用 --limit part_mb=N 放宽") from exc
@@ -207,23 +210,25 @@ def _xls_sheet(book: Any, sh: Any, percent_xfs: set[int]) -> Sheet:
 
     rows: list[list[Any]] = []
     percent: set[tuple[int, int]] = set()
+    text, number, empty = xlrd.XL_CELL_TEXT, xlrd.XL_CELL_NUMBER, xlrd.XL_CELL_EMPTY
     for r in range(sh.nrows):
-        out: list[Any] = []
-        for c in range(sh.row_len(r)):
-            cell = sh.cell(r, c)
-            ctype, value = cell.ctype, cell.value
-            if ctype == xlrd.XL_CELL_DATE:
+        values, types = sh.row_values(r), sh.row_types(r)
+        out = list(values)
+        for c, ctype in enumerate(types):
+            if ctype == text or ctype == empty:
+                continue
+            if ctype == number:
+                if percent_xfs and sh.cell_xf_index(r, c) in percent_xfs:
+                    percent.add((r, c))
+            elif ctype == xlrd.XL_CELL_DATE:
                 try:
-                    value = xlrd.xldate.xldate_as_datetime(value, book.datemode)
+                    out[c] = xlrd.xldate.xldate_as_datetime(values[c], book.datemode)
                 except (ValueError, OverflowError):
                     pass
             elif ctype == xlrd.XL_CELL_BOOLEAN:
-                value = bool(value)
-            elif ctype in (xlrd.XL_CELL_EMPTY, xlrd.XL_CELL_BLANK, xlrd.XL_CELL_ERROR):
-                value = ""
-            elif ctype == xlrd.XL_CELL_NUMBER and cell.xf_index in percent_xfs:
-                percent.add((r, c))
-            out.append(value)
+                out[c] = bool(values[c])
+            else:  # blank, error
+                out[c] = ""
         rows.append(out)
     merges = [(rlo, clo, rhi - 1, chi - 1) for rlo, rhi, clo, chi in sh.merged_cells]
     return Sheet(sh.name, rows, merges, percent)

@@ -5,6 +5,7 @@ and staff text always written as text (never as a live formula)."""
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import multiprocessing as mp
 import os
 import re
@@ -58,11 +59,13 @@ class SummaryBook:
             "warning": self.wb.add_format({**base, "bg_color": "#FFEB9C", "font_color": "#9C5700"}),
             "info": self.wb.add_format({**base, "bg_color": "#DDEBF7"}),
             "title": self.wb.add_format({"bold": True, "font_size": 12}),
+            "header": self.wb.add_format({**base, "bold": True, "bg_color": "#DDEBF7", "border": 1}),
         }
 
     # Excel's ceilings: data rows under the header row of one sheet, hyperlinks in one sheet
     max_rows = 1_048_575
     max_links = 65_530
+    max_table_rows = 50_000
 
     def sheet(self, name: str, cols: Sequence[Col], rows: Sequence[Sequence[Any]],
               links: dict[tuple[int, int], str | None] | None = None,
@@ -103,9 +106,14 @@ class SummaryBook:
         for c, (col, width) in enumerate(zip(cols, _widths(cols, rows))):
             ws.set_column(c, c, col.width or width, self.fmt.get(col.kind))
         last = max(len(rows), 1)
-        ws.add_table(0, 0, last, len(cols) - 1, {
-            "columns": [{"header": c.header} for c in cols], "style": "Table Style Light 9",
-            "name": f"表{len(self.wb.worksheets())}", "autofilter": True})
+        if last <= self.max_table_rows:
+            ws.add_table(0, 0, last, len(cols) - 1, {
+                "columns": [{"header": c.header} for c in cols], "style": "Table Style Light 9",
+                "name": f"表{len(self.wb.worksheets())}", "autofilter": True})
+        else:  # xlsxwriter tracks every cell of a table: past this size, header + filter only
+            for c, col in enumerate(cols):
+                ws.write_string(0, c, col.header, self.fmt["header"])
+            ws.autofilter(0, 0, last, len(cols) - 1)
         ws.freeze_panes(1, 0)
         ws.set_landscape()
         ws.set_paper(9)
@@ -174,7 +182,7 @@ def write_summaries(run: Consolidation, out_dir: Path, rules_path: str | None = 
             size = {u: sum(1 for _ in tables_of(run, u)) for u in units}
             order = sorted(units, key=lambda u: -size[u])
             with ProcessPoolExecutor(jobs, mp_context=mp.get_context("fork")) as pool:
-                done = dict(zip(order, pool.map(_write_unit, order)))
+                done = dict(zip(order, pool.map(_write_unit, order, [True] * len(order))))
             return [done[u] for u in units]
         return [_write_unit(u) for u in units]
     finally:
@@ -185,10 +193,12 @@ PARALLEL_ROWS = 5000  # indicator rows; below this forking costs more than it sa
 _JOB: tuple[Any, ...] | None = None  # what the forked writers inherit
 
 
-def _write_unit(unit: str | None) -> str:
+def _write_unit(unit: str | None, forked: bool = False) -> str:
     from .summary_sheets import fill_book
 
     assert _JOB is not None
+    if forked:  # the inherited run is read-only here: keep the collector off it
+        gc.freeze()
     run, rules, by_table, dept_of, out_dir = _JOB
     target = out_dir / (_SAFE_NAME.sub("_", unit or ALL_UNITS) + "_绩效目标汇总.xlsx")
     with atomic_target(target) as tmp:

@@ -109,10 +109,11 @@ def _parse_sheet_paths(book: bytes, rels: bytes) -> dict[str, str]:
     return paths
 
 
-def read_meta(pkg: Package) -> dict[str, SheetMeta]:
+def read_meta(pkg: Package, slim: dict[str, bytes] | None = None) -> dict[str, SheetMeta]:
     """Facts about every sheet, by name: percent cells, uncached formulas and, when some cell
     lies far out, the used area its values span. Every sheet part (and the shared strings) is
-    inflated here, through the size limit, before python-calamine is allowed near it."""
+    inflated here, through the size limit, before python-calamine is allowed near it.
+    Sheets ending in many styled empty rows get a slimmed copy in ``slim`` (by part name)."""
     if "xl/sharedStrings.xml" in pkg:
         pkg.read("xl/sharedStrings.xml")
     percent_xfs = _percent_styles(pkg)
@@ -123,6 +124,8 @@ def read_meta(pkg: Package) -> dict[str, SheetMeta]:
     found: dict[str, SheetMeta] = {}
     for part in parts:
         data = pkg.read(part)
+        if slim is not None and (lean := _without_empty_tail(data)) is not None:
+            slim[part] = lean
         has_formula = b"<f" in data
         has_percent = styled is not None and styled.search(data) is not None
         folded = data.translate(_FOLD)
@@ -139,6 +142,21 @@ def read_meta(pkg: Package) -> dict[str, SheetMeta]:
     if found:
         metas = {name: found[part] for name, part in _sheet_paths(pkg).items() if part in found}
     return metas
+
+
+def _without_empty_tail(data: bytes) -> bytes | None:
+    """The sheet without the rows after its last value, when those (styled, empty rows down to
+    row 1000 and beyond) are most of it: python-calamine would spend most of its time on them."""
+    if len(data) < 65536:
+        return None
+    end = data.rfind(b"</sheetData>")
+    if end == -1:
+        return None
+    last = max(data.rfind(b"<v>", 0, end), data.rfind(b"<is>", 0, end), data.rfind(b"<f", 0, end))
+    cut = data.find(b"</row>", last) + len(b"</row>") if last != -1 else -1
+    if cut < len(b"</row>") or end - cut < len(data) // 2:
+        return None
+    return data[:cut] + data[end:]
 
 
 @lru_cache(maxsize=64)

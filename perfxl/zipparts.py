@@ -84,6 +84,19 @@ class Package:
         return out
 
 
+    def repack(self, replaced: dict[str, bytes]) -> bytes:
+        """A new, uncompressed zip of the XML parts, some of them replaced (binary parts such as
+        macros and images are left out: nothing downstream needs them)."""
+        out = io.BytesIO()
+        with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as zf:
+            for name in self.entries:
+                if name in replaced:
+                    zf.writestr(name, replaced[name])
+                elif name.endswith((".xml", ".rels")):
+                    zf.writestr(name, self.read(name))
+        return out.getvalue()
+
+
 def _central_directory(data: bytes) -> dict[str, Entry]:
     """Name -> Entry. The common layout (no zip64, no archive comment) is parsed directly;
     anything else goes through ``zipfile``, which knows every variant."""

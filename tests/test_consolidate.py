@@ -172,6 +172,7 @@ def test_rows_past_the_sheet_limit_continue_on_a_second_sheet(inbox: Path, tmp_p
     whole = consolidate(inbox, tmp_path / "whole", jobs=1)
     monkeypatch.setattr(SummaryBook, "max_rows", 10)  # Excel's 1,048,575 scaled down
     monkeypatch.setattr(SummaryBook, "max_links", 3)  # Excel's 65,530 hyperlinks per sheet
+    monkeypatch.setattr(SummaryBook, "max_table_rows", 5)  # bigger sheets: header + filter
     split = consolidate(inbox, tmp_path / "split", jobs=1)
     for a, b in zip(whole.outputs, split.outputs):
         one, parts = _values(Path(a)), _values(Path(b))
