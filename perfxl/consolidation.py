@@ -10,7 +10,7 @@ import datetime as dt
 import gc
 import hashlib
 import os
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -246,11 +246,3 @@ def departments_of(run: Consolidation,
         if id(problem) not in out:
             out[id(problem)] = by_file.get(problem.file or "", UNASSIGNED)
     return out
-
-
-def tables_of(run: Consolidation, unit: str | None) -> Iterable[tuple[str, Table]]:
-    """(source, table) pairs of one department, or of all when ``unit`` is None."""
-    for result in run.results:
-        for table in result.tables:
-            if unit is None or table.department == unit:
-                yield result.source, table

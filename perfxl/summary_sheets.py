@@ -1,75 +1,120 @@
 """The contents of a summary workbook, sheet by sheet: 概览, 项目汇总, 绩效指标, 部门整体指标,
-支出计划 (with its line chart), 问题清单 and 来源文件."""
+支出计划 (with its line chart), 问题清单 and 来源文件.
+
+Contents are plain rows (``SheetData``), built in the main process and handed to the writer,
+so a forked writer receives only its own book's rows and never touches the whole run."""
 
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from .config import Rules
-from .consolidation import UNASSIGNED, Consolidation, tables_of
+from .consolidation import UNASSIGNED, Consolidation
 from .model import SEVERITY_LABEL, SEVERITY_ORDER, Problem, Table
-from .writer import Col, SummaryBook, source_link
+from .writer import Col, source_link
 
 _OPS = {">=": "≥", "<=": "≤", ">": ">", "<": "<", "=": "=", "text": "文字描述"}
 _LEVEL1_COLUMNS = ("产出指标", "效益指标", "满意度指标", "成本指标")
 
 
-def fill_book(book: SummaryBook, run: Consolidation, unit: str | None, rules: Rules,
-              by_table: dict[tuple[str, str, str], list[Problem]], dept_of: dict[int, str],
-              out_dir: Path) -> None:
-    tables = list(tables_of(run, unit))
-    problems = [p for p in run.problems if unit is None or dept_of[id(p)] == unit]
-    units = run.departments if unit is None else [unit]
-    _overview(book, run, units, rules, dept_of)
-    _projects(book, tables, rules, by_table, out_dir)
+@dataclass
+class SheetData:
+    """One sheet of a summary: columns, rows, links and formats by (row, column), a chart."""
+
+    name: str
+    cols: list[Col]
+    rows: list[list[Any]]
+    links: dict[tuple[int, int], str | None] = field(default_factory=dict)
+    fmts: dict[int, dict[int, str]] = field(default_factory=dict)
+    chart: dict[str, Any] | None = None
+
+
+@dataclass
+class UnitPart:
+    """What belongs to one unit: its (source, table) pairs, problems and source files."""
+
+    tables: list[tuple[str, Table]] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    sources: list[Any] = field(default_factory=list)
+
+
+def partition(run: Consolidation, dept_of: dict[int, str]) -> dict[str | None, UnitPart]:
+    """Every unit's part, in one pass over the run; key None holds everything."""
+    parts: dict[str | None, UnitPart] = {None: UnitPart()}
+    for unit in run.departments:
+        parts[unit] = UnitPart()
+    for result in run.results:
+        for table in result.tables:
+            pair = (result.source, table)
+            parts.setdefault(table.department or UNASSIGNED, UnitPart()).tables.append(pair)
+            parts[None].tables.append(pair)
+    for problem in run.problems:
+        parts.setdefault(dept_of[id(problem)], UnitPart()).problems.append(problem)
+        parts[None].problems.append(problem)
+    for source in run.sources:
+        parts.setdefault(source.department, UnitPart()).sources.append(source)
+        parts[None].sources.append(source)
+    return parts
+
+
+def book_contents(parts: dict[str | None, UnitPart], unit: str | None, units: list[str],
+                  rules: Rules, by_table: dict[tuple[str, str, str], list[Problem]],
+                  dept_of: dict[int, str], out_dir: Path) -> list[SheetData]:
+    """The sheets of one unit's book, or of the 全部单位 book when ``unit`` is None."""
+    part = parts[unit]
+    shown = units if unit is None else [unit]
+    sheets = [_overview(parts, shown, rules), _projects(part.tables, rules, by_table, out_dir)]
     if unit is not None:  # the 全部单位 book leaves the indicator detail to each unit's book
-        _indicators(book, "绩效指标", [t for t in tables if t[1].kind == "project"], True)
-        _indicators(book, "部门整体指标", [t for t in tables if t[1].kind == "department"], False)
-    _spend_plan(book, tables, units)
-    _problems(book, problems, dept_of, out_dir)
-    _sources(book, [s for s in run.sources if unit is None or s.department == unit])
+        sheets.append(_indicators("绩效指标", [t for t in part.tables if t[1].kind == "project"], True))
+        sheets.append(_indicators("部门整体指标", [t for t in part.tables if t[1].kind == "department"],
+                                  False))
+    sheets.append(_spend_plan(part.tables, shown))
+    sheets.append(_problems(part.problems, dept_of, out_dir))
+    sheets.append(_sources(part.sources))
+    return sheets
 
 
 def _counts(problems: list[Problem]) -> tuple[int, int]:
     return (sum(p.severity == "error" for p in problems), sum(p.severity == "warning" for p in problems))
 
 
-def _overview(book: SummaryBook, run: Consolidation, units: list[str], rules: Rules,
-              dept_of: dict[int, str]) -> None:
+def _overview(parts: dict[str | None, UnitPart], units: list[str], rules: Rules) -> SheetData:
     cols = [Col("单位"), Col("项目数", "int"), Col("部门整体表数", "int"), Col("资金总额（万元）", "money"),
             *[Col(name, "int") for name in _LEVEL1_COLUMNS], Col("其他一级指标", "int"),
             Col("定量指标占比", "pct"), Col("错误", "int"), Col("警告", "int"),
             Col("读取文件数", "int"), Col("失败文件数", "int")]
-    rows = []
-    for unit in units:
-        tables = [t for _, t in tables_of(run, unit)]
-        inds = [i for t in tables for i in t.indicators]
-        level1 = [rules.level1(i.level1) for i in inds]
-        amounts = [t.amount for t in tables if t.amount is not None]
-        sources = [s for s in run.sources if s.department == unit]
-        errors, warnings = _counts([p for p in run.problems if dept_of[id(p)] == unit])
-        quantitative = sum(i.operator not in (None, "text") for i in inds)
-        rows.append([unit, sum(t.kind == "project" for t in tables),
-                     sum(t.kind == "department" for t in tables),
-                     sum(amounts) if amounts else None,
-                     *[level1.count(name) for name in _LEVEL1_COLUMNS],
-                     sum(name not in _LEVEL1_COLUMNS for name in level1),
-                     quantitative / len(inds) if inds else None, errors, warnings,
-                     sum(not s.status.startswith("无法读取") for s in sources),
-                     sum(s.status.startswith("无法读取") for s in sources)])
-    book.sheet("概览", cols, rows)
+    return SheetData("概览", cols, [_overview_row(unit, parts.get(unit) or UnitPart(), rules)
+                                   for unit in units])
 
 
-def _projects(book: SummaryBook, tables: list[tuple[str, Table]], rules: Rules,
-              by_table: dict[tuple[str, str, str], list[Problem]], out_dir: Path) -> None:
+def _overview_row(unit: str, part: UnitPart, rules: Rules) -> list[Any]:
+    tables = [t for _, t in part.tables]
+    inds = [i for t in tables for i in t.indicators]
+    level1 = [rules.level1(i.level1) for i in inds]
+    amounts = [t.amount for t in tables if t.amount is not None]
+    errors, warnings = _counts(part.problems)
+    quantitative = sum(i.operator not in (None, "text") for i in inds)
+    failed = sum(s.status.startswith("无法读取") for s in part.sources)
+    return [unit, sum(t.kind == "project" for t in tables), sum(t.kind == "department" for t in tables),
+            sum(amounts) if amounts else None, *[level1.count(name) for name in _LEVEL1_COLUMNS],
+            sum(name not in _LEVEL1_COLUMNS for name in level1),
+            quantitative / len(inds) if inds else None, errors, warnings,
+            len(part.sources) - failed, failed]
+
+
+def _projects(tables: list[tuple[str, Table]], rules: Rules,
+              by_table: dict[tuple[str, str, str], list[Problem]], out_dir: Path) -> SheetData:
     cols = [Col("项目编码"), Col("项目名称"), Col("单位"), Col("年度资金总额（万元）", "money"),
             Col("资金支出计划（累计）", width=30), Col("绩效目标", width=50), Col("指标数", "int"),
             Col("产出指标", "int"), Col("效益指标", "int"), Col("满意度指标", "int"),
             Col("定性指标", "int"), Col("错误", "int"), Col("警告", "int"), Col("状态"),
             Col("来源文件", "link"), Col("工作表"), Col("单元格")]
-    rows, links, fmts = [], {}, {}
+    rows: list[list[Any]] = []
+    links: dict[tuple[int, int], str | None] = {}
+    fmts: dict[int, dict[int, str]] = {}
     for source, t in tables:
         if t.kind != "project":
             continue
@@ -86,27 +131,26 @@ def _projects(book: SummaryBook, tables: list[tuple[str, Table]], rules: Rules,
         links[(r, 14)] = source_link(out_dir, source, t.sheet, t.anchor)
         if errors or warnings:
             fmts[r] = {13: "error" if errors else "warning"}
-    book.sheet("项目汇总", cols, rows, links, fmts)
+    return SheetData("项目汇总", cols, rows, links, fmts)
 
 
-def _indicators(book: SummaryBook, name: str, tables: list[tuple[str, Table]],
-                with_project: bool) -> None:
+def _indicators(name: str, tables: list[tuple[str, Table]], with_project: bool) -> SheetData:
     head = [Col("项目编码"), Col("项目名称")] if with_project else []
     cols = head + [Col("一级指标"), Col("二级指标"), Col("三级指标", width=30),
                    Col("绩效指标描述", width=36), Col("符号"), Col("值", "num"), Col("单位（计量）"),
                    Col("目标（文字描述）", width=30), Col("指标值确定依据", width=30),
                    Col("来源文件"), Col("工作表"), Col("单元格")]
-    rows = []
+    rows: list[list[Any]] = []
     for source, t in tables:  # no links here: 问题清单 and 项目汇总 carry them
         for i in t.indicators:
             first = [t.project_code, t.project_name] if with_project else []
             rows.append(first + [i.level1, i.level2, i.level3, i.description,
                                  _OPS.get(i.operator or "", i.operator), i.value, i.unit,
                                  i.target_text, i.basis, os.path.basename(source), t.sheet, i.cell])
-    book.sheet(name, cols, rows)
+    return SheetData(name, cols, rows)
 
 
-def _spend_plan(book: SummaryBook, tables: list[tuple[str, Table]], units: list[str]) -> None:
+def _spend_plan(tables: list[tuple[str, Table]], units: list[str]) -> SheetData:
     projects = [t for _, t in tables if t.kind == "project"]
     points: list[str] = []
     for t in projects:
@@ -121,19 +165,12 @@ def _spend_plan(book: SummaryBook, tables: list[tuple[str, Table]], units: list[
         mine = [t for t in projects if t.department == unit]
         rows.append(["（加权曲线）", f"{unit} 按资金加权", unit, sum(t.amount or 0 for t in mine) or None,
                      *[_weighted(mine, p) for p in points]])
-    ws = book.sheet("支出计划", cols, rows)
-    if not points or not rows:
-        return
-    chart = book.wb.add_chart({"type": "line"})
-    first_curve = len(projects) + 1
-    for k, unit in enumerate(units):
-        r = first_curve + k
-        chart.add_series({"name": f"{unit}（按资金加权）", "categories": ["支出计划", 0, 4, 0, 3 + len(points)],
-                          "values": ["支出计划", r, 4, r, 3 + len(points)], "marker": {"type": "circle"}})
-    chart.set_title({"name": "资金支出计划：累计进度"})
-    chart.set_y_axis({"min": 0, "max": 1, "num_format": "0%"})
-    chart.set_legend({"position": "bottom"})
-    ws.insert_chart(len(rows) + 3, 1, chart, {"x_scale": 1.5, "y_scale": 1.2})
+    chart = None
+    if points and rows:
+        chart = {"title": "资金支出计划：累计进度", "first_col": 4, "last_col": 3 + len(points),
+                 "series": [(f"{unit}（按资金加权）", len(projects) + 1 + k) for k, unit in enumerate(units)],
+                 "at_row": len(rows) + 3}
+    return SheetData("支出计划", cols, rows, chart=chart)
 
 
 def _pct(value: float | None) -> float | None:
@@ -149,12 +186,13 @@ def _weighted(projects: list[Table], point: str) -> float | None:
     return sum(w * v for w, v in pairs) / weight / 100
 
 
-def _problems(book: SummaryBook, problems: list[Problem], dept_of: dict[int, str],
-              out_dir: Path) -> None:
+def _problems(problems: list[Problem], dept_of: dict[int, str], out_dir: Path) -> SheetData:
     cols = [Col("单位"), Col("文件"), Col("工作表"), Col("单元格", "link"), Col("规则"),
             Col("级别"), Col("问题和修改方法", width=70)]
     ordered = sorted(problems, key=lambda p: (SEVERITY_ORDER[p.severity], p.sort_key()))
-    rows, links, fmts = [], {}, {}
+    rows: list[list[Any]] = []
+    links: dict[tuple[int, int], str | None] = {}
+    fmts: dict[int, dict[int, str]] = {}
     for r, p in enumerate(ordered):
         rows.append([dept_of[id(p)] or UNASSIGNED, os.path.basename(p.file or ""), p.sheet, p.cell, p.code,
                      SEVERITY_LABEL[p.severity], p.message])
@@ -163,17 +201,18 @@ def _problems(book: SummaryBook, problems: list[Problem], dept_of: dict[int, str
         elif p.file:
             links[(r, 1)] = source_link(out_dir, p.file, None, None)
         fmts[r] = {5: p.severity}
-    book.sheet("问题清单", cols, rows, links, fmts)
+    return SheetData("问题清单", cols, rows, links, fmts)
 
 
-def _sources(book: SummaryBook, sources: list[Any]) -> None:
+def _sources(sources: list[Any]) -> SheetData:
     cols = [Col("相对路径"), Col("单位"), Col("大小（字节）", "int"), Col("SHA-256", width=20),
             Col("修改时间"), Col("表数", "int"), Col("状态", width=50)]
-    rows, fmts = [], {}
+    rows: list[list[Any]] = []
+    fmts: dict[int, dict[int, str]] = {}
     for r, s in enumerate(sources):
         rows.append([s.relative, s.department, s.size, s.sha256, s.modified, s.tables, s.status])
         if s.status.startswith("无法读取"):
             fmts[r] = {6: "error"}
         elif s.status != "已读取":
             fmts[r] = {6: "warning"}
-    book.sheet("来源文件", cols, rows, None, fmts)
+    return SheetData("来源文件", cols, rows, fmts=fmts)

@@ -6,12 +6,11 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
-import multiprocessing as mp
 import os
 import re
 import unicodedata
 from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -19,7 +18,7 @@ from typing import Any
 
 from .atomic import atomic_target
 from .config import load_rules
-from .consolidation import ALL_UNITS, Consolidation, departments_of, problems_by_table, tables_of
+from .consolidation import ALL_UNITS, Consolidation, departments_of, problems_by_table
 
 _MAX_TEXT = 32767
 _SAFE_NAME = re.compile(r'[\\/:*?"<>|\x00-\x1f]')
@@ -39,12 +38,14 @@ def _display_width(text: str) -> int:
 class SummaryBook:
     """One summary workbook being written."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, cells: int = 0) -> None:
+        """``cells``: how many cells the book will hold; big books keep their sheets' XML in
+        temporary files instead of memory."""
         import xlsxwriter
 
         self.path = path
-        self.wb = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False,
-                                                  "strings_to_urls": False, "in_memory": True})
+        self.wb = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False,
+                                                  "in_memory": cells <= self.in_memory_cells})
         self.wb.set_properties({"title": path.stem, "author": "perfxl",
                                 "created": dt.datetime(2000, 1, 1)})
         base = {"font_name": "宋体", "font_size": 10, "valign": "top"}
@@ -66,6 +67,7 @@ class SummaryBook:
     max_rows = 1_048_575
     max_links = 65_530
     max_table_rows = 50_000
+    in_memory_cells = 200_000
 
     def sheet(self, name: str, cols: Sequence[Col], rows: Sequence[Sequence[Any]],
               links: dict[tuple[int, int], str | None] | None = None,
@@ -123,6 +125,18 @@ class SummaryBook:
         ws.set_footer("&C第 &P 页，共 &N 页")
         return ws
 
+    def line_chart(self, ws: Any, sheet: str, spec: dict[str, Any]) -> None:
+        """A line chart of the rows named in ``spec["series"]``, below the table."""
+        chart = self.wb.add_chart({"type": "line"})
+        first, last = spec["first_col"], spec["last_col"]
+        for name, row in spec["series"]:
+            chart.add_series({"name": name, "categories": [sheet, 0, first, 0, last],
+                              "values": [sheet, row, first, row, last], "marker": {"type": "circle"}})
+        chart.set_title({"name": spec["title"]})
+        chart.set_y_axis({"min": 0, "max": 1, "num_format": "0%"})
+        chart.set_legend({"position": "bottom"})
+        ws.insert_chart(spec["at_row"], 1, chart, {"x_scale": 1.5, "y_scale": 1.2})
+
     def close(self) -> None:
         self.wb.close()
 
@@ -168,41 +182,58 @@ def source_link(out_dir: Path, source: str, sheet: str | None, cell: str | None)
 
 def write_summaries(run: Consolidation, out_dir: Path, rules_path: str | None = None,
                     jobs: int | None = None) -> list[str]:
-    """One ``<单位>_绩效目标汇总.xlsx`` per department and ``全部单位_绩效目标汇总.xlsx``; the
-    books are written side by side in forked processes when the run is large enough to pay."""
-    global _JOB
+    """One ``<单位>_绩效目标汇总.xlsx`` per department and ``全部单位_绩效目标汇总.xlsx``.
+
+    Each book's rows are built here and, when the run is large enough to pay, written by a pool
+    of worker processes that receive only their own book (at most two books wait at a time)."""
+    from .summary_sheets import book_contents, partition
+
     rules = load_rules(rules_path)
     by_table = problems_by_table(run)
-    _JOB = (run, rules, by_table, departments_of(run, by_table), out_dir)
-    units: list[str | None] = [*run.departments, None]
+    dept_of = departments_of(run, by_table)
+    parts = partition(run, dept_of)
+
+    def contents(unit: str | None) -> list[Any]:
+        return book_contents(parts, unit, run.departments, rules, by_table, dept_of, out_dir)
+
+    units: list[str | None] = [None, *run.departments]  # the biggest book first
+    targets = {u: out_dir / (_SAFE_NAME.sub("_", u or ALL_UNITS) + "_绩效目标汇总.xlsx") for u in units}
     jobs = min(jobs or os.cpu_count() or 1, len(units))
     rows = sum(len(t.indicators) for r in run.results for t in r.tables)
+    if jobs <= 1 or rows < PARALLEL_ROWS:
+        return [write_book(targets[u], contents(u)) for u in units]
+    gc.freeze()  # workers forked from here must not copy the run's pages just to scan them
     try:
-        if jobs > 1 and rows >= PARALLEL_ROWS and "fork" in mp.get_all_start_methods():
-            size = {u: sum(1 for _ in tables_of(run, u)) for u in units}
-            order = sorted(units, key=lambda u: -size[u])
-            with ProcessPoolExecutor(jobs, mp_context=mp.get_context("fork")) as pool:
-                done = dict(zip(order, pool.map(_write_unit, order, [True] * len(order))))
-            return [done[u] for u in units]
-        return [_write_unit(u) for u in units]
+        return _write_parallel(units, targets, jobs, contents)
     finally:
-        _JOB = None
+        gc.unfreeze()
 
 
-PARALLEL_ROWS = 5000  # indicator rows; below this forking costs more than it saves
-_JOB: tuple[Any, ...] | None = None  # what the forked writers inherit
+def _write_parallel(units: list[str | None], targets: dict[str | None, Path], jobs: int,
+                    contents: Any) -> list[str]:
+    with ProcessPoolExecutor(jobs) as pool:
+        pending: set[Future[str]] = set()
+        for unit in units:
+            if len(pending) > jobs:
+                done, pending = wait(pending, return_when=FIRST_COMPLETED)
+                for future in done:
+                    future.result()
+            pending.add(pool.submit(write_book, targets[unit], contents(unit)))
+        for future in pending:
+            future.result()
+    return [str(targets[u]) for u in units]
 
 
-def _write_unit(unit: str | None, forked: bool = False) -> str:
-    from .summary_sheets import fill_book
+PARALLEL_ROWS = 5000  # indicator rows; below this a process pool costs more than it saves
 
-    assert _JOB is not None
-    if forked:  # the inherited run is read-only here: keep the collector off it
-        gc.freeze()
-    run, rules, by_table, dept_of, out_dir = _JOB
-    target = out_dir / (_SAFE_NAME.sub("_", unit or ALL_UNITS) + "_绩效目标汇总.xlsx")
+
+def write_book(target: Path, sheets: list[Any]) -> str:
+    """Write one summary book from its sheets' rows (see ``summary_sheets.SheetData``)."""
     with atomic_target(target) as tmp:
-        book = SummaryBook(tmp)
-        fill_book(book, run, unit, rules, by_table, dept_of, out_dir)
+        book = SummaryBook(tmp, sum(len(d.rows) * len(d.cols) for d in sheets))
+        for data in sheets:
+            ws = book.sheet(data.name, data.cols, data.rows, data.links, data.fmts)
+            if data.chart and len(data.rows) <= book.max_rows:
+                book.line_chart(ws, data.name, data.chart)
         book.close()
     return str(target)
