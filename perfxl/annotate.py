@@ -12,6 +12,7 @@ from typing import Any
 from .a1 import from_a1, to_a1
 from .atomic import atomic_target, ensure_dir
 from .model import SEVERITY_LABEL, SEVERITY_ORDER, Problem
+from .names import printable
 
 FILLS = {"error": "FFC7CE", "warning": "FFEB9C", "info": "DDEBF7"}
 
@@ -95,7 +96,7 @@ def _mark(wb: Any, problems: list[Problem]) -> None:
         worst = min(found, key=lambda p: SEVERITY_ORDER[p.severity]).severity
         cell = wb[sheet][ref]
         cell.fill = PatternFill("solid", fgColor=FILLS[worst])
-        text = "\n".join(f"【{SEVERITY_LABEL[p.severity]}】{p.message}（{p.code}）" for p in found)
+        text = "\n".join(f"【{SEVERITY_LABEL[p.severity]}】{printable(p.message)}（{p.code}）" for p in found)
         note = Comment(text, "perfxl")
         note.width, note.height = 320, 40 + 40 * len(found)
         cell.comment = note
@@ -113,7 +114,7 @@ def _problem_sheet(wb: Any, problems: list[Problem]) -> None:
     for cell in ws[1]:
         cell.font = Font(bold=True)
     for i, p in enumerate(problems, start=1):
-        ws.append([i, p.sheet or "", p.cell or "", SEVERITY_LABEL[p.severity], p.code, p.message])
+        ws.append([i, p.sheet or "", p.cell or "", SEVERITY_LABEL[p.severity], p.code, printable(p.message)])
         for col in (2, 3, 5, 6):
             ws.cell(row=i + 1, column=col).data_type = "s"
         if p.sheet in wb.sheetnames and p.cell:

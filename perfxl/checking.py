@@ -10,7 +10,7 @@ from typing import Any
 
 from .config import Rules, load_rules
 from .extraction import extract
-from .inbox import find_workbooks
+from .inbox import scan_inbox
 from .limits import DEFAULT_LIMITS, Limits
 from .model import SEVERITY_ORDER, ExtractResult, Problem
 
@@ -56,10 +56,13 @@ def check(paths: Iterable[str | os.PathLike[str]] | str, rules: Rules | str | No
     if isinstance(paths, (str, os.PathLike)):
         paths = [paths]
     ruleset = rules if isinstance(rules, Rules) else load_rules(rules)
+    skipped: list[Problem] = []
     if results is None:
-        results = [extract(p, limits=limits) for p in find_workbooks(paths)]
+        scan = scan_inbox(paths)
+        results = [extract(p, limits=limits) for p in scan.found]
+        skipped = scan.skipped
     results = tuple(results)
-    problems = [p for r in results for p in r.problems]
+    problems = [p for r in results for p in r.problems] + skipped
     problems += findings(results, ruleset)
     problems.sort(key=Problem.sort_key)
     return CheckResult(results, tuple(problems))

@@ -12,8 +12,15 @@ import click
 from .model import SEVERITY_LABEL
 
 
+def _echo(text: str = "", err: bool = False) -> None:
+    """Print, with undecodable file names made readable (see ``names``)."""
+    from .names import printable
+
+    click.echo(printable(text), err=err)
+
+
 def _print_json(data: Any) -> None:
-    click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+    _echo(json.dumps(data, ensure_ascii=False, indent=2))
 
 
 _HELP = "显示本说明并退出。"
@@ -29,11 +36,23 @@ def _limits(items: tuple[str, ...]) -> Any:
     try:
         return parse_limits(items)
     except PerfxlError as exc:
-        click.echo(f"错误：{exc}", err=True)
+        _echo(f"错误：{exc}", err=True)
         sys.exit(2)
 
 
-@click.group()
+class _Group(click.Group):
+    """Ctrl-C ends a command with a Chinese message and exit code 130, not a traceback; every
+    output is written atomically, so nothing half-written is left behind."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt:
+            _echo("已中断：没有写出不完整的文件，原有的输出保持不变。", err=True)
+            sys.exit(130)
+
+
+@click.group(cls=_Group)
 @click.help_option("-h", "--help", help=_HELP)
 @click.version_option(package_name="perfxl", message="perfxl %(version)s", help="显示版本号并退出。")
 def main() -> None:
@@ -80,28 +99,28 @@ def extract(path: str, as_json: bool, limit: tuple[str, ...]) -> None:
 
 
 def _print_extract_summary(result: Any) -> None:
-    click.echo(f"文件：{result.source}")
+    _echo(f"文件：{result.source}")
     if not result.readable:
-        click.echo(f"无法读取：{result.problems[0].message}")
+        _echo(f"无法读取：{result.problems[0].message}")
         return
-    click.echo(f"找到 {len(result.tables)} 张表。")
+    _echo(f"找到 {len(result.tables)} 张表。")
     for i, table in enumerate(result.tables, start=1):
         kind = "预算项目绩效表" if table.kind == "project" else "部门整体支出绩效指标表"
         name = table.project_name or table.department or ""
         code = f"（{table.project_code}）" if table.project_code else ""
-        click.echo(f"  {i}. [{table.sheet}!{table.anchor}] {kind} {name}{code}："
+        _echo(f"  {i}. [{table.sheet}!{table.anchor}] {kind} {name}{code}："
                    f"{len(table.indicators)} 个三级指标，{len(table.goals)} 个绩效目标")
     _print_problems(result.problems)
 
 
 def _print_problems(problems: Any) -> None:
     if not problems:
-        click.echo("未发现问题。")
+        _echo("未发现问题。")
         return
-    click.echo(f"发现 {len(problems)} 个问题：")
+    _echo(f"发现 {len(problems)} 个问题：")
     for p in problems:
         where = "!".join(x for x in (p.sheet, p.cell) if x)
-        click.echo(f"  [{SEVERITY_LABEL.get(p.severity, p.severity)}] {where} {p.message}（{p.code}）")
+        _echo(f"  [{SEVERITY_LABEL.get(p.severity, p.severity)}] {where} {p.message}（{p.code}）")
 
 
 @main.command()
@@ -140,34 +159,34 @@ def check(paths: tuple[str, ...], as_json: bool, rules_file: str | None,
 
             written = annotate(result, annotate_dir)
     except PerfxlError as exc:
-        click.echo(f"错误：{exc}", err=True)
+        _echo(f"错误：{exc}", err=True)
         sys.exit(2)
     if as_json:
         _print_json(result.to_dict())
     else:
         _print_check_summary(result)
         for path in written:
-            click.echo(f"已写出批注副本：{path}")
+            _echo(f"已写出批注副本：{path}")
     sys.exit(result.exit_code)
 
 
 def _print_check_summary(result: Any) -> None:
     if not result.results:
-        click.echo("没有找到要检查的工作簿（.xlsx / .xlsm / .xls）。")
+        _echo("没有找到要检查的工作簿（.xlsx / .xlsm / .xls）。")
         return
     by_file: dict[str, list[Any]] = {}
     for p in result.problems:
         by_file.setdefault(p.file or "", []).append(p)
     for r in result.results:
-        click.echo(f"文件：{r.source}（{len(r.tables)} 张表）")
+        _echo(f"文件：{r.source}（{len(r.tables)} 张表）")
         problems = by_file.get(r.source, [])
         if not problems:
-            click.echo("  未发现问题。")
+            _echo("  未发现问题。")
         for p in problems:
             where = "!".join(x for x in (p.sheet, p.cell) if x)
-            click.echo(f"  [{SEVERITY_LABEL.get(p.severity, p.severity)}] {where} {p.message}（{p.code}）")
+            _echo(f"  [{SEVERITY_LABEL.get(p.severity, p.severity)}] {where} {p.message}（{p.code}）")
     c = result.counts
-    click.echo(f"共检查 {len(result.results)} 个文件：错误 {c['error']} 个，警告 {c['warning']} 个。")
+    _echo(f"共检查 {len(result.results)} 个文件：错误 {c['error']} 个，警告 {c['warning']} 个。")
 
 
 @main.command()
@@ -224,7 +243,7 @@ def consolidate(inbox: str, out_dir: str, jobs: int | None, department: str | No
         result = run(inbox, out_dir, jobs=jobs, department=department, rules=rules_file,
                      progress=progress, limits=_limits(limit))
     except PerfxlError as exc:
-        click.echo(f"错误：{exc}", err=True)
+        _echo(f"错误：{exc}", err=True)
         sys.exit(2)
     finally:
         if bar is not None:
@@ -233,11 +252,11 @@ def consolidate(inbox: str, out_dir: str, jobs: int | None, department: str | No
         _print_json(result.to_dict())
     else:
         d = result.to_dict()
-        click.echo(f"读取 {d['files']} 个文件（失败 {d['files_failed']} 个），{d['tables']} 张表，"
+        _echo(f"读取 {d['files']} 个文件（失败 {d['files_failed']} 个），{d['tables']} 张表，"
                    f"{d['indicators']} 个三级指标；错误 {d['problems']['error']} 个，"
                    f"警告 {d['problems']['warning']} 个。")
         for path in result.outputs:
-            click.echo(f"已写出：{path}")
+            _echo(f"已写出：{path}")
     sys.exit(result.exit_code)
 
 
@@ -282,15 +301,15 @@ def template(kind: str, output: str | None, source: str | None, rows: int,
     try:
         result = run(kind, output, source=source, rules=rules_file, rows=rows)
     except PerfxlError as exc:
-        click.echo(f"错误：{exc}", err=True)
+        _echo(f"错误：{exc}", err=True)
         sys.exit(2)
     if as_json:
         _print_json(result.to_dict())
         return
-    click.echo(f"已写出模板：{result.path}")
+    _echo(f"已写出模板：{result.path}")
     for sheet in result.sheets:
         name = f"（{sheet['project_name']}）" if sheet["project_name"] else ""
-        click.echo(f"  工作表“{sheet['sheet']}”{name}：{sheet['indicator_rows']} 行指标")
+        _echo(f"  工作表“{sheet['sheet']}”{name}：{sheet['indicator_rows']} 行指标")
     if result.problems:
         _print_problems(result.problems)
 

@@ -20,7 +20,7 @@ from .atomic import ensure_dir
 from .errors import OutputError, UnreadableWorkbook
 from .extraction import extract
 from .limits import DEFAULT_LIMITS, Limits
-from .inbox import find_workbooks
+from .inbox import scan_inbox
 from .model import ExtractResult, Problem, Table
 from .reader import read_bytes
 
@@ -131,6 +131,13 @@ def read_all(paths: Sequence[str], jobs: int | None = None,
     return out
 
 
+def _relative(path: str, root: Path) -> str:
+    try:
+        return os.path.relpath(path, root)
+    except ValueError:
+        return path
+
+
 def _folder_department(inbox: Path, path: Path) -> str | None:
     try:
         parts = path.relative_to(inbox).parts
@@ -157,7 +164,8 @@ def consolidate(inbox: str | os.PathLike[str] = "workbooks/inbox",
         if target == root.resolve() or root.resolve() in target.parents:
             raise OutputError(f"输出文件夹 {out_dir} 位于收件箱内；收件箱只读，请换一个输出文件夹")
         ensure_dir(out_dir)
-    paths = [str(p) for p in find_workbooks([root])]
+    scan = scan_inbox([root])
+    paths = [str(p) for p in scan.found]
     done = 0
 
     def tick(n: int) -> None:
@@ -169,19 +177,42 @@ def consolidate(inbox: str | os.PathLike[str] = "workbooks/inbox",
     read = read_all(paths, jobs, tick, limits)
     gc.freeze()  # everything read stays alive to the end: spare the collector rescanning it
     try:
-        return _consolidate(root, out_dir, paths, read, department, rules, write, jobs)
+        return _consolidate(root, out_dir, paths, _drop_duplicates(paths, read), scan.skipped,
+                            department, rules, write, jobs)
     finally:
         gc.unfreeze()
 
 
+def _drop_duplicates(paths: list[str], read: list[tuple[ExtractResult, tuple[int, str, str]]]
+                     ) -> list[tuple[ExtractResult, tuple[int, str, str]]]:
+    """The same file sent twice under two names is read once: later copies keep no tables."""
+    first: dict[str, str] = {}
+    out = []
+    for path, (result, meta) in zip(paths, read):
+        digest = meta[1]
+        if digest and digest in first and result.readable:
+            message = (f"与“{os.path.basename(first[digest])}”内容完全相同（重复提交），已跳过，只统计一次；"
+                       "如确属两个不同的表，请检查是否放错了文件")
+            result = ExtractResult(path, (), (Problem("warning", "file-duplicate", message, path),))
+        elif digest:
+            first.setdefault(digest, path)
+        out.append((result, meta))
+    return out
+
+
 def _consolidate(root: Path, out_dir: str | os.PathLike[str], paths: list[str],
-                 read: list[tuple[ExtractResult, tuple[int, str, str]]], department: str | None,
-                 rules: str | None, write: bool, jobs: int | None) -> Consolidation:
+                 read: list[tuple[ExtractResult, tuple[int, str, str]]], skipped: list[Problem],
+                 department: str | None, rules: str | None, write: bool,
+                 jobs: int | None) -> Consolidation:
     from .checking import check
 
     results: list[ExtractResult] = []
     sources: list[SourceFile] = []
-    extra: list[Problem] = []
+    extra: list[Problem] = list(skipped)
+    for problem in skipped:
+        unit = _folder_department(root, Path(problem.file or "")) or department or UNASSIGNED
+        sources.append(SourceFile(problem.file or "", _relative(problem.file or "", root), 0, "", "",
+                                  0, f"已跳过：{problem.message}", unit))
     for path, (result, (size, digest, modified)) in zip(paths, read):
         fallback = _folder_department(root, Path(path)) or department
         tables = []
@@ -197,14 +228,16 @@ def _consolidate(root: Path, out_dir: str | os.PathLike[str], paths: list[str],
         result = replace(result, tables=tuple(tables))
         results.append(result)
         unit = tables[0].department if tables else (fallback or UNASSIGNED)
+        duplicate = any(p.code == "file-duplicate" for p in result.problems)
         status = ("无法读取：" + result.problems[0].message if not result.readable
+                  else "已跳过：" + result.problems[0].message if duplicate
                   else "已读取" if tables else "未找到表")
-        sources.append(SourceFile(path, os.path.relpath(path, root), size, digest, modified,
+        sources.append(SourceFile(path, _relative(path, root), size, digest, modified,
                                   len(tables), status, unit or UNASSIGNED))
     checked = check([], rules=rules, results=results)
     problems = sorted(list(checked.problems) + extra, key=Problem.sort_key)
-    departments = sorted({s.department for s in sources} | {t.department or UNASSIGNED
-                                                             for r in results for t in r.tables})
+    seen = {s.department for s in sources if not s.status.startswith("已跳过")}
+    departments = sorted(seen | {t.department or UNASSIGNED for r in results for t in r.tables})
     run = Consolidation(str(root), results, sources, problems, departments)
     if write:
         from .writer import write_summaries

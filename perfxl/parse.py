@@ -180,8 +180,10 @@ def _indicator(rd: _Reader, cols: dict[str, int], r: int, level1: str | None,
     basis = clean_text(layout.merged_value(r, cols["basis"])) if "basis" in cols else None
     if "operator" in cols:
         operator, value, unit, words = _target_columns(rd, cols, r)
-    else:
+    elif "target" in cols:
         operator, value, unit, words = _target_combined(rd, r, cols["target"])
+    else:  # a header without any 指标值 column: the checks report the missing targets
+        operator, value, unit, words = None, None, None, None
     return Indicator(level1, level2, name, description, operator, value, unit, words, basis,
                      cells["level3"], cells)
 

@@ -124,7 +124,9 @@ def _read_xlsx(path: str, data: bytes, limits: Limits) -> list[Sheet]:
         sheets = [_xlsx_sheet(book, name, metas.get(name), limits, long_text)
                   for name in book.sheet_names]
         book.close()
-    except Exception as exc:  # calamine raises several unrelated types for broken files
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except BaseException as exc:  # calamine raises unrelated types, and a Rust panic is no Exception
         raise UnreadableWorkbook(path, f"工作簿内容已损坏，无法读取（{type(exc).__name__}）；"
                                        "请用 Excel 或 WPS 打开后另存再提交") from exc
     return sheets

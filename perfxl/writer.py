@@ -18,6 +18,7 @@ from typing import Any
 
 from .atomic import atomic_target
 from .config import load_rules
+from .names import printable
 from .consolidation import ALL_UNITS, Consolidation, departments_of, problems_by_table
 
 _MAX_TEXT = 32767
@@ -97,14 +98,14 @@ class SummaryBook:
                 url = links.get((key, c)) if links else None
                 if url and budget > 0:
                     budget -= 1
-                    ws.write_url(r, c, url, self.fmt["link"], string=str(value)[:255])
+                    ws.write_url(r, c, printable(url), self.fmt["link"], string=printable(str(value))[:255])
                 elif value is None or value == "":
                     if special is not None:
                         write_blank(r, c, None, fmt)
                 elif type(value) is float or type(value) is int:
                     write_number(r, c, value, fmt)
                 else:
-                    write_string(r, c, str(value)[:_MAX_TEXT], fmt)
+                    write_string(r, c, printable(str(value))[:_MAX_TEXT], fmt)
         for c, (col, width) in enumerate(zip(cols, _widths(cols, rows))):
             ws.set_column(c, c, col.width or width, self.fmt.get(col.kind))
         last = max(len(rows), 1)
@@ -158,7 +159,7 @@ def _approx_width(text: str) -> int:
     """Display width without a per-character loop: a CJK character is 3 bytes in UTF-8 and 2
     columns wide, an ASCII one 1 byte and 1 column."""
     n = len(text)
-    return n + (len(text.encode("utf-8")) - n) // 2
+    return n + (len(text.encode("utf-8", "surrogatepass")) - n) // 2
 
 
 @lru_cache(maxsize=65536)

@@ -61,7 +61,9 @@ def test_departments_bad_files_and_untouched_inbox(inbox: Path, tmp_path: Path) 
         assert codes == {c for c, u in want.items() if u == unit}
     every = _values(tmp_path / "out" / "全部单位_绩效目标汇总.xlsx")
     sources = {row[0]: row[6] for row in every["来源文件"][1:]}
-    assert len(sources) == 8 and not any(name.startswith("~$") for name in sources)
+    assert len(sources) == 10  # 8 workbooks, and the lock file and the note, listed as skipped
+    assert sources["承德高新区招商服务局/~$招商服务局项目绩效表.xlsx"].startswith("已跳过：这是 Office/WPS 的锁定文件")
+    assert sources["staff=cmd.txt"].startswith("已跳过：不是 Excel 工作簿")
     assert sources["承德高新区招商服务局/坏文件.xlsx"].startswith("无法读取")
     assert sources["承德高新区招商服务局/复制中断.xlsx"].startswith("无法读取")
     unreadable = [r for r in every["问题清单"][1:] if r[4] == "unreadable"]
@@ -85,7 +87,7 @@ def test_same_code_in_two_files_and_unassigned_department(tmp_path: Path) -> Non
     box.mkdir()
     src = ROOT / "workbooks" / "inbox" / "承德高新区经济发展局" / "2020年部门整体及项目绩效目标.xlsx"
     shutil.copy(src, box / "a.xlsx")
-    shutil.copy(src, box / "b.xlsx")
+    load_workbook(src).save(box / "b.xlsx")  # the same tables, saved again: other bytes
     run = consolidate(box, tmp_path / "out", jobs=1)
     dups = [p for p in run.problems if p.code == "project-code-duplicate"]
     assert dups and all("a.xlsx" in p.message and "b.xlsx" in p.message for p in dups)
@@ -196,3 +198,17 @@ def test_parallel_writers_give_the_same_books(inbox: Path, tmp_path: Path,
     assert [Path(p).name for p in forked.outputs] == [Path(p).name for p in serial.outputs]
     for a, b in zip(serial.outputs, forked.outputs):
         assert _values(Path(a)) == _values(Path(b))
+
+
+def test_the_same_file_twice_is_read_once(tmp_path: Path) -> None:
+    box = tmp_path / "inbox"
+    box.mkdir()
+    src = ROOT / "workbooks" / "inbox" / "承德高新区经济发展局" / "2020年部门整体及项目绩效目标.xlsx"
+    shutil.copy(src, box / "a.xlsx")
+    shutil.copy(src, box / "a - 副本.xlsx")
+    run = consolidate(box, tmp_path / "out", jobs=1, department="某局")
+    codes = [p.code for p in run.problems]
+    assert "project-code-duplicate" not in codes
+    dup = [p for p in run.problems if p.code == "file-duplicate"]
+    assert len(dup) == 1 and dup[0].file.endswith("a.xlsx") and "a - 副本.xlsx" in dup[0].message
+    assert sum(len(r.tables) for r in run.results) == 3

@@ -1,0 +1,24 @@
+"""File names as a clerk can read them. On Linux a name that is not valid UTF-8 (a folder
+unzipped from a Windows machine, in GBK) reaches Python with lone surrogates; written as is it
+would break every UTF-8 output. Such runs are decoded as GB18030, the usual culprit."""
+
+from __future__ import annotations
+
+import re
+
+# A run of undecodable bytes with what GBK bytes decode to by accident around them: ASCII (GBK
+# trail bytes can be ASCII) and two-byte UTF-8 sequences (U+0080-U+07FF, e.g. "ļ" from 文件).
+_RUN = re.compile("[\udc80-\udcff\x20-\x7e\u0080-\u07ff]*[\udc80-\udcff]"
+                  "[\udc80-\udcff\x20-\x7e\u0080-\u07ff]*")
+
+
+def printable(text: str) -> str:
+    """``text`` with every undecodable file-name run turned into readable characters."""
+    if not _RUN.search(text):
+        return text
+    return _RUN.sub(_decode, text)
+
+
+def _decode(match: re.Match[str]) -> str:
+    raw = match.group(0).encode("utf-8", "surrogateescape")
+    return raw.decode("gb18030", "replace")

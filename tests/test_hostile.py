@@ -1,0 +1,329 @@
+"""Hostile and broken input: limits, inbox realities, outputs that are never half-written, and
+nothing from a staff file that executes."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import time
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+from openpyxl import load_workbook
+
+from perfxl.cli import main
+from perfxl.consolidation import consolidate
+from perfxl.errors import OutputError
+from perfxl.extraction import extract
+from perfxl.limits import Limits
+
+from .conftest import ROOT, load_specs, make_workbook
+
+SEED = ROOT / "workbooks" / "inbox" / "承德高新区经济发展局" / "2020年部门整体及项目绩效目标.xlsx"
+
+
+def _codes(result: Any) -> list[str]:
+    return [p.code for p in result.problems]
+
+
+def _bomb_workbook(target: Path, size: int, lie: bool) -> Path:
+    """The seed workbook with its first sheet replaced by ``size`` bytes of spaces (a few hundred
+    KB once deflated); with ``lie`` the zip headers claim the part is only 4 KB."""
+    name = "xl/worksheets/sheet1.xml"
+    with zipfile.ZipFile(SEED) as zin, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as zout:
+        for item in zin.infolist():
+            if item.filename != name:
+                zout.writestr(item, zin.read(item.filename))
+        with zout.open(name, "w") as fh:
+            chunk = b" " * (1 << 20)
+            for _ in range(size >> 20):
+                fh.write(chunk)
+    if lie:
+        data = bytearray(target.read_bytes())
+        with zipfile.ZipFile(target) as zf:
+            info = zf.getinfo(name)
+        data[info.header_offset + 22:info.header_offset + 26] = (4096).to_bytes(4, "little")
+        pos = data.find(b"PK\x01\x02")
+        while pos != -1:
+            n = int.from_bytes(data[pos + 28:pos + 30], "little")
+            if data[pos + 46:pos + 46 + n] == name.encode():
+                data[pos + 24:pos + 28] = (4096).to_bytes(4, "little")
+            pos = data.find(b"PK\x01\x02", pos + 4)
+        target.write_bytes(bytes(data))
+    return target
+
+
+# ---------------------------------------------------------------------------- limits
+
+
+@pytest.mark.parametrize("lie", [False, True], ids=["honest-header", "lying-header"])
+def test_decompression_bomb_is_refused_quickly(tmp_path: Path, lie: bool) -> None:
+    path = _bomb_workbook(tmp_path / "bomb.xlsx", 200 << 20, lie)  # 200 MB of spaces
+    assert path.stat().st_size < 1 << 20
+    start = time.perf_counter()
+    result = extract(path, limits=Limits(part_mb=16))
+    assert time.perf_counter() - start < 5
+    assert _codes(result) == ["unreadable"] and "压缩炸弹" in result.problems[0].message
+    assert "--limit part_mb" in result.problems[0].message
+
+
+def test_a_far_cell_is_refused_before_it_costs_memory(tmp_path: Path) -> None:
+    import xlsxwriter
+
+    path = tmp_path / "far.xlsx"
+    wb = xlsxwriter.Workbook(path)
+    ws = wb.add_worksheet("远")
+    ws.write(0, 0, "一级指标")
+    ws.write(1048575, 16383, "XFD1048576")
+    wb.add_worksheet("正常").write(0, 0, "内容")
+    wb.close()
+    start = time.perf_counter()
+    result = extract(path)
+    assert time.perf_counter() - start < 5
+    far = [p for p in result.problems if p.code == "sheet-too-large"]
+    assert len(far) == 1 and far[0].sheet == "远" and "--limit cells" in far[0].message
+    assert extract(path, limits=Limits(cells=10)).problems  # the other sheet is still read
+
+
+def test_a_two_million_character_cell_is_cut(tmp_path: Path) -> None:
+    # Excel, xlsxwriter and openpyxl all stop at 32,767 characters: write the XML by hand
+    draft = make_workbook(tmp_path / "draft.xlsx", {"A1": "一级指标", "B1": "二级指标", "C1": "三级指标",
+                                                     "A2": "产出指标", "B2": "数量指标", "C2": "PLACEHOLDER"})
+    path = tmp_path / "long.xlsx"
+    with zipfile.ZipFile(draft) as zin, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zout:
+        for item in zin.infolist():
+            zout.writestr(item, zin.read(item.filename).replace(b"PLACEHOLDER", "长".encode() * 2_000_000))
+    result = extract(path)
+    cut = [p for p in result.problems if p.code == "cell-too-long"]
+    assert [p.cell for p in cut] == ["C2"] and "2,000,000" in cut[0].message
+    assert len(result.tables[0].indicators[0].level3) == 32_767
+
+
+def test_thousands_of_merged_ranges_are_cut(tmp_path: Path) -> None:
+    import xlsxwriter
+
+    path = tmp_path / "merges.xlsx"
+    wb = xlsxwriter.Workbook(path)
+    ws = wb.add_worksheet()
+    for r in range(6000):
+        ws.merge_range(r, 0, r, 1, f"行{r}")
+    wb.close()
+    start = time.perf_counter()
+    result = extract(path)
+    assert time.perf_counter() - start < 5
+    assert "merges-too-many" in _codes(result)
+    assert "merges-too-many" not in _codes(extract(path, limits=Limits(merges=10_000)))
+
+
+def test_file_size_limit_and_option(tmp_path: Path) -> None:
+    big = tmp_path / "大.xlsx"
+    big.write_bytes(SEED.read_bytes() + b"\0" * (2 << 20))
+    assert "file_mb" in extract(big, limits=Limits(file_mb=1)).problems[0].message
+    runner = CliRunner()
+    assert runner.invoke(main, ["extract", str(SEED), "--limit", "cells=foo"]).exit_code == 2
+    assert runner.invoke(main, ["extract", str(SEED), "--limit", "nope=1"]).exit_code == 2
+    assert runner.invoke(main, ["extract", str(SEED), "--limit", "cells=5000000"]).exit_code == 1
+
+
+# ---------------------------------------------------------------------------- inbox realities
+
+
+@pytest.fixture()
+def inbox(tmp_path: Path) -> Path:
+    box = tmp_path / "inbox"
+    shutil.copytree(ROOT / "workbooks" / "inbox", box)
+    return box
+
+
+def test_symlinks_are_never_followed(inbox: Path, tmp_path: Path) -> None:
+    outside = tmp_path / "secret"
+    outside.mkdir()
+    shutil.copy(SEED, outside / "外部.xlsx")
+    unit = inbox / "承德高新区经济发展局"
+    (unit / "链接.xlsx").symlink_to(outside / "外部.xlsx")
+    (inbox / "链接目录").symlink_to(outside, target_is_directory=True)
+    run = consolidate(inbox, tmp_path / "out", jobs=1)
+    links = [p for p in run.problems if p.code == "symlink-skipped"]
+    assert sorted(Path(p.file or "").name for p in links) == ["链接.xlsx", "链接目录"]
+    assert not any("外部" in r.source or "链接" in r.source for r in run.results)
+
+
+def test_gbk_file_names_are_shown_readably(inbox: Path, tmp_path: Path) -> None:
+    name = os.fsdecode("经发局 绩效表.xlsx".encode("gbk"))
+    unit = inbox / "承德高新区经济发展局"
+    shutil.copy(unit / "型煤保供和规划编制项目绩效表.xlsx", unit / name)
+    (unit / os.fsdecode("坏 文件.xlsx".encode("gbk"))).write_text("x", "utf-8")
+    run = consolidate(inbox, tmp_path / "out", jobs=1)
+    every = load_workbook(tmp_path / "out" / "全部单位_绩效目标汇总.xlsx", read_only=True)
+    texts = {str(c) for ws in every.worksheets for row in ws.iter_rows(values_only=True) for c in row}
+    assert any("经发局 绩效表.xlsx" in t for t in texts) and any("坏 文件.xlsx" in t for t in texts)
+    result = CliRunner().invoke(main, ["check", str(unit), "--json"])
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert "坏 文件.xlsx" in result.output
+    assert json.loads(result.output)["counts"]["error"] >= 1
+    assert any(p.code == "file-duplicate" for p in run.problems)  # an identical copy
+
+
+def test_a_file_still_being_copied_is_not_used(inbox: Path, tmp_path: Path,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    import perfxl.consolidation as mod
+
+    growing = inbox / "承德高新区经济发展局" / "型煤保供和规划编制项目绩效表.xlsx"
+    real = mod.read_bytes
+
+    def read_while_copying(path: str, limits: Limits) -> bytes:
+        data = real(path, limits)
+        if path == str(growing):
+            with open(path, "ab") as fh:
+                fh.write(b"more bytes arriving")
+        return data
+
+    monkeypatch.setattr(mod, "read_bytes", read_while_copying)
+    run = consolidate(inbox, tmp_path / "out", jobs=1)
+    source = next(s for s in run.sources if s.path == str(growing))
+    assert source.status.startswith("无法读取：文件在读取时仍在变化")
+
+
+def test_unreadable_files_and_folders_are_reported(inbox: Path, tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    import perfxl.inbox as inbox_mod
+    import perfxl.reader as reader
+
+    locked = str(inbox / "承德高新区经济发展局" / "第七次全国人口普查项目绩效表.xls")
+    real_open, real_walk = open, os.walk
+
+    def guarded_open(path: Any, *args: Any, **kwargs: Any) -> Any:
+        if str(path) == locked:
+            raise PermissionError(13, "Permission denied", path)
+        return real_open(path, *args, **kwargs)
+
+    def walk(top: Any, onerror: Any = None, **kwargs: Any) -> Any:
+        onerror(PermissionError(13, "Permission denied", str(Path(top) / "无权限")))
+        return real_walk(top, onerror=onerror, **kwargs)
+
+    monkeypatch.setattr(reader, "open", guarded_open, raising=False)
+    monkeypatch.setattr(inbox_mod.os, "walk", walk)
+    run = consolidate(inbox, tmp_path / "out", jobs=1)
+    source = next(s for s in run.sources if s.path == locked)
+    assert "无法打开文件（Permission denied）" in source.status
+    assert any(p.code == "folder-unreadable" for p in run.problems)
+
+
+# ---------------------------------------------------------------------------- outputs
+
+
+def test_full_disk_and_ctrl_c_leave_the_earlier_summary(inbox: Path, tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    from perfxl.writer import SummaryBook
+
+    out = tmp_path / "out"
+    good = consolidate(inbox, out, jobs=1)
+    before = {p: Path(p).read_bytes() for p in good.outputs}
+
+    def full(self: SummaryBook) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(SummaryBook, "close", full)
+    with pytest.raises(OutputError, match="No space left"):
+        consolidate(inbox, out, jobs=1)
+
+    def interrupted(self: SummaryBook) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(SummaryBook, "close", interrupted)
+    result = CliRunner().invoke(main, ["consolidate", str(inbox), "-o", str(out), "--quiet"])
+    assert result.exit_code == 130 and "已中断" in result.output
+    assert {p: Path(p).read_bytes() for p in good.outputs} == before
+    assert sorted(p.name for p in out.iterdir()) == sorted(Path(p).name for p in good.outputs)
+
+
+def test_read_only_output_folder_is_a_clear_error(inbox: Path, tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    import perfxl.atomic as atomic
+
+    def denied(*args: Any, **kwargs: Any) -> Any:
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(atomic.tempfile, "mkstemp", denied)
+    result = CliRunner().invoke(main, ["consolidate", str(inbox), "-o", str(tmp_path / "ro")])
+    assert result.exit_code == 2 and "没有写入权限" in result.output or "Permission denied" in result.output
+
+
+# ---------------------------------------------------------------------------- nothing executes
+
+DANGEROUS = ["=HYPERLINK(\"http://evil\",\"点我\")", "+1+2", "-2+3", "@SUM(1)", "=cmd|' /C calc'!A0"]
+
+
+def _hostile_spec() -> dict[str, Any]:
+    spec = json.loads(json.dumps(load_specs()[1]))
+    table = spec["table"]
+    table["project_name"] = DANGEROUS[0]
+    table["purpose"] = DANGEROUS[4]
+    table["goals"] = DANGEROUS[1:3]
+    table["indicators"][0]["level3"] = DANGEROUS[3]
+    table["indicators"][0]["basis"] = DANGEROUS[0]
+    return spec
+
+
+def _formulas(path: Path) -> list[str]:
+    wb = load_workbook(path)
+    return [f"{ws.title}!{c.coordinate}" for ws in wb.worksheets for row in ws.iter_rows()
+            for c in row if c.data_type == "f"]
+
+
+def test_staff_text_never_becomes_a_formula_anywhere(tmp_path: Path) -> None:
+    from perfxl.annotate import annotate
+    from perfxl.checking import check
+    from perfxl.samples import build_workbook
+    from perfxl.template import template
+
+    box = tmp_path / "inbox" / "某局"
+    box.mkdir(parents=True)
+    src = box / "恶意.xlsx"
+    build_workbook(src, [_hostile_spec()], "per-sheet")
+    run = consolidate(box.parent, tmp_path / "out", jobs=1)
+    copies = annotate(check([src]), tmp_path / "annotated")
+    carried = Path(template(source=src, output=tmp_path / "next.xlsx").path)
+    for path in [*map(Path, run.outputs), *copies, carried]:
+        assert _formulas(path) == [], path
+        texts = {c for ws in load_workbook(path).worksheets for row in ws.iter_rows(values_only=True)
+                 for c in row}
+        assert DANGEROUS[0] in texts or path.name.startswith("全部单位") or path in copies
+
+
+def test_summary_links_point_only_inside_the_inbox(inbox: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    run = consolidate(inbox, out, jobs=1)
+    for path in run.outputs:
+        for ws in load_workbook(path).worksheets:
+            for row in ws.iter_rows():
+                for cell in row:
+                    if cell.hyperlink is None:
+                        continue
+                    target = cell.hyperlink.target or ""
+                    assert not target.startswith(("http", "file:", "\\\\")), target
+                    file = (out / target.split("#")[0].replace("\\", "/")).resolve()
+                    assert inbox.resolve() in file.parents and file.is_file()
+
+
+def test_macros_are_never_copied(tmp_path: Path) -> None:
+    import xlsxwriter
+
+    from perfxl.annotate import annotate
+    from perfxl.checking import check
+
+    vba = tmp_path / "vbaProject.bin"
+    vba.write_bytes(b"\xd0\xcf\x11\xe0 pretend macro")
+    src = tmp_path / "宏.xlsm"
+    wb = xlsxwriter.Workbook(src)
+    wb.add_worksheet().write(0, 0, "项目名称")
+    wb.add_vba_project(str(vba))
+    wb.close()
+    assert "xl/vbaProject.bin" in zipfile.ZipFile(src).namelist()
+    copies = annotate(check([src]), tmp_path / "out")
+    assert [p.suffix for p in copies] == [".xlsx"]
+    assert not any("vba" in n.lower() for n in zipfile.ZipFile(copies[0]).namelist())
