@@ -191,7 +191,7 @@ def _drop_duplicates(paths: list[str], read: list[tuple[ExtractResult, tuple[int
     for path, (result, meta) in zip(paths, read):
         digest = meta[1]
         if digest and digest in first and result.readable:
-            message = (f"与“{os.path.basename(first[digest])}”内容完全相同（重复提交），已跳过，只统计一次；"
+            message = (f"与“{os.path.basename(first[digest])}”内容完全相同（重复提交），只统计一次；"
                        "如确属两个不同的表，请检查是否放错了文件")
             result = ExtractResult(path, (), (Problem("warning", "file-duplicate", message, path),))
         elif digest:

@@ -77,7 +77,7 @@ def _walk(top: Path, scan: InboxScan) -> None:
                 scan.skipped.append(_link(path))
             elif name.startswith("~$"):
                 scan.skipped.append(Problem("info", "office-lock-file",
-                                            "这是 Office/WPS 的锁定文件（有人正打开着同名工作簿），已跳过；"
+                                            "这是 Office/WPS 的锁定文件（有人正打开着同名工作簿），不是工作簿本身；"
                                             "请关闭工作簿后再复制", str(path)))
             elif is_candidate(name):
                 scan.found.append(path)

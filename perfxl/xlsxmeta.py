@@ -164,6 +164,14 @@ def _style_pattern(indexes: frozenset[int]) -> re.Pattern[bytes]:
     return re.compile(rb'\ss="(?:%s)"' % b"|".join(str(i).encode() for i in sorted(indexes)))
 
 
+def _ref(raw: bytes) -> tuple[int, int]:
+    """A cell reference from the XML; (-1, -1) for one that is not a reference."""
+    try:
+        return from_a1(raw.decode("ascii"))
+    except (ValueError, UnicodeDecodeError):
+        return -1, -1
+
+
 def _value_area(data: bytes) -> int:
     """Rows x columns from A1 to the farthest cell holding something (what python-calamine
     would allocate for the sheet)."""
@@ -171,7 +179,7 @@ def _value_area(data: bytes) -> int:
     for m in _VALUE_CELL.finditer(data):
         if m.group(3) == b"/":
             continue
-        r, c = from_a1((m.group(1) + m.group(2)).decode())
+        r, c = _ref((m.group(1) + m.group(2)))
         rows, cols = max(rows, r + 1), max(cols, c + 1)
     return rows * cols
 
@@ -190,7 +198,7 @@ def _percent_cells(data: bytes, styles: set[bytes]) -> set[tuple[int, int]]:
                 attrs = dict(_ATTR.findall(data[start:end]))
                 ref = attrs.get(b"r")
                 if ref is not None and attrs.get(b"t", b"n") == b"n":
-                    found.add(from_a1(ref.decode()))
+                    found.add(_ref(ref))  # (-1, -1) for a broken reference: harmless
             pos = data.find(needle, pos + 1)
     return found
 
@@ -205,6 +213,7 @@ def _scan_cells(data: bytes, styles: set[bytes], has_formula: bool, meta: SheetM
         numeric = attrs.get(b"t", b"n") == b"n"
         has_value = _VALUE.search(body) is not None
         if numeric and attrs.get(b"s") in styles and has_value:
-            meta.percent.add(from_a1(ref.decode()))
+            meta.percent.add(_ref(ref))
         if has_formula and b"<f" in body and not has_value:
-            meta.uncached.append(from_a1(ref.decode()))
+            if _ref(ref)[0] >= 0:
+                meta.uncached.append(_ref(ref))

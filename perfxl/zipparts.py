@@ -32,6 +32,7 @@ class Entry(NamedTuple):
     flags: int
     packed: int
     size: int
+    crc: int
 
 
 class Package:
@@ -80,6 +81,8 @@ class Package:
             raise zipfile.BadZipFile(f"{name}: unsupported compression {entry.method}")
         if len(out) > self.limit:
             raise PartTooLarge(name, self.limit)
+        if zlib.crc32(out) != entry.crc:
+            raise zipfile.BadZipFile(f"{name}: CRC mismatch")
         self.largest = max(self.largest, len(out))
         return out
 
@@ -111,13 +114,13 @@ def _central_directory(data: bytes) -> dict[str, Entry]:
     for _ in range(count):
         if data[pos:pos + 4] != _CENTRAL:
             raise zipfile.BadZipFile("bad central directory")
-        (flags, method, packed, size_, name_len, extra_len, comment_len,
-         offset) = struct.unpack_from("<HH8xIIHHH8xI", data, pos + 8)
+        (flags, method, crc, packed, size_, name_len, extra_len, comment_len,
+         offset) = struct.unpack_from("<HH4xIIIHHH8xI", data, pos + 8)
         raw_name = data[pos + 46:pos + 46 + name_len]
         name = raw_name.decode("utf-8" if flags & 0x800 else "cp437", "replace")
         if 0xFFFFFFFF in (packed, size_, offset):
             return _by_zipfile(data)
-        entries[name] = Entry(offset, method, flags, packed, size_)
+        entries[name] = Entry(offset, method, flags, packed, size_, crc)
         pos += 46 + name_len + extra_len + comment_len
     return entries
 
@@ -125,4 +128,4 @@ def _central_directory(data: bytes) -> dict[str, Entry]:
 def _by_zipfile(data: bytes) -> dict[str, Entry]:
     with zipfile.ZipFile(io.BytesIO(data)) as zf:
         return {i.filename: Entry(i.header_offset, i.compress_type, i.flag_bits,
-                                  i.compress_size, i.file_size) for i in zf.infolist()}
+                                  i.compress_size, i.file_size, i.CRC) for i in zf.infolist()}
