@@ -3,7 +3,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 INBOX ?= workbooks/inbox
 
-.PHONY: run test bench inbox templates clean
+.PHONY: run test bench fuzz hostile inbox templates clean
 
 $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
@@ -23,6 +23,16 @@ inbox: $(VENV)/.installed
 templates: $(VENV)/.installed
 	$(VENV)/bin/perfxl template --kind project -o workbooks/templates/预算项目绩效表.xlsx
 	$(VENV)/bin/perfxl template --kind department -o workbooks/templates/部门整体支出绩效指标.xlsx
+
+bench: $(VENV)/.installed
+	$(PY) benchmarks/run.py
+
+fuzz: $(VENV)/.installed
+	PERFXL_FUZZ=long $(PY) -m pytest -q tests/test_fuzz.py
+
+hostile: $(VENV)/.installed
+	$(PY) tools/hostile_inbox.py /tmp/恶意收件箱
+	$(VENV)/bin/perfxl consolidate /tmp/恶意收件箱 -o /tmp/恶意汇总 || test $$? -eq 1
 
 clean:
 	rm -rf $(VENV) workbooks/out .pytest_cache .hypothesis

@@ -6,6 +6,7 @@ The inbox is only ever read. A bad file never stops the run: it is listed with i
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import gc
 import hashlib
@@ -105,12 +106,12 @@ def _read_chunk(paths: Sequence[str], limits: Limits) -> list[tuple[ExtractResul
 
 
 def read_all(paths: Sequence[str], jobs: int | None = None,
-             progress: Callable[[int], None] | None = None,
-             limits: Limits = DEFAULT_LIMITS) -> list[tuple[ExtractResult, tuple[int, str, str]]]:
+             progress: Callable[[int], None] | None = None, limits: Limits = DEFAULT_LIMITS,
+             pool: ProcessPoolExecutor | None = None) -> list[tuple[ExtractResult, tuple[int, str, str]]]:
     """Extract every path, in chunks over a process pool when it pays, in input order.
     While the workers read, this process imports the checking libraries (pandas, pandera)."""
     jobs = jobs or os.cpu_count() or 1
-    if jobs <= 1 or len(paths) < SERIAL_BELOW:
+    if pool is None and (jobs <= 1 or len(paths) < SERIAL_BELOW):
         out = []
         for p in paths:
             out.append(_read_one(p, limits))
@@ -120,7 +121,9 @@ def read_all(paths: Sequence[str], jobs: int | None = None,
     size = max(8, min(200, len(paths) // (jobs * 8) or 1))
     chunks = [paths[i:i + size] for i in range(0, len(paths), size)]
     out = []
-    with ProcessPoolExecutor(max_workers=jobs) as pool:
+    with contextlib.ExitStack() as stack:
+        if pool is None:
+            pool = stack.enter_context(ProcessPoolExecutor(max_workers=jobs))
         futures = [pool.submit(_read_chunk, chunk, limits) for chunk in chunks]
         import pandera.pandas  # noqa: F401  (overlaps the slow import with the reading)
         for future in futures:
@@ -129,6 +132,15 @@ def read_all(paths: Sequence[str], jobs: int | None = None,
             if progress:
                 progress(len(part))
     return out
+
+
+def _pool(jobs: int | None, files: int) -> contextlib.AbstractContextManager[ProcessPoolExecutor | None]:
+    """One pool for the whole run, started before anything is read: its workers are forked
+    small and get their work (chunks of paths, then summary rows) by message."""
+    jobs = jobs or os.cpu_count() or 1
+    if jobs <= 1 or files < SERIAL_BELOW:
+        return contextlib.nullcontext()
+    return ProcessPoolExecutor(max_workers=jobs)
 
 
 def _relative(path: str, root: Path) -> str:
@@ -174,13 +186,14 @@ def consolidate(inbox: str | os.PathLike[str] = "workbooks/inbox",
         if progress:
             progress(done, len(paths))
 
-    read = read_all(paths, jobs, tick, limits)
-    gc.freeze()  # everything read stays alive to the end: spare the collector rescanning it
-    try:
-        return _consolidate(root, out_dir, paths, _drop_duplicates(paths, read), scan.skipped,
-                            department, rules, write, jobs)
-    finally:
-        gc.unfreeze()
+    with _pool(jobs, len(paths)) as pool:
+        read = read_all(paths, jobs, tick, limits, pool)
+        gc.freeze()  # everything read stays alive to the end: spare the collector rescanning it
+        try:
+            return _consolidate(root, out_dir, paths, _drop_duplicates(paths, read), scan.skipped,
+                                department, rules, write, jobs, pool)
+        finally:
+            gc.unfreeze()
 
 
 def _drop_duplicates(paths: list[str], read: list[tuple[ExtractResult, tuple[int, str, str]]]
@@ -203,7 +216,7 @@ def _drop_duplicates(paths: list[str], read: list[tuple[ExtractResult, tuple[int
 def _consolidate(root: Path, out_dir: str | os.PathLike[str], paths: list[str],
                  read: list[tuple[ExtractResult, tuple[int, str, str]]], skipped: list[Problem],
                  department: str | None, rules: str | None, write: bool,
-                 jobs: int | None) -> Consolidation:
+                 jobs: int | None, pool: ProcessPoolExecutor | None) -> Consolidation:
     from .checking import check
 
     results: list[ExtractResult] = []
@@ -242,7 +255,7 @@ def _consolidate(root: Path, out_dir: str | os.PathLike[str], paths: list[str],
     if write:
         from .writer import write_summaries
 
-        run.outputs = write_summaries(run, Path(out_dir), rules, jobs)
+        run.outputs = write_summaries(run, Path(out_dir), rules, jobs, pool)
     return run
 
 

@@ -12,9 +12,12 @@ _RUN = re.compile("[\udc80-\udcff\x20-\x7e\u0080-\u07ff]*[\udc80-\udcff]"
                   "[\udc80-\udcff\x20-\x7e\u0080-\u07ff]*")
 
 
+_LONE = re.compile("[\udc80-\udcff]")
+
+
 def printable(text: str) -> str:
     """``text`` with every undecodable file-name run turned into readable characters."""
-    if not _RUN.search(text):
+    if not _LONE.search(text):  # the common case, checked in one linear scan
         return text
     return _RUN.sub(_decode, text)
 

@@ -5,7 +5,7 @@ and staff text always written as text (never as a live formula)."""
 from __future__ import annotations
 
 import datetime as dt
-import gc
+import contextlib
 import os
 import re
 import unicodedata
@@ -182,11 +182,12 @@ def source_link(out_dir: Path, source: str, sheet: str | None, cell: str | None)
 
 
 def write_summaries(run: Consolidation, out_dir: Path, rules_path: str | None = None,
-                    jobs: int | None = None) -> list[str]:
+                    jobs: int | None = None, pool: ProcessPoolExecutor | None = None) -> list[str]:
     """One ``<单位>_绩效目标汇总.xlsx`` per department and ``全部单位_绩效目标汇总.xlsx``.
 
-    Each book's rows are built here and, when the run is large enough to pay, written by a pool
-    of worker processes that receive only their own book (at most two books wait at a time)."""
+    Each book's rows are built here and, when the run is large enough to pay, written by worker
+    processes (``pool``, or a new one) that receive only their own book's rows; at most a few
+    books wait at a time."""
     from .summary_sheets import book_contents, partition
 
     rules = load_rules(rules_path)
@@ -203,16 +204,9 @@ def write_summaries(run: Consolidation, out_dir: Path, rules_path: str | None = 
     rows = sum(len(t.indicators) for r in run.results for t in r.tables)
     if jobs <= 1 or rows < PARALLEL_ROWS:
         return [write_book(targets[u], contents(u)) for u in units]
-    gc.freeze()  # workers forked from here must not copy the run's pages just to scan them
-    try:
-        return _write_parallel(units, targets, jobs, contents)
-    finally:
-        gc.unfreeze()
-
-
-def _write_parallel(units: list[str | None], targets: dict[str | None, Path], jobs: int,
-                    contents: Any) -> list[str]:
-    with ProcessPoolExecutor(jobs) as pool:
+    with contextlib.ExitStack() as stack:
+        if pool is None:
+            pool = stack.enter_context(ProcessPoolExecutor(jobs))
         pending: set[Future[str]] = set()
         for unit in units:
             if len(pending) > jobs:
