@@ -11,6 +11,7 @@ shifts both sides alike.
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import os
 import statistics
@@ -59,6 +60,7 @@ def per_file(files: list[Path], fns: list[Callable[[Path], Any]], passes: int = 
         times: list[list[float]] = [[] for _ in fns]
         for path in files:
             for k, fn in enumerate(fns):
+                gc.collect()  # no side pays for the garbage the other left behind
                 start = time.perf_counter()
                 fn(path)
                 times[k].append(time.perf_counter() - start)

@@ -20,6 +20,7 @@ from typing import Any
 from .atomic import ensure_dir
 from .errors import OutputError, UnreadableWorkbook
 from .extraction import extract
+from .gcpause import no_gc
 from .limits import DEFAULT_LIMITS, Limits
 from .inbox import scan_inbox
 from .model import ExtractResult, Problem, Table
@@ -102,7 +103,8 @@ def _read_one(path: str, limits: Limits) -> tuple[ExtractResult, tuple[int, str,
 
 
 def _read_chunk(paths: Sequence[str], limits: Limits) -> list[tuple[ExtractResult, tuple[int, str, str]]]:
-    return [_read_one(p, limits) for p in paths]
+    with no_gc():  # extraction allocates small acyclic objects only
+        return [_read_one(p, limits) for p in paths]
 
 
 def read_all(paths: Sequence[str], jobs: int | None = None,

@@ -18,6 +18,7 @@ from typing import Any
 
 from .atomic import atomic_target
 from .config import load_rules
+from .gcpause import no_gc
 from .names import printable
 from .consolidation import ALL_UNITS, Consolidation, departments_of, problems_by_table
 
@@ -143,9 +144,9 @@ class SummaryBook:
 
 
 def _widths(cols: Sequence[Col], rows: Sequence[Sequence[Any]]) -> list[float]:
-    """Column widths that fit the header and the text, judged on the first 300 rows."""
+    """Column widths that fit the header and the text, judged on the first hundred rows."""
     widths = [_display_width(c.header) + 4 for c in cols]
-    for row in rows[:300]:
+    for row in rows[:100]:
         for c, value in enumerate(row):
             if isinstance(value, str):
                 longest = max(_approx_width(x) for x in value.split("\n"))
@@ -224,7 +225,7 @@ PARALLEL_ROWS = 5000  # indicator rows; below this a process pool costs more tha
 
 def write_book(target: Path, sheets: list[Any]) -> str:
     """Write one summary book from its sheets' rows (see ``summary_sheets.SheetData``)."""
-    with atomic_target(target) as tmp:
+    with no_gc(), atomic_target(target) as tmp:
         book = SummaryBook(tmp, sum(len(d.rows) * len(d.cols) for d in sheets))
         for data in sheets:
             ws = book.sheet(data.name, data.cols, data.rows, data.links, data.fmts)
