@@ -252,9 +252,10 @@ def consolidate(inbox: str, out_dir: str, jobs: int | None, department: str | No
         _print_json(result.to_dict())
     else:
         d = result.to_dict()
-        _echo(f"读取 {d['files']} 个文件（失败 {d['files_failed']} 个），{d['tables']} 张表，"
-                   f"{d['indicators']} 个三级指标；错误 {d['problems']['error']} 个，"
-                   f"警告 {d['problems']['warning']} 个。")
+        read = d["files"] - d["files_failed"] - d["files_skipped"]
+        _echo(f"共 {d['files']} 个文件：读取 {read} 个，无法读取 {d['files_failed']} 个，"
+              f"跳过 {d['files_skipped']} 个；{d['tables']} 张表，{d['indicators']} 个三级指标；"
+              f"错误 {d['problems']['error']} 个，警告 {d['problems']['warning']} 个。详见各汇总的“问题清单”。")
         for path in result.outputs:
             _echo(f"已写出：{path}")
     sys.exit(result.exit_code)

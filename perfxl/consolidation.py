@@ -72,6 +72,7 @@ class Consolidation:
             "inbox": self.inbox,
             "files": len(self.sources),
             "files_failed": sum(s.status.startswith("无法读取") for s in self.sources),
+            "files_skipped": sum(s.status.startswith("已跳过") for s in self.sources),
             "tables": sum(len(r.tables) for r in self.results),
             "indicators": sum(len(t.indicators) for r in self.results for t in r.tables),
             "departments": self.departments,
