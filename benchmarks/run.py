@@ -49,23 +49,23 @@ def peer(path: Path) -> None:
 
 
 def per_file(files: list[Path], fns: list[Callable[[Path], Any]], passes: int = 3) -> list[float]:
-    """Milliseconds per file of each of ``fns``, measured interleaved (file by file, one
-    function after the other) so that a machine slowing down hits all of them alike: for each
-    pass the median over ``files``, then the middle pass, after a warm-up."""
+    """Milliseconds per file of each of ``fns``: each function runs over all ``files`` in a pass
+    of its own (the way a batch runs), passes alternate between the functions so a machine that
+    slows down hits all of them alike; per function the middle of its pass medians."""
     for path in files[:10]:
         for fn in fns:
             fn(path)
-    passes_ms: list[list[float]] = []
+    medians: list[list[float]] = [[] for _ in fns]
     for _ in range(passes):
-        times: list[list[float]] = [[] for _ in fns]
-        for path in files:
-            for k, fn in enumerate(fns):
-                gc.collect()  # no side pays for the garbage the other left behind
+        for k, fn in enumerate(fns):
+            gc.collect()
+            times = []
+            for path in files:
                 start = time.perf_counter()
                 fn(path)
-                times[k].append(time.perf_counter() - start)
-        passes_ms.append([statistics.median(t) * 1000 for t in times])
-    return [statistics.median(p[k] for p in passes_ms) for k in range(len(fns))]
+                times.append(time.perf_counter() - start)
+            medians[k].append(statistics.median(times))
+    return [statistics.median(m) * 1000 for m in medians]
 
 
 def _pss(pid: int, page: int) -> int:
@@ -161,7 +161,7 @@ def main() -> int:
     for kind, limit in (("typical", 1.0), ("fat", 5.0)):
         sample = kinds[kind]
         ours, base = per_file(sample, [extract, floor])
-        naive, ours_small = per_file(sample[:n_peer], [peer, extract], passes=1)
+        naive, ours_small = per_file(sample[:n_peer], [peer, extract], passes=1 if args.quick else 2)
         report(f"extract, {kind} workbook (ms)", ours, f"≤ {limit}", ours <= limit)
         report(f"  unzip floor, {kind} (ms)", base, "—", True)
         report(f"  naive peer (openpyxl load), {kind} (ms)", naive, "—", True)

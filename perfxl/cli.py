@@ -185,6 +185,11 @@ def _print_check_summary(result: Any) -> None:
         for p in problems:
             where = "!".join(x for x in (p.sheet, p.cell) if x)
             _echo(f"  [{SEVERITY_LABEL.get(p.severity, p.severity)}] {where} {p.message}（{p.code}）")
+    read = {r.source for r in result.results}
+    for p in result.problems:
+        if (p.file or "") not in read:  # lock files, links, other files passed over
+            _echo(f"未读取：{p.file}")
+            _echo(f"  [{SEVERITY_LABEL.get(p.severity, p.severity)}] {p.message}（{p.code}）")
     c = result.counts
     _echo(f"共检查 {len(result.results)} 个文件：错误 {c['error']} 个，警告 {c['warning']} 个。")
 

@@ -148,38 +148,42 @@ def _indicators(rd: _Reader, block: Block) -> tuple[Indicator, ...]:
     level1: str | None = None
     level2: str | None = None
     rest = [c for f, c in cols.items() if f not in ("level1", "level2", "level3")]
+    c1, c2, c3 = cols["level1"], cols.get("level2"), cols["level3"]
+    rows, width = layout.sheet.rows, layout.sheet.width
     for r in range(block.data_start, block.end + 1):
-        l1 = clean_text(layout.merged_value(r, cols["level1"]))
+        row = rows[r]
+        if len(row) < width:
+            row = row + [""] * (width - len(row))
+        l1 = clean_text(layout.merged_value(r, c1))
         if l1 is not None and l1 != level1:
             level1, level2 = l1, None
-        if "level2" in cols:
-            l2 = clean_text(layout.merged_value(r, cols["level2"]))
+        if c2 is not None:
+            l2 = clean_text(layout.merged_value(r, c2))
             if l2 is not None:
                 level2 = l2
-        name = clean_text(layout.value(r, cols["level3"]))
+        name = clean_text(row[c3])
         if name is None:
-            if any(clean_text(layout.value(r, c)) is not None for c in rest):
-                rd.problem("error", "indicator-name-missing", r, cols["level3"],
+            if any(clean_text(row[c]) is not None for c in rest):
+                rd.problem("error", "indicator-name-missing", r, c3,
                            "这一行填了指标内容，但三级指标名称为空；请填写三级指标名称，或删除这一行多余的内容")
             continue
-        out.append(_indicator(rd, cols, r, level1, level2, name))
+        out.append(_indicator(rd, cols, r, row, level1, level2, name))
     return tuple(out)
 
 
 _MERGED_FIELDS = ("level1", "level2", "basis")
 
 
-def _indicator(rd: _Reader, cols: dict[str, int], r: int, level1: str | None,
+def _indicator(rd: _Reader, cols: dict[str, int], r: int, row: list[Any], level1: str | None,
                level2: str | None, name: str) -> Indicator:
     layout = rd.layout
-    cells: dict[str, str] = {}
-    for f, c in cols.items():
-        r1, c1 = (layout.span(r, c)[:2]) if f in _MERGED_FIELDS else (r, c)
-        cells[f] = to_a1(r1, c1)
-    description = clean_text(layout.value(r, cols["description"])) if "description" in cols else None
+    span = layout.span
+    cells = {f: to_a1(*span(r, c)[:2]) if f in _MERGED_FIELDS else to_a1(r, c)
+             for f, c in cols.items()}
+    description = clean_text(row[cols["description"]]) if "description" in cols else None
     basis = clean_text(layout.merged_value(r, cols["basis"])) if "basis" in cols else None
     if "operator" in cols:
-        operator, value, unit, words = _target_columns(rd, cols, r)
+        operator, value, unit, words = _target_columns(rd, cols, r, row)
     elif "target" in cols:
         operator, value, unit, words = _target_combined(rd, r, cols["target"])
     else:  # a header without any 指标值 column: the checks report the missing targets
@@ -191,26 +195,28 @@ def _indicator(rd: _Reader, cols: dict[str, int], r: int, level1: str | None,
 Target = tuple[str | None, float | None, str | None, str | None]
 
 
-def _target_columns(rd: _Reader, cols: dict[str, int], r: int) -> Target:
+def _target_columns(rd: _Reader, cols: dict[str, int], r: int, row: list[Any]) -> Target:
     """指标值 written in three columns: 符号 | 值 | 单位（文字描述）."""
-    layout = rd.layout
-    raw_op = layout.value(r, cols["operator"])
+    raw_op = row[cols["operator"]] or None
     vcol = cols.get("value")
-    raw_value = layout.value(r, vcol) if vcol is not None else None
-    unit = clean_text(layout.value(r, cols["unit"])) if "unit" in cols else None
+    raw_value = row[vcol] if vcol is not None else None
+    if raw_value == "":
+        raw_value = None
+    unit = clean_text(row[cols["unit"]]) if "unit" in cols else None
     operator = normalize_operator(raw_op)
     if operator is None and clean_text(raw_op) is not None:
         rd.problem("error", "operator-unknown", r, cols["operator"],
                    f"符号“{clean_text(raw_op)}”无法识别；请改为 ≥、>、=、<、≤ 或“文字描述”之一")
-    inline_op, inline_value, inline_unit = split_target(raw_value)
     if operator == "text":
         return "text", None, None, unit or clean_text(raw_value)
-    if inline_op is not None:  # "≥80" typed into the 值 column
-        return operator or inline_op, inline_value, normalize_unit(unit or inline_unit), None
+    if type(raw_value) is str:
+        inline_op, inline_value, inline_unit = split_target(raw_value)
+        if inline_op is not None:  # "≥80" typed into the 值 column
+            return operator or inline_op, inline_value, normalize_unit(unit or inline_unit), None
     value = None
     if vcol is not None and clean_text(raw_value) is not None:
         value = rd.number(r, vcol, "指标值", "value-not-number")
-        if (r, vcol) in layout.sheet.percent or (
+        if (r, vcol) in rd.layout.sheet.percent or (
                 isinstance(raw_value, str) and raw_value.strip().endswith(("%", "％"))):
             unit = unit if unit is not None and not is_percent_unit(unit) else "%"
     return operator, value, normalize_unit(unit), None

@@ -327,3 +327,12 @@ def test_macros_are_never_copied(tmp_path: Path) -> None:
     copies = annotate(check([src]), tmp_path / "out")
     assert [p.suffix for p in copies] == [".xlsx"]
     assert not any("vba" in n.lower() for n in zipfile.ZipFile(copies[0]).namelist())
+
+
+def test_check_lists_what_it_passed_over(inbox: Path) -> None:
+    unit = inbox / "承德高新区招商服务局"
+    (unit / "~$招商服务局项目绩效表.xlsx").write_bytes(b"lock")
+    (unit / "说明.docx").write_bytes(b"PK")
+    result = CliRunner().invoke(main, ["check", str(unit)])
+    assert "未读取" in result.output and "office-lock-file" in result.output
+    assert "not-a-workbook-file" in result.output and "共检查 3 个文件" in result.output
