@@ -89,7 +89,11 @@ class SummaryBook:
               row_formats: dict[int, dict[int, str]]) -> Any:
         ws = self.wb.add_worksheet(name)
         fmts = [self.fmt.get(c.kind, self.fmt["text"]) for c in cols]
-        write_string, write_number, write_blank = ws.write_string, ws.write_number, ws.write_blank
+        # xlsxwriter's undecorated writers skip the A1-notation check on every cell (the public
+        # ones only wrap them); fall back to the public names should they ever go away
+        write_string = getattr(ws, "_write_string", ws.write_string)
+        write_number = getattr(ws, "_write_number", ws.write_number)
+        write_blank = getattr(ws, "_write_blank", ws.write_blank)
         budget = self.max_links
         for i, row in enumerate(rows):
             r, key = i + 1, i + offset
