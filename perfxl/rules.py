@@ -60,10 +60,10 @@ class _Emit:
 def run_rules(results: Iterable[ExtractResult], rules: Rules) -> list[Problem]:
     """Every rule finding for every table of ``results``, plus duplicate codes across them."""
     out: list[Problem] = []
-    flagged = set()
     results = list(results)
     for result in results:
-        flagged |= {(p.sheet, p.cell) for p in result.problems}
+        # cells the reader already reported in this file are not reported again
+        flagged = {(p.sheet, p.cell) for p in result.problems}
         for table in result.tables:
             emit = _Emit(result.source, table, rules, out)
             if table.kind == "project":

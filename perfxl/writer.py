@@ -203,7 +203,8 @@ def write_summaries(run: Consolidation, out_dir: Path, rules_path: str | None = 
     def contents(unit: str | None) -> list[Any]:
         return book_contents(parts, unit, run.departments, rules, by_table, dept_of, out_dir)
 
-    units: list[str | None] = [None, *run.departments]  # the biggest book first
+    # a small book first so one worker starts at once, then the biggest, then the rest
+    units: list[str | None] = [*run.departments[:1], None, *run.departments[1:]]
     targets = {u: out_dir / (_SAFE_NAME.sub("_", u or ALL_UNITS) + "_绩效目标汇总.xlsx") for u in units}
     jobs = min(jobs or os.cpu_count() or 1, len(units))
     rows = sum(len(t.indicators) for r in run.results for t in r.tables)
