@@ -47,11 +47,13 @@ class CheckResult:
 
 def check(paths: Iterable[str | os.PathLike[str]] | str, rules: Rules | str | None = None,
           results: Iterable[ExtractResult] | None = None,
-          limits: Limits = DEFAULT_LIMITS) -> CheckResult:
+          limits: Limits = DEFAULT_LIMITS,
+          per_file: list[list[Problem]] | None = None) -> CheckResult:
     """Check the workbooks at ``paths`` (files and folders) against the schemas and review rules.
 
     ``rules`` is a Rules object or the path of a rules file (default: the shipped rules.toml).
-    ``results`` lets a caller that already extracted the files skip reading them again.
+    ``results`` lets a caller that already extracted the files skip reading them again, and
+    ``per_file`` (one list per result) the per-file rule findings it already made.
     """
     if isinstance(paths, (str, os.PathLike)):
         paths = [paths]
@@ -63,12 +65,13 @@ def check(paths: Iterable[str | os.PathLike[str]] | str, rules: Rules | str | No
         skipped = scan.skipped
     results = tuple(results)
     problems = [p for r in results for p in r.problems] + skipped
-    problems += findings(results, ruleset)
+    problems += findings(results, ruleset, per_file)
     problems.sort(key=Problem.sort_key)
     return CheckResult(results, tuple(problems))
 
 
-def findings(results: tuple[ExtractResult, ...], rules: Rules) -> list[Problem]:
+def findings(results: tuple[ExtractResult, ...], rules: Rules,
+             per_file: list[list[Problem]] | None = None) -> list[Problem]:
     """Schema failures and rule findings (not the reading problems) for ``results``."""
     from .frames import indicators_frame, projects_frame, spend_plan_frame
     from .rules import run_rules
@@ -78,5 +81,5 @@ def findings(results: tuple[ExtractResult, ...], rules: Rules) -> list[Problem]:
     out = validate(project_model(rules), projects[projects["kind"] == "project"])
     out += validate(indicator_model(rules), indicators_frame(results), rules)
     out += validate(SpendPlanFrame, spend_plan_frame(results))
-    out += run_rules(results, rules)
+    out += run_rules(results, rules, per_file)
     return out

@@ -21,6 +21,7 @@ from .atomic import ensure_dir
 from .errors import OutputError, UnreadableWorkbook
 from .extraction import extract
 from .gcpause import no_gc
+from .config import Rules, load_rules
 from .limits import DEFAULT_LIMITS, Limits
 from .inbox import scan_inbox
 from .model import ExtractResult, Problem, Table
@@ -103,21 +104,32 @@ def _read_one(path: str, limits: Limits) -> tuple[ExtractResult, tuple[int, str,
     return extract(path, data=data, limits=limits), meta
 
 
-def _read_chunk(paths: Sequence[str], limits: Limits) -> list[tuple[ExtractResult, tuple[int, str, str]]]:
+Read = tuple[ExtractResult, tuple[int, str, str], list[Problem]]  # result, (size, sha256, mtime), findings
+
+
+def _read_chunk(paths: Sequence[str], limits: Limits, rules: Rules) -> list[Read]:
+    """Read files and run the rules that need one file only, where the file was read."""
+    from .rules import file_rules
+
+    out = []
     with no_gc():  # extraction allocates small acyclic objects only
-        return [_read_one(p, limits) for p in paths]
+        for path in paths:
+            result, meta = _read_one(path, limits)
+            out.append((result, meta, file_rules(result, rules)))
+    return out
 
 
 def read_all(paths: Sequence[str], jobs: int | None = None,
              progress: Callable[[int], None] | None = None, limits: Limits = DEFAULT_LIMITS,
-             pool: ProcessPoolExecutor | None = None) -> list[tuple[ExtractResult, tuple[int, str, str]]]:
-    """Extract every path, in chunks over a process pool when it pays, in input order.
-    While the workers read, this process imports the checking libraries (pandas, pandera)."""
+             pool: ProcessPoolExecutor | None = None, rules: Rules | None = None) -> list[Read]:
+    """Extract every path (and run the per-file rules), in chunks over a process pool when it
+    pays, in input order. While the workers read, this process imports pandas and pandera."""
     jobs = jobs or os.cpu_count() or 1
+    ruleset = rules or load_rules()
     if pool is None and (jobs <= 1 or len(paths) < SERIAL_BELOW):
         out = []
         for p in paths:
-            out.append(_read_one(p, limits))
+            out.extend(_read_chunk([p], limits, ruleset))
             if progress:
                 progress(1)
         return out
@@ -127,7 +139,7 @@ def read_all(paths: Sequence[str], jobs: int | None = None,
     with contextlib.ExitStack() as stack:
         if pool is None:
             pool = stack.enter_context(ProcessPoolExecutor(max_workers=jobs))
-        futures = [pool.submit(_read_chunk, chunk, limits) for chunk in chunks]
+        futures = [pool.submit(_read_chunk, chunk, limits, ruleset) for chunk in chunks]
         import pandera.pandas  # noqa: F401  (overlaps the slow import with the reading)
         for future in futures:
             part = future.result()
@@ -172,6 +184,7 @@ def consolidate(inbox: str | os.PathLike[str] = "workbooks/inbox",
     cannot happen (inbox missing, output folder not writable).
     """
     root = Path(inbox)
+    ruleset = load_rules(rules)  # a bad rules file stops the run before anything is read
     if not root.is_dir():
         raise OutputError(f"收件箱文件夹不存在：{root}；请确认路径，或先把各单位的工作簿放进去")
     if write:
@@ -190,35 +203,35 @@ def consolidate(inbox: str | os.PathLike[str] = "workbooks/inbox",
             progress(done, len(paths))
 
     with _pool(jobs, len(paths)) as pool:
-        read = read_all(paths, jobs, tick, limits, pool)
+        read = read_all(paths, jobs, tick, limits, pool, ruleset)
         gc.freeze()  # everything read stays alive to the end: spare the collector rescanning it
         try:
             return _consolidate(root, out_dir, paths, _drop_duplicates(paths, read), scan.skipped,
-                                department, rules, write, jobs, pool)
+                                department, ruleset, write, jobs, pool)
         finally:
             gc.unfreeze()
 
 
-def _drop_duplicates(paths: list[str], read: list[tuple[ExtractResult, tuple[int, str, str]]]
-                     ) -> list[tuple[ExtractResult, tuple[int, str, str]]]:
+def _drop_duplicates(paths: list[str], read: list[Read]) -> list[Read]:
     """The same file sent twice under two names is read once: later copies keep no tables."""
     first: dict[str, str] = {}
     out = []
-    for path, (result, meta) in zip(paths, read):
+    for path, (result, meta, found) in zip(paths, read):
         digest = meta[1]
         if digest and digest in first and result.readable:
             message = (f"与“{os.path.basename(first[digest])}”内容完全相同（重复提交），只统计一次；"
                        "如确属两个不同的表，请检查是否放错了文件")
             result = ExtractResult(path, (), (Problem("warning", "file-duplicate", message, path),))
+            found = []
         elif digest:
             first.setdefault(digest, path)
-        out.append((result, meta))
+        out.append((result, meta, found))
     return out
 
 
 def _consolidate(root: Path, out_dir: str | os.PathLike[str], paths: list[str],
-                 read: list[tuple[ExtractResult, tuple[int, str, str]]], skipped: list[Problem],
-                 department: str | None, rules: str | None, write: bool,
+                 read: list[Read], skipped: list[Problem],
+                 department: str | None, rules: Rules, write: bool,
                  jobs: int | None, pool: ProcessPoolExecutor | None) -> Consolidation:
     from .checking import check
 
@@ -229,7 +242,7 @@ def _consolidate(root: Path, out_dir: str | os.PathLike[str], paths: list[str],
         unit = _folder_department(root, Path(problem.file or "")) or department or UNASSIGNED
         sources.append(SourceFile(problem.file or "", _relative(problem.file or "", root), 0, "", "",
                                   0, f"已跳过：{problem.message}", unit))
-    for path, (result, (size, digest, modified)) in zip(paths, read):
+    for path, (result, (size, digest, modified), _) in zip(paths, read):
         fallback = _folder_department(root, Path(path)) or department
         tables = []
         for table in result.tables:
@@ -250,7 +263,7 @@ def _consolidate(root: Path, out_dir: str | os.PathLike[str], paths: list[str],
                   else "已读取" if tables else "未找到表")
         sources.append(SourceFile(path, _relative(path, root), size, digest, modified,
                                   len(tables), status, unit or UNASSIGNED))
-    checked = check([], rules=rules, results=results)
+    checked = check([], rules=rules, results=results, per_file=[found for _, _, found in read])
     problems = sorted(list(checked.problems) + extra, key=Problem.sort_key)
     seen = {s.department for s in sources if not s.status.startswith("已跳过")}
     departments = sorted(seen | {t.department or UNASSIGNED for r in results for t in r.tables})

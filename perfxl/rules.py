@@ -57,21 +57,29 @@ class _Emit:
                                 self.table.sheet, cell or self.table.anchor))
 
 
-def run_rules(results: Iterable[ExtractResult], rules: Rules) -> list[Problem]:
-    """Every rule finding for every table of ``results``, plus duplicate codes across them."""
-    out: list[Problem] = []
+def run_rules(results: Iterable[ExtractResult], rules: Rules,
+              per_file: list[list[Problem]] | None = None) -> list[Problem]:
+    """Every rule finding for every table of ``results``, plus duplicate codes across them.
+    ``per_file``: the findings of ``file_rules`` already made (by the workers that read)."""
     results = list(results)
-    for result in results:
-        # cells the reader already reported in this file are not reported again
-        flagged = {(p.sheet, p.cell) for p in result.problems}
-        for table in result.tables:
-            emit = _Emit(result.source, table, rules, out)
-            if table.kind == "project":
-                _project_rules(table, emit)
-            _table_indicator_rules(table, rules, emit)
-            for ind in table.indicators:
-                _indicator_rules(table, ind, rules, emit, flagged)
+    out = [p for found in per_file for p in found] if per_file is not None else \
+        [p for result in results for p in file_rules(result, rules)]
     out.extend(_duplicate_codes(results, rules))
+    return out
+
+
+def file_rules(result: ExtractResult, rules: Rules) -> list[Problem]:
+    """The findings of the rules that look at one file's tables alone."""
+    out: list[Problem] = []
+    # cells the reader already reported in this file are not reported again
+    flagged = {(p.sheet, p.cell) for p in result.problems}
+    for table in result.tables:
+        emit = _Emit(result.source, table, rules, out)
+        if table.kind == "project":
+            _project_rules(table, emit)
+        _table_indicator_rules(table, rules, emit)
+        for ind in table.indicators:
+            _indicator_rules(table, ind, rules, emit, flagged)
     return out
 
 

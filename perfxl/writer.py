@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from .atomic import atomic_target
-from .config import load_rules
+from .config import Rules, load_rules
 from .gcpause import no_gc
 from .names import printable
 from .consolidation import ALL_UNITS, Consolidation, departments_of, problems_by_table
@@ -186,7 +186,7 @@ def source_link(out_dir: Path, source: str, sheet: str | None, cell: str | None)
     return None if len(target) > 2000 else "external:" + target
 
 
-def write_summaries(run: Consolidation, out_dir: Path, rules_path: str | None = None,
+def write_summaries(run: Consolidation, out_dir: Path, rules_path: Rules | str | None = None,
                     jobs: int | None = None, pool: ProcessPoolExecutor | None = None) -> list[str]:
     """One ``<单位>_绩效目标汇总.xlsx`` per department and ``全部单位_绩效目标汇总.xlsx``.
 
@@ -195,7 +195,7 @@ def write_summaries(run: Consolidation, out_dir: Path, rules_path: str | None = 
     books wait at a time."""
     from .summary_sheets import book_contents, partition
 
-    rules = load_rules(rules_path)
+    rules = rules_path if isinstance(rules_path, Rules) else load_rules(rules_path)
     by_table = problems_by_table(run)
     dept_of = departments_of(run, by_table)
     parts = partition(run, dept_of)

@@ -212,3 +212,15 @@ def test_the_same_file_twice_is_read_once(tmp_path: Path) -> None:
     dup = [p for p in run.problems if p.code == "file-duplicate"]
     assert len(dup) == 1 and dup[0].file.endswith("a.xlsx") and "a - 副本.xlsx" in dup[0].message
     assert sum(len(r.tables) for r in run.results) == 3
+
+
+def test_rules_run_in_the_workers_find_what_check_finds(inbox: Path, tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    import perfxl.consolidation as mod
+    from perfxl.checking import check
+
+    monkeypatch.setattr(mod, "SERIAL_BELOW", 0)  # per-file rules in the worker processes
+    run = consolidate(inbox, tmp_path / "out", jobs=2, write=False)
+    alone = check([inbox])
+    key = lambda p: (p.file, p.sheet, p.cell, p.code, p.message)  # noqa: E731
+    assert sorted(map(key, run.problems)) == sorted(map(key, alone.problems))
