@@ -83,3 +83,17 @@ def findings(results: tuple[ExtractResult, ...], rules: Rules,
     out += validate(SpendPlanFrame, spend_plan_frame(results))
     out += run_rules(results, rules, per_file)
     return out
+
+
+def warm_up(rules: Rules) -> None:
+    """Import pandas and pandera and run the schemas once on a one-row table, so that the
+    imports they make lazily on first use happen now (while workers read files) and not
+    in the middle of a run."""
+    from .model import Indicator, Table
+
+    indicator = Indicator("产出指标", "数量指标", "样例", None, ">=", 1.0, "个", None, None, "C3",
+                          {"value": "E3"})
+    table = Table("project", "S", "A1", project_code="000-0000-AAA-0000", project_name="样例",
+                  spend_plan={"12月底": 100.0}, goals=("目标",), indicators=(indicator,),
+                  cells={"project_code": "B1"})
+    findings((ExtractResult("样例.xlsx", (table,), ()),), rules)

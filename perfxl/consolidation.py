@@ -21,6 +21,7 @@ from .atomic import ensure_dir
 from .errors import OutputError, UnreadableWorkbook
 from .extraction import extract
 from .gcpause import no_gc
+from .checking import warm_up
 from .config import Rules, load_rules
 from .limits import DEFAULT_LIMITS, Limits
 from .inbox import scan_inbox
@@ -140,7 +141,7 @@ def read_all(paths: Sequence[str], jobs: int | None = None,
         if pool is None:
             pool = stack.enter_context(ProcessPoolExecutor(max_workers=jobs))
         futures = [pool.submit(_read_chunk, chunk, limits, ruleset) for chunk in chunks]
-        import pandera.pandas  # noqa: F401  (overlaps the slow import with the reading)
+        warm_up(ruleset)  # the slow pandas/pandera imports overlap the reading
         for future in futures:
             part = future.result()
             out.extend(part)
