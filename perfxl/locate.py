@@ -99,28 +99,23 @@ def _header_block(layout: Layout, row_hits: list[Hit], by_row: dict[int, list[Hi
     return Block(row, anchor, cols, data_start, combined_target=combined)
 
 
-def _is_narrative(row: list[Any], first: int, used: list[int], level1: int) -> bool:
-    """A row of prose after a table: text left of the table (``first`` is its first column), or
-    a lone paragraph in 一级指标."""
-    for value in row[:first]:
-        if value is not None and value != "" and parse_number(value) is None:
-            return True
-    filled = [c for c in used if c < len(row) and clean_text(row[c]) is not None]
-    if filled != [level1]:
-        return False
-    return not looks_like_level1(row[level1])
-
-
 def _block_end(layout: Layout, block: Block, start_rows: set[int]) -> int:
+    """The last row of an indicator block: it ends where another table starts, or at a row of
+    prose (text left of the table, or a lone paragraph in the 一级指标 column)."""
     end = block.data_start - 1
     used = sorted(set(block.cols.values()))
     first, level1 = used[0], block.cols["level1"]
     rows = layout.sheet.rows
     for r in range(block.data_start, len(rows)):
         row = rows[r]
-        if r in start_rows or _is_narrative(row, first, used, level1):
+        if r in start_rows:
             break
-        if any(c < len(row) and clean_text(row[c]) is not None for c in used):
+        if any(v is not None and v != "" and parse_number(v) is None for v in row[:first]):
+            break
+        filled = [c for c in used if c < len(row) and clean_text(row[c]) is not None]
+        if filled == [level1] and not looks_like_level1(row[level1]):
+            break
+        if filled:
             end = r
     return end
 
