@@ -214,18 +214,20 @@ def consolidate(inbox: str | os.PathLike[str] = "workbooks/inbox",
 
 
 def _drop_duplicates(paths: list[str], read: list[Read]) -> list[Read]:
-    """The same file sent twice under two names is read once: later copies keep no tables."""
-    first: dict[str, str] = {}
+    """The same file sent twice under two names is read once: the earliest saved copy (then the
+    first by path) is kept, the later copies keep no tables and say which file they repeat."""
+    keep: dict[str, tuple[str, str]] = {}  # digest -> (modified, path) of the copy kept
+    for path, (result, meta, _) in zip(paths, read):
+        if meta[1] and result.readable:
+            keep[meta[1]] = min(keep.get(meta[1], (meta[2], path)), (meta[2], path))
     out = []
     for path, (result, meta, found) in zip(paths, read):
-        digest = meta[1]
-        if digest and digest in first and result.readable:
-            message = (f"与“{os.path.basename(first[digest])}”内容完全相同（重复提交），只统计一次；"
+        kept = keep.get(meta[1])
+        if kept is not None and kept[1] != path and result.readable:
+            message = (f"与“{os.path.basename(kept[1])}”内容完全相同（重复提交），只统计一次；"
                        "如确属两个不同的表，请检查是否放错了文件")
             result = ExtractResult(path, (), (Problem("warning", "file-duplicate", message, path),))
             found = []
-        elif digest:
-            first.setdefault(digest, path)
         out.append((result, meta, found))
     return out
 

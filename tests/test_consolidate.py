@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -206,11 +207,12 @@ def test_the_same_file_twice_is_read_once(tmp_path: Path) -> None:
     src = ROOT / "workbooks" / "inbox" / "承德高新区经济发展局" / "2020年部门整体及项目绩效目标.xlsx"
     shutil.copy(src, box / "a.xlsx")
     shutil.copy(src, box / "a - 副本.xlsx")
+    os.utime(box / "a.xlsx", (1_600_000_000, 1_600_000_000))  # the original, saved first
     run = consolidate(box, tmp_path / "out", jobs=1, department="某局")
     codes = [p.code for p in run.problems]
     assert "project-code-duplicate" not in codes
     dup = [p for p in run.problems if p.code == "file-duplicate"]
-    assert len(dup) == 1 and dup[0].file.endswith("a.xlsx") and "a - 副本.xlsx" in dup[0].message
+    assert len(dup) == 1 and dup[0].file.endswith("a - 副本.xlsx") and "“a.xlsx”" in dup[0].message
     assert sum(len(r.tables) for r in run.results) == 3
 
 
