@@ -90,7 +90,7 @@ def _mark(wb: Any, problems: list[Problem]) -> None:
 
     cells: dict[tuple[str, str], list[Problem]] = defaultdict(list)
     for p in problems:
-        if p.sheet in wb.sheetnames and p.cell:
+        if p.sheet is not None and p.sheet in wb.sheetnames and p.cell:
             cells[(p.sheet, _anchor(wb[p.sheet], p.cell))].append(p)
     for (sheet, ref), found in cells.items():
         worst = min(found, key=lambda p: SEVERITY_ORDER[p.severity]).severity
@@ -124,8 +124,8 @@ def _problem_sheet(wb: Any, problems: list[Problem]) -> None:
         ws.cell(row=i + 1, column=4).fill = PatternFill("solid", fgColor=FILLS[p.severity])
     if not problems:
         ws.append([None, None, None, None, None, "未发现问题"])
-    for col, width in zip("ABCDEF", (6, 14, 9, 7, 26, 90)):
-        ws.column_dimensions[col].width = width
+    for letter, width in zip("ABCDEF", (6, 14, 9, 7, 26, 90)):
+        ws.column_dimensions[letter].width = width
     ws.freeze_panes = "A2"
     ws.page_setup.orientation = "landscape"
     ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0

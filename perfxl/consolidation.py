@@ -259,7 +259,7 @@ def _consolidate(root: Path, out_dir: str | os.PathLike[str], paths: list[str],
             tables.append(replace(table, department=name))
         result = replace(result, tables=tuple(tables))
         results.append(result)
-        unit = tables[0].department if tables else (fallback or UNASSIGNED)
+        unit = (tables[0].department if tables else None) or fallback or UNASSIGNED
         duplicate = any(p.code == "file-duplicate" for p in result.problems)
         status = ("无法读取：" + result.problems[0].message if not result.readable
                   else "已跳过：" + result.problems[0].message if duplicate

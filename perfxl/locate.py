@@ -132,12 +132,13 @@ def locate(layout: Layout) -> list[Region]:
         block.end = _block_end(layout, block, start_rows - {block.header_row})
     regions: list[Region] = []
     prev_end = -1
-    for block in blocks + [None]:
-        limit = block.header_row if block else layout.sheet.height
+    bounded: list[Block | None] = [*blocks, None]  # None: the labels after the last block
+    for current in bounded:
+        limit = current.header_row if current else layout.sheet.height
         area = [h for h in hits if prev_end < h.row < limit]
-        regions.extend(_regions_for(area, block))
-        if block:
-            prev_end = block.end
+        regions.extend(_regions_for(area, current))
+        if current:
+            prev_end = current.end
     _apply_report_headers(regions, hits, inline, layout)
     return regions
 

@@ -178,8 +178,8 @@ def _pct(value: float | None) -> float | None:
 
 
 def _weighted(projects: list[Table], point: str) -> float | None:
-    pairs = [(t.amount if t.amount else 1.0, t.spend_plan[point]) for t in projects
-             if t.spend_plan.get(point) is not None]
+    pairs = [(t.amount if t.amount else 1.0, v) for t in projects
+             if (v := t.spend_plan.get(point)) is not None]
     if not pairs:
         return None
     weight = sum(w for w, _ in pairs)
