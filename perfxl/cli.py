@@ -9,7 +9,10 @@ from typing import Any
 
 import click
 
+from .clizh import install as _chinese_click
 from .model import SEVERITY_LABEL
+
+_chinese_click()
 
 
 def _echo(text: str = "", err: bool = False) -> None:
@@ -52,7 +55,7 @@ class _Group(click.Group):
             sys.exit(130)
 
 
-@click.group(cls=_Group)
+@click.group(cls=_Group, options_metavar="[选项]", subcommand_metavar="命令 [参数]...")
 @click.help_option("-h", "--help", help=_HELP)
 @click.version_option(package_name="perfxl", message="perfxl %(version)s", help="显示版本号并退出。")
 def main() -> None:
@@ -71,7 +74,7 @@ def main() -> None:
     """
 
 
-@main.command()
+@main.command(options_metavar="[选项]")
 @click.help_option("-h", "--help", help=_HELP)
 @click.argument("path", metavar="文件")
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 输出（格式见 extract 契约）。")
@@ -123,7 +126,7 @@ def _print_problems(problems: Any) -> None:
         _echo(f"  [{SEVERITY_LABEL.get(p.severity, p.severity)}] {where} {p.message}（{p.code}）")
 
 
-@main.command()
+@main.command(options_metavar="[选项]")
 @click.help_option("-h", "--help", help=_HELP)
 @click.argument("paths", nargs=-1, required=True, metavar="文件或文件夹...")
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 输出全部问题。")
@@ -194,7 +197,7 @@ def _print_check_summary(result: Any) -> None:
     _echo(f"共检查 {len(result.results)} 个文件：错误 {c['error']} 个，警告 {c['warning']} 个。")
 
 
-@main.command()
+@main.command(options_metavar="[选项]")
 @click.help_option("-h", "--help", help=_HELP)
 @click.argument("inbox", default="workbooks/inbox", metavar="[收件箱]")
 @click.option("-o", "--out", "out_dir", default="workbooks/out", show_default=True, metavar="输出文件夹",
@@ -266,7 +269,7 @@ def consolidate(inbox: str, out_dir: str, jobs: int | None, department: str | No
     sys.exit(result.exit_code)
 
 
-@main.command()
+@main.command(options_metavar="[选项]")
 @click.help_option("-h", "--help", help=_HELP)
 @click.option("--kind", type=click.Choice(["project", "department"]), default="project",
               show_default=True, help="project = 预算项目绩效表；department = 部门整体支出绩效指标。")

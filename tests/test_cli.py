@@ -49,3 +49,13 @@ def test_console_script_runs_without_pandas() -> None:
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["tables"]
+
+
+@pytest.mark.parametrize("args, words", [
+    (["extract"], "缺少参数"), (["nonsense"], "没有这个命令"), (["check", "--bogus", "x"], "没有这个选项"),
+    (["consolidate", "--jobs", "x"], "不是有效的整数"), (["template", "--kind", "foo"], "不是可选值"),
+])
+def test_usage_errors_are_chinese(args: list[str], words: str) -> None:
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 2 and words in result.output and "Error" not in result.output
+    assert "用法" in result.output or "运行" in result.output or "错误" in result.output
