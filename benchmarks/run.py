@@ -29,6 +29,7 @@ sys.path.insert(0, str(HERE.parent))
 sys.path.insert(0, str(HERE))
 
 from corpus import build  # noqa: E402
+from peer import records_of  # noqa: E402
 
 BIN = Path(sys.executable).parent
 PERFXL = str(BIN / "perfxl")
@@ -44,8 +45,7 @@ def floor(path: Path) -> None:
 
 
 def peer(path: Path) -> None:
-    sys.modules.setdefault("peer", __import__("peer"))
-    sys.modules["peer"].records_of(path)
+    records_of(path)
 
 
 def per_file(files: list[Path], fns: list[Callable[[Path], Any]], passes: int = 3) -> list[float]:

@@ -25,7 +25,7 @@ from .checking import warm_up
 from .config import Rules, load_rules
 from .limits import DEFAULT_LIMITS, Limits
 from .inbox import scan_inbox
-from .model import ExtractResult, Problem, Table
+from .model import ExtractResult, Problem
 from .reader import read_bytes
 
 UNASSIGNED = "未指定单位"

@@ -36,10 +36,6 @@ class Layout:
         r1, c1, _, _ = self.span(row, col)
         return self.sheet.value(r1, c1)
 
-    def in_vertical_merge(self, row: int, col: int) -> bool:
-        r1, _, r2, _ = self.span(row, col)
-        return r2 > r1 and row > r1
-
     def right_of(self, row: int, col: int, stop: int | None = None) -> Iterator[tuple[int, Any]]:
         """Non-empty (col, value) pairs to the right of the range holding (row, col)."""
         _, _, _, c2 = self.span(row, col)

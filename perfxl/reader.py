@@ -12,12 +12,15 @@ import os
 import zipfile
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .a1 import to_a1
 from .errors import UnreadableWorkbook
 from .limits import DEFAULT_LIMITS, Limits
 from .zipparts import Package, PartTooLarge
+
+if TYPE_CHECKING:
+    from .xlsxmeta import SheetMeta
 
 Note = tuple[str, str, str, str | None]  # severity, code, message, cell
 Merge = tuple[int, int, int, int]  # first row, first col, last row, last col (inclusive, 0-based)
@@ -132,7 +135,8 @@ def _read_xlsx(path: str, data: bytes, limits: Limits) -> list[Sheet]:
     return sheets
 
 
-def _xlsx_sheet(book: Any, name: str, meta: Any, limits: Limits, long_text: bool) -> Sheet:
+def _xlsx_sheet(book: Any, name: str, meta: SheetMeta | None, limits: Limits,
+                long_text: bool) -> Sheet:
     if meta is not None and meta.area > limits.cells:
         return _too_large(name, meta.area, limits)
     sheet = book.get_sheet_by_name(name)

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .a1 import to_a1
+from .a1 import col_letter
 from .atomic import atomic_target
 from .config import Rules, load_rules
 from .errors import PerfxlError
@@ -193,7 +193,7 @@ def _write_lookup(wb: Any, rules: Rules) -> dict[str, str]:
         ws.write_number(1, j, len(subs))
         for i, sub in enumerate(subs):
             ws.write_string(i + 2, j, sub)
-    last = _col(3 + len(groups))
+    last = col_letter(3 + len(groups))
     ws.protect("", {})
     ws.hide()
     return {
@@ -204,10 +204,6 @@ def _write_lookup(wb: Any, rules: Rules) -> dict[str, str]:
         "counts": f"'{LOOKUP}'!$E$2:${last}$2",
         "first": f"'{LOOKUP}'!$E$3",
     }
-
-
-def _col(c: int) -> str:
-    return to_a1(0, c)[:-1]
 
 
 def _validate(ws: Any, form: Form, rules: Rules, lists: dict[str, str]) -> None:

@@ -8,7 +8,6 @@ import datetime as dt
 import contextlib
 import os
 import re
-import unicodedata
 from collections.abc import Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass
@@ -31,10 +30,6 @@ class Col:
     header: str
     kind: str = "text"   # text | int | money | pct | num | link
     width: float | None = None
-
-
-def _display_width(text: str) -> int:
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
 class SummaryBook:
@@ -149,7 +144,7 @@ class SummaryBook:
 
 def _widths(cols: Sequence[Col], rows: Sequence[Sequence[Any]]) -> list[float]:
     """Column widths that fit the header and the text, judged on the first hundred rows."""
-    widths = [_display_width(c.header) + 4 for c in cols]
+    widths = [_approx_width(c.header) + 4 for c in cols]
     for row in rows[:100]:
         for c, value in enumerate(row):
             if isinstance(value, str):
@@ -186,7 +181,7 @@ def source_link(out_dir: Path, source: str, sheet: str | None, cell: str | None)
     return None if len(target) > 2000 else "external:" + target
 
 
-def write_summaries(run: Consolidation, out_dir: Path, rules_path: Rules | str | None = None,
+def write_summaries(run: Consolidation, out_dir: Path, rules: Rules | str | None = None,
                     jobs: int | None = None, pool: ProcessPoolExecutor | None = None) -> list[str]:
     """One ``<单位>_绩效目标汇总.xlsx`` per department and ``全部单位_绩效目标汇总.xlsx``.
 
@@ -195,13 +190,13 @@ def write_summaries(run: Consolidation, out_dir: Path, rules_path: Rules | str |
     books wait at a time."""
     from .summary_sheets import book_contents, partition
 
-    rules = rules_path if isinstance(rules_path, Rules) else load_rules(rules_path)
+    ruleset = rules if isinstance(rules, Rules) else load_rules(rules)
     by_table = problems_by_table(run)
     dept_of = departments_of(run, by_table)
     parts = partition(run, dept_of)
 
     def contents(unit: str | None) -> list[Any]:
-        return book_contents(parts, unit, run.departments, rules, by_table, dept_of, out_dir)
+        return book_contents(parts, unit, run.departments, ruleset, by_table, dept_of, out_dir)
 
     # a small book first so one worker starts at once, then the biggest, then the rest
     units: list[str | None] = [*run.departments[:1], None, *run.departments[1:]]

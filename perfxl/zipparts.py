@@ -51,10 +51,6 @@ class Package:
     def names(self) -> list[str]:
         return list(self.entries)
 
-    def size(self, name: str) -> int:
-        """The inflated size the directory declares (read() still enforces the limit)."""
-        return self.entries[name].size
-
     def read(self, name: str) -> bytes:
         """The inflated part; KeyError when absent, PartTooLarge past the limit,
         zipfile.BadZipFile when damaged."""

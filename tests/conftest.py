@@ -12,6 +12,24 @@ from perfxl.render import Grid, write_grids
 
 GOLDEN = Path(__file__).parent / "golden"
 ROOT = Path(__file__).parent.parent
+SEED = ROOT / "workbooks" / "inbox" / "承德高新区经济发展局" / "2020年部门整体及项目绩效目标.xlsx"
+
+
+def rules_with(folder: Path, *changes: tuple[str, str]) -> Path:
+    """A copy of the shipped rules.toml in ``folder`` with each (old, new) text replaced."""
+    text = (ROOT / "perfxl" / "rules.toml").read_text("utf-8")
+    for old, new in changes:
+        assert old in text, old
+        text = text.replace(old, new)
+    path = folder / "rules.toml"
+    path.write_text(text, "utf-8")
+    return path
+
+
+def empty_inbox(tmp_path: Path) -> Path:
+    box = tmp_path / "inbox"
+    box.mkdir()
+    return box
 
 
 def load_specs() -> list[dict[str, Any]]:

@@ -15,7 +15,7 @@ from perfxl.checking import check
 from perfxl.cli import main
 from perfxl.samples import build_workbook
 
-from .conftest import GOLDEN, ROOT, load_specs
+from .conftest import GOLDEN, ROOT, load_specs, rules_with
 
 SPECS = load_specs()
 
@@ -121,11 +121,8 @@ def test_duplicate_code_across_files_names_every_place(tmp_path: Path) -> None:
 
 
 def test_rules_file_changes_thresholds_and_severity(tmp_path: Path) -> None:
-    rules = (ROOT / "perfxl" / "rules.toml").read_text("utf-8")
-    rules = rules.replace("satisfaction_min = 80", "satisfaction_min = 50")
-    rules = rules.replace('# "satisfaction-target" = "error"', '"no-quantity-indicator" = "info"')
-    custom = tmp_path / "rules.toml"
-    custom.write_text(rules, "utf-8")
+    custom = rules_with(tmp_path, ("satisfaction_min = 80", "satisfaction_min = 50"),
+                        ('# "satisfaction-target" = "error"', '"no-quantity-indicator" = "info"'))
     path = tmp_path / "seed.xlsx"
     build_workbook(path, SPECS, "seed")
     codes = {(p.code, p.severity) for p in check([path], rules=str(custom)).problems}

@@ -18,7 +18,7 @@ from openpyxl import load_workbook
 from perfxl.cli import main
 from perfxl.consolidation import consolidate
 
-from .conftest import ROOT, load_specs
+from .conftest import ROOT, SEED, empty_inbox, load_specs
 
 SHEETS = ["概览", "项目汇总", "绩效指标", "部门整体指标", "支出计划", "问题清单", "来源文件"]
 
@@ -84,11 +84,9 @@ def test_rerun_gives_same_contents(inbox: Path, tmp_path: Path) -> None:
 
 
 def test_same_code_in_two_files_and_unassigned_department(tmp_path: Path) -> None:
-    box = tmp_path / "inbox"
-    box.mkdir()
-    src = ROOT / "workbooks" / "inbox" / "承德高新区经济发展局" / "2020年部门整体及项目绩效目标.xlsx"
-    shutil.copy(src, box / "a.xlsx")
-    load_workbook(src).save(box / "b.xlsx")  # the same tables, saved again: other bytes
+    box = empty_inbox(tmp_path)
+    shutil.copy(SEED, box / "a.xlsx")
+    load_workbook(SEED).save(box / "b.xlsx")  # the same tables, saved again: other bytes
     run = consolidate(box, tmp_path / "out", jobs=1)
     dups = [p for p in run.problems if p.code == "project-code-duplicate"]
     assert dups and all("a.xlsx" in p.message and "b.xlsx" in p.message for p in dups)
@@ -202,11 +200,9 @@ def test_parallel_writers_give_the_same_books(inbox: Path, tmp_path: Path,
 
 
 def test_the_same_file_twice_is_read_once(tmp_path: Path) -> None:
-    box = tmp_path / "inbox"
-    box.mkdir()
-    src = ROOT / "workbooks" / "inbox" / "承德高新区经济发展局" / "2020年部门整体及项目绩效目标.xlsx"
-    shutil.copy(src, box / "a.xlsx")
-    shutil.copy(src, box / "a - 副本.xlsx")
+    box = empty_inbox(tmp_path)
+    shutil.copy(SEED, box / "a.xlsx")
+    shutil.copy(SEED, box / "a - 副本.xlsx")
     os.utime(box / "a.xlsx", (1_600_000_000, 1_600_000_000))  # the original, saved first
     run = consolidate(box, tmp_path / "out", jobs=1, department="某局")
     codes = [p.code for p in run.problems]

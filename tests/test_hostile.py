@@ -21,9 +21,8 @@ from perfxl.errors import OutputError
 from perfxl.extraction import extract
 from perfxl.limits import Limits
 
-from .conftest import ROOT, load_specs, make_workbook
+from .conftest import ROOT, SEED, load_specs, make_workbook
 
-SEED = ROOT / "workbooks" / "inbox" / "承德高新区经济发展局" / "2020年部门整体及项目绩效目标.xlsx"
 
 
 def _codes(result: Any) -> list[str]:

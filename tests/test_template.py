@@ -22,7 +22,7 @@ from perfxl.form import build_form, table_values
 from perfxl.samples import build_workbook
 from perfxl.template import LOOKUP, template
 
-from .conftest import ROOT, load_specs, strip_positions
+from .conftest import ROOT, load_specs, rules_with, strip_positions
 
 RULES = load_rules()
 SPECS = load_specs()
@@ -80,11 +80,9 @@ def test_blank_template_is_guarded(kind: str, tmp_path: Path) -> None:
 
 
 def test_lists_come_from_the_rules_data(tmp_path: Path) -> None:
-    text = (ROOT / "perfxl" / "rules.toml").read_text("utf-8")
-    text = text.replace('choices = ["≥", ">", "=", "<", "≤", "文字描述"]', 'choices = [">=", "<=", "定性"]')
-    text = text.replace('"满意度指标" = ["服务对象满意度指标"]', '"满意度指标" = ["服务对象满意度指标", "社会公众满意度指标"]')
-    rules_file = tmp_path / "rules.toml"
-    rules_file.write_text(text, "utf-8")
+    rules_file = rules_with(
+        tmp_path, ('choices = ["≥", ">", "=", "<", "≤", "文字描述"]', 'choices = [">=", "<=", "定性"]'),
+        ('"满意度指标" = ["服务对象满意度指标"]', '"满意度指标" = ["服务对象满意度指标", "社会公众满意度指标"]'))
     wb = openpyxl.load_workbook(template("project", tmp_path / "t.xlsx", rules=rules_file).path)
     lookup = wb[LOOKUP]
     column = {lookup.cell(1, c).value: [lookup.cell(r, c).value for r in range(3, 10)

@@ -23,6 +23,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from perfxl.a1 import col_letter  # noqa: E402
 from perfxl.samples import build_workbook  # noqa: E402
 
 SEED = ROOT / "workbooks" / "inbox" / "承德高新区经济发展局" / "2020年部门整体及项目绩效目标.xlsx"
@@ -47,7 +48,7 @@ def _bomb(target: Path, size: int) -> None:
 
 
 def _dense(target: Path, rows: int, cols: int) -> None:
-    cells = "".join(f'<row r="{r}">' + "".join(f'<c r="{_col(c)}{r}"><v>{c}</v></c>' for c in range(cols))
+    cells = "".join(f'<row r="{r}">' + "".join(f'<c r="{col_letter(c)}{r}"><v>{c}</v></c>' for c in range(cols))
                     + "</row>" for r in range(1, rows + 1))
     with zipfile.ZipFile(SEED) as zf:
         sheet = zf.read("xl/worksheets/sheet1.xml").decode()
@@ -55,15 +56,6 @@ def _dense(target: Path, rows: int, cols: int) -> None:
     _, _, tail = rest.partition("</sheetData>")
     _replace_part(SEED, target, "xl/worksheets/sheet1.xml", (head + "<sheetData>" + cells + "</sheetData>"
                                                              + tail).encode())
-
-
-def _col(c: int) -> str:
-    letters = ""
-    n = c + 1
-    while n:
-        n, rem = divmod(n - 1, 26)
-        letters = chr(65 + rem) + letters
-    return letters
 
 
 def build(folder: Path) -> None:
