@@ -18,10 +18,9 @@ from typing import Any
 from .atomic import atomic_target
 from .config import Rules, load_rules
 from .gcpause import no_gc
-from .names import printable
+from .xlsxrows import RowsWorksheet
 from .consolidation import ALL_UNITS, Consolidation, departments_of, problems_by_table
 
-_MAX_TEXT = 32767
 _SAFE_NAME = re.compile(r'[\\/:*?"<>|\x00-\x1f]')
 
 
@@ -82,30 +81,11 @@ class SummaryBook:
     def _part(self, name: str, cols: Sequence[Col], rows: Sequence[Sequence[Any]], offset: int,
               links: dict[tuple[int, int], str | None],
               row_formats: dict[int, dict[int, str]]) -> Any:
-        ws = self.wb.add_worksheet(name)
+        ws = self.wb.add_worksheet(name, worksheet_class=RowsWorksheet)
         fmts = [self.fmt.get(c.kind, self.fmt["text"]) for c in cols]
-        # xlsxwriter's undecorated writers skip the A1-notation check on every cell (the public
-        # ones only wrap them); fall back to the public names should they ever go away
-        write_string = getattr(ws, "_write_string", ws.write_string)
-        write_number = getattr(ws, "_write_number", ws.write_number)
-        write_blank = getattr(ws, "_write_blank", ws.write_blank)
-        budget = self.max_links
-        for i, row in enumerate(rows):
-            r, key = i + 1, i + offset
-            special = row_formats.get(key)
-            for c, value in enumerate(row):
-                fmt = fmts[c] if special is None or c not in special else self.fmt[special[c]]
-                url = links.get((key, c)) if links else None
-                if url and budget > 0:
-                    budget -= 1
-                    ws.write_url(r, c, printable(url), self.fmt["link"], string=printable(str(value))[:255])
-                elif value is None or value == "":
-                    if special is not None:
-                        write_blank(r, c, None, fmt)
-                elif type(value) is float or type(value) is int:
-                    write_number(r, c, value, fmt)
-                else:
-                    write_string(r, c, printable(str(value))[:_MAX_TEXT], fmt)
+        special = {k: {c: self.fmt[kind] for c, kind in row.items()} for k, row in row_formats.items()
+                   if offset <= k < offset + len(rows)}
+        ws.put_rows(1, rows, fmts, special, links, self.fmt["link"], key=offset, max_links=self.max_links)
         for c, (col, width) in enumerate(zip(cols, _widths(cols, rows))):
             ws.set_column(c, c, col.width or width, self.fmt.get(col.kind))
         last = max(len(rows), 1)

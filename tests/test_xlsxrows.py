@@ -1,0 +1,108 @@
+"""``RowsWorksheet.put_rows`` must write what xlsxwriter's own cell writers write: same values,
+types, formats and links, read back from real files by openpyxl and by LibreOffice."""
+
+from __future__ import annotations
+
+import math
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+import pytest
+import xlsxwriter
+
+from perfxl.xlsxrows import RowsWorksheet, fit_text
+
+ROWS: list[list[Any]] = [
+    ["项目名称", 1250000.5, 3, None, "=SUM(A1:A3)", "http://example.com"],
+    ["", 0.1234, -7, "多行\n文字 & <标签> \"引号\"", "+1", "@x"],
+    [" 前后空格 ", 1e20, 0, "\x01控制符", "-2", "𠀀扩展区汉字"],
+    [None, None, None, None, None, None],
+    ["最后一行", float("nan"), float("inf"), 12, 3.0, True],
+]
+LINKS = {(0, 0): "external:../收件箱/a.xlsx#'Sheet1'!A1", (1, 3): "https://example.com/报告"}
+SPECIAL = {1: {0: "warning", 3: "error"}, 3: {2: "error"}}
+
+
+def _book(path: Path, fast: bool) -> None:
+    wb = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False})
+    fmt = {"text": wb.add_format({"text_wrap": True}), "money": wb.add_format({"num_format": "#,##0.00"}),
+           "int": wb.add_format({"num_format": "0"}), "link": wb.add_format({"underline": 1}),
+           "warning": wb.add_format({"bg_color": "#FFEB9C"}), "error": wb.add_format({"bg_color": "#FFC7CE"})}
+    cols = [fmt["text"], fmt["money"], fmt["int"], fmt["text"], fmt["text"], fmt["text"]]
+    ws = wb.add_worksheet("数据", worksheet_class=RowsWorksheet)
+    ws.write_string(0, 0, "表头")
+    special = {k: {c: fmt[v] for c, v in row.items()} for k, row in SPECIAL.items()}
+    if fast:
+        assert ws.put_rows(1, ROWS, cols, special, LINKS, fmt["link"]) == len(LINKS)
+    else:
+        for i, row in enumerate(ROWS):
+            for c, value in enumerate(row):
+                f = special.get(i, {}).get(c, cols[c])
+                if (i, c) in LINKS:
+                    ws.write_url(i + 1, c, LINKS[(i, c)], fmt["link"], string=str(value))
+                elif value is None or value == "":
+                    if c in special.get(i, {}):
+                        ws.write_blank(i + 1, c, None, f)
+                elif type(value) in (int, float) and math.isfinite(value):
+                    ws.write_number(i + 1, c, value, f)
+                else:
+                    ws.write_string(i + 1, c, str(value), f)
+    ws.add_table(0, 0, len(ROWS), len(cols) - 1, {"header_row": False})
+    wb.close()
+
+
+def _cells(path: Path) -> list[tuple[Any, ...]]:
+    ws = openpyxl.load_workbook(path)["数据"]
+    return [(c.coordinate, c.value, c.data_type, c.number_format, c.fill.fgColor.rgb,
+             c.font.underline, c.hyperlink.target if c.hyperlink else None, c.alignment.wrap_text)
+            for row in ws.iter_rows() for c in row]
+
+
+def test_put_rows_writes_what_the_public_writers_write(tmp_path: Path) -> None:
+    _book(tmp_path / "slow.xlsx", fast=False)
+    _book(tmp_path / "fast.xlsx", fast=True)
+    assert _cells(tmp_path / "fast.xlsx") == _cells(tmp_path / "slow.xlsx")
+    cells = {c[0]: c for c in _cells(tmp_path / "fast.xlsx")}
+    assert cells["E2"][1:3] == ("=SUM(A1:A3)", "s")  # text, never a live formula
+    assert cells["B6"][1] == "nan" and cells["C6"][1] == "inf"  # never an invalid <v>
+    assert cells["F6"][1] == "True"
+    assert cells["A3"][4] == "FFFFEB9C" and cells["C5"][4] == "FFFFC7CE"  # own formats, blank too
+    assert cells["D3"][5] == "single" and cells["D3"][6] == "https://example.com/报告"
+
+
+@pytest.mark.skipif(not shutil.which("soffice"), reason="LibreOffice not installed")
+def test_put_rows_book_opens_in_libreoffice(tmp_path: Path) -> None:
+    _book(tmp_path / "fast.xlsx", fast=True)
+    csv = "csv:Text - txt - csv (StarCalc):44,34,76"  # UTF-8
+    subprocess.run(["soffice", "--headless", "--convert-to", csv, "--outdir", str(tmp_path),
+                    str(tmp_path / "fast.xlsx")], check=True, capture_output=True, timeout=120)
+    text = (tmp_path / "fast.csv").read_text(encoding="utf-8")
+    assert "项目名称" in text and "最后一行" in text and "1250000.5" in text.replace(",", "")
+
+
+def test_a_row_given_twice_is_refused(tmp_path: Path) -> None:
+    wb = xlsxwriter.Workbook(str(tmp_path / "x.xlsx"), {"in_memory": True})
+    ws = wb.add_worksheet(worksheet_class=RowsWorksheet)
+    ws.put_rows(0, [["a"]], [None])
+    ws.write_string(0, 1, "b")
+    with pytest.raises(RuntimeError):
+        wb.close()
+
+
+def test_rows_outside_the_sheet_are_refused(tmp_path: Path) -> None:
+    wb = xlsxwriter.Workbook(str(tmp_path / "x.xlsx"))
+    ws = wb.add_worksheet(worksheet_class=RowsWorksheet)
+    with pytest.raises(ValueError):
+        ws.put_rows(1_048_575, [["a"], ["b"]], [None])
+    wb.close()
+
+
+def test_fit_text_counts_utf16_units() -> None:
+    assert fit_text("短") == "短"
+    assert fit_text("a" * 40000) == "a" * 32767
+    astral = "𠀀" * 20000  # two UTF-16 units each
+    assert fit_text(astral) == "𠀀" * 16383
+    assert fit_text("a" + astral)[-1] == "𠀀" and len(fit_text("a" + astral).encode("utf-16-le")) == 2 * 32767
