@@ -87,7 +87,7 @@ class SummaryBook:
                    if offset <= k < offset + len(rows)}
         ws.put_rows(1, rows, fmts, special, links, self.fmt["link"], key=offset, max_links=self.max_links)
         for c, (col, width) in enumerate(zip(cols, _widths(cols, rows))):
-            ws.set_column(c, c, col.width or width, self.fmt.get(col.kind))
+            ws.set_column(c, c, width, self.fmt.get(col.kind))
         last = max(len(rows), 1)
         if last <= self.max_table_rows:
             ws.add_table(0, 0, last, len(cols) - 1, {
@@ -123,16 +123,25 @@ class SummaryBook:
 
 
 def _widths(cols: Sequence[Col], rows: Sequence[Sequence[Any]]) -> list[float]:
-    """Column widths that fit the header and the text, judged on the first hundred rows."""
-    widths = [_approx_width(c.header) + 4 for c in cols]
-    for row in rows[:100]:
-        for c, value in enumerate(row):
-            if isinstance(value, str):
-                longest = max(_approx_width(x) for x in value.split("\n"))
-                widths[c] = max(widths[c], longest + 2)
-            elif value is not None:
-                widths[c] = max(widths[c], 12)
-    return [min(max(w, 6), 60) for w in widths]
+    """Column widths that fit the header and the text, judged on the first hundred rows
+    (columns with a width of their own are not measured)."""
+    sample = rows[:100]
+    widths: list[float] = []
+    for c, col in enumerate(cols):
+        if col.width:
+            widths.append(col.width)
+            continue
+        width = _approx_width(col.header) + 4
+        values = {row[c] for row in sample if c < len(row) and row[c] is not None}
+        for value in values:
+            if type(value) is not str:
+                width = max(width, 12)
+            elif "\n" in value:
+                width = max(width, max(_approx_width(x) for x in value.split("\n")) + 2)
+            else:
+                width = max(width, _approx_width(value) + 2)
+        widths.append(min(max(width, 6), 60))
+    return widths
 
 
 def _approx_width(text: str) -> int:
