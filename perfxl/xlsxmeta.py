@@ -8,7 +8,6 @@ import html
 import posixpath
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Any
 
 from .a1 import from_a1
@@ -17,6 +16,8 @@ from .zipparts import Package
 _BUILTIN_PERCENT = {9, 10}
 _CELL = re.compile(rb"<c\b([^>]*?)(/>|>(.*?)</c>)", re.S)
 _ATTR = re.compile(rb'\b(r|s|t)="([^"]*)"')
+_REF_ATTR = re.compile(rb'\sr="([^"]*)"')
+_TYPE_ATTR = re.compile(rb'\st="([^"]*)"')
 _VALUE = re.compile(rb"<v>[^<]")  # a non-empty cached value; openpyxl writes <v />
 _QUOTED = re.compile(r'"[^"]*"|\\.')
 _NUMFMT = re.compile(rb'<(?:\w+:)?numFmt\b[^>]*?numFmtId="(\d+)"[^>]*?formatCode="([^"]*)"')
@@ -46,10 +47,10 @@ class SheetMeta:
 
 
 # Files of one inbox mostly come from one template: their styles and workbook parts repeat.
-_CACHE: dict[bytes | tuple[bytes, bytes], Any] = {}
+_CACHE: dict[tuple[Any, ...], Any] = {}  # keyed by parts as stored (see Package.packed)
 
 
-def _remember(key: bytes | tuple[bytes, bytes], value: Any) -> Any:
+def _remember(key: tuple[Any, ...], value: Any) -> Any:
     if len(_CACHE) >= 512:
         _CACHE.clear()
     _CACHE[key] = value
@@ -60,11 +61,14 @@ def _percent_styles(pkg: Package) -> frozenset[int]:
     """Indexes of the cell formats (cellXfs) that show numbers as percentages."""
     if "xl/styles.xml" not in pkg:
         return frozenset()
+    key = ("styles", *pkg.packed("xl/styles.xml"))
+    cached = _CACHE.get(key)
+    if cached is not None:  # these very bytes were inflated (within the limit) and read before
+        return cached
     raw = pkg.read("xl/styles.xml")
     if b"%" not in raw and b'numFmtId="9"' not in raw and b'numFmtId="10"' not in raw:
-        return frozenset()
-    cached = _CACHE.get(raw)
-    return cached if cached is not None else _remember(raw, frozenset(_scan_styles(raw)))
+        return _remember(key, frozenset())
+    return _remember(key, frozenset(_scan_styles(raw)))
 
 
 def _scan_styles(raw: bytes) -> set[int]:
@@ -86,9 +90,12 @@ def _sheet_paths(pkg: Package) -> dict[str, str]:
     """Sheet name -> member path inside the zip."""
     if "xl/workbook.xml" not in pkg or "xl/_rels/workbook.xml.rels" not in pkg:
         return {}
-    key = (pkg.read("xl/workbook.xml"), pkg.read("xl/_rels/workbook.xml.rels"))
+    key = (pkg.packed("xl/workbook.xml"), pkg.packed("xl/_rels/workbook.xml.rels"))
     cached = _CACHE.get(key)
-    return cached if cached is not None else _remember(key, _parse_sheet_paths(*key))
+    if cached is not None:
+        return cached
+    return _remember(key, _parse_sheet_paths(pkg.read("xl/workbook.xml"),
+                                             pkg.read("xl/_rels/workbook.xml.rels")))
 
 
 def _parse_sheet_paths(book: bytes, rels: bytes) -> dict[str, str]:
@@ -118,7 +125,7 @@ def read_meta(pkg: Package, slim: dict[str, bytes] | None = None) -> dict[str, S
         pkg.read("xl/sharedStrings.xml")
     percent_xfs = _percent_styles(pkg)
     styles = {str(i).encode() for i in percent_xfs}
-    styled = _style_pattern(percent_xfs) if percent_xfs else None
+    needles = [b' s="%s"' % style for style in styles]
     metas: dict[str, SheetMeta] = {}
     parts = [n for n in pkg.names() if n.startswith("xl/worksheets/") and n.endswith(".xml")]
     found: dict[str, SheetMeta] = {}
@@ -127,7 +134,7 @@ def read_meta(pkg: Package, slim: dict[str, bytes] | None = None) -> dict[str, S
         if slim is not None and (lean := _without_empty_tail(data)) is not None:
             slim[part] = lean
         has_formula = b"<f" in data
-        has_percent = styled is not None and styled.search(data) is not None
+        has_percent = any(needle in data for needle in needles)
         folded = data.translate(_FOLD)
         far = b'r="AA' in folded or b'r="A00000' in folded
         if not (has_formula or has_percent or far):
@@ -157,11 +164,6 @@ def _without_empty_tail(data: bytes) -> bytes | None:
     if cut < len(b"</row>") or end - cut < len(data) // 2:
         return None
     return data[:cut] + data[end:]
-
-
-@lru_cache(maxsize=64)
-def _style_pattern(indexes: frozenset[int]) -> re.Pattern[bytes]:
-    return re.compile(rb'\ss="(?:%s)"' % b"|".join(str(i).encode() for i in sorted(indexes)))
 
 
 def _ref(raw: bytes) -> tuple[int, int]:
@@ -194,11 +196,11 @@ def _percent_cells(data: bytes, styles: set[bytes]) -> set[tuple[int, int]]:
         while pos != -1:
             start, end = data.rfind(b"<", 0, pos), data.find(b">", pos)
             if start != -1 and end != -1 and _CELL_START.match(data, start) \
-                    and data[end - 1:end] != b"/" and _HAS_VALUE.match(data, end + 1):
-                attrs = dict(_ATTR.findall(data[start:end]))
-                ref = attrs.get(b"r")
-                if ref is not None and attrs.get(b"t", b"n") == b"n":
-                    found.add(_ref(ref))  # (-1, -1) for a broken reference: harmless
+                    and data[end - 1] != 0x2F and _HAS_VALUE.match(data, end + 1):  # 0x2F: "/>"
+                tag = data[start:end]
+                ref, kind = _REF_ATTR.search(tag), _TYPE_ATTR.search(tag)
+                if ref is not None and (kind is None or kind.group(1) == b"n"):
+                    found.add(_ref(ref.group(1)))  # (-1, -1) for a broken reference: harmless
             pos = data.find(needle, pos + 1)
     return found
 

@@ -51,6 +51,18 @@ class Package:
     def names(self) -> list[str]:
         return list(self.entries)
 
+    def packed(self, name: str) -> tuple[int, bytes]:
+        """The part as stored: (compression method, bytes). Equal packed parts hold equal
+        content, so they serve as a cache key without inflating anything."""
+        entry = self.entries[name]
+        off = entry.offset
+        header = self._data[off:off + 30]
+        if len(header) < 30 or header[:4] != _LOCAL:
+            raise zipfile.BadZipFile(f"bad local header for {name}")
+        name_len, extra_len = struct.unpack("<HH", header[26:30])
+        start = off + 30 + name_len + extra_len
+        return entry.method, self._data[start:start + entry.packed]
+
     def read(self, name: str) -> bytes:
         """The inflated part; KeyError when absent, PartTooLarge past the limit,
         zipfile.BadZipFile when damaged."""
@@ -59,13 +71,7 @@ class Package:
             raise PartTooLarge(name, self.limit)
         if entry.flags & 0x1:
             raise zipfile.BadZipFile(f"{name} is encrypted")
-        off = entry.offset
-        header = self._data[off:off + 30]
-        if len(header) < 30 or header[:4] != _LOCAL:
-            raise zipfile.BadZipFile(f"bad local header for {name}")
-        name_len, extra_len = struct.unpack("<HH", header[26:30])
-        start = off + 30 + name_len + extra_len
-        raw = self._data[start:start + entry.packed]
+        _, raw = self.packed(name)
         if entry.method == zipfile.ZIP_STORED:
             out = raw
         elif entry.method == zipfile.ZIP_DEFLATED:
