@@ -187,13 +187,17 @@ def write_summaries(run: Consolidation, out_dir: Path, rules: Rules | str | None
     def contents(unit: str | None) -> list[Any]:
         return book_contents(parts, unit, run.departments, ruleset, by_table, dept_of, out_dir)
 
-    # a small book first so one worker starts at once, then the biggest, then the rest
-    units: list[str | None] = [*run.departments[:1], None, *run.departments[1:]]
+    # small books first, one per worker, so every worker starts at once; then the biggest
+    # (whose rows take longest to build here), then the rest
+    jobs = min(jobs or os.cpu_count() or 1, len(run.departments) + 1)
+    units: list[str | None] = [*run.departments[:jobs], None, *run.departments[jobs:]]
     targets = {u: out_dir / (_SAFE_NAME.sub("_", u or ALL_UNITS) + "_绩效目标汇总.xlsx") for u in units}
-    jobs = min(jobs or os.cpu_count() or 1, len(units))
     rows = sum(len(t.indicators) for r in run.results for t in r.tables)
+    written = [str(targets[u]) for u in (None, *run.departments)]  # 全部单位 first
     if jobs <= 1 or rows < PARALLEL_ROWS:
-        return [write_book(targets[u], contents(u)) for u in units]
+        for unit in units:
+            write_book(targets[unit], contents(unit))
+        return written
     with contextlib.ExitStack() as stack:
         if pool is None:
             pool = stack.enter_context(ProcessPoolExecutor(jobs))
@@ -206,7 +210,7 @@ def write_summaries(run: Consolidation, out_dir: Path, rules: Rules | str | None
             pending.add(pool.submit(write_book, targets[unit], contents(unit)))
         for future in pending:
             future.result()
-    return [str(targets[u]) for u in units]
+    return written
 
 
 PARALLEL_ROWS = 5000  # indicator rows; below this a process pool costs more than it saves
