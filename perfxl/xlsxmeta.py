@@ -61,9 +61,9 @@ def _percent_styles(pkg: Package) -> frozenset[int]:
     """Indexes of the cell formats (cellXfs) that show numbers as percentages."""
     if "xl/styles.xml" not in pkg:
         return frozenset()
-    key = ("styles", *pkg.packed("xl/styles.xml"))
+    key = ("styles", pkg.limit, *pkg.packed("xl/styles.xml"))
     cached = _CACHE.get(key)
-    if cached is not None:  # these very bytes were inflated (within the limit) and read before
+    if cached is not None:  # these very bytes were inflated (within this limit) and read before
         return cached
     raw = pkg.read("xl/styles.xml")
     if b"%" not in raw and b'numFmtId="9"' not in raw and b'numFmtId="10"' not in raw:
@@ -90,7 +90,7 @@ def _sheet_paths(pkg: Package) -> dict[str, str]:
     """Sheet name -> member path inside the zip."""
     if "xl/workbook.xml" not in pkg or "xl/_rels/workbook.xml.rels" not in pkg:
         return {}
-    key = (pkg.packed("xl/workbook.xml"), pkg.packed("xl/_rels/workbook.xml.rels"))
+    key = ("paths", pkg.limit, pkg.packed("xl/workbook.xml"), pkg.packed("xl/_rels/workbook.xml.rels"))
     cached = _CACHE.get(key)
     if cached is not None:
         return cached
