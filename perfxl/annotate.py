@@ -11,10 +11,9 @@ from typing import Any
 
 from .a1 import from_a1, to_a1
 from .atomic import atomic_target, ensure_dir
-from .model import SEVERITY_LABEL, SEVERITY_ORDER, Problem
+from .model import SEVERITY_FILL, SEVERITY_LABEL, SEVERITY_ORDER, Problem
 from .names import printable
 
-FILLS = {"error": "FFC7CE", "warning": "FFEB9C", "info": "DDEBF7"}
 
 
 def annotate(result: Any, out_dir: str | os.PathLike[str]) -> list[Path]:
@@ -95,7 +94,7 @@ def _mark(wb: Any, problems: list[Problem]) -> None:
     for (sheet, ref), found in cells.items():
         worst = min(found, key=lambda p: SEVERITY_ORDER[p.severity]).severity
         cell = wb[sheet][ref]
-        cell.fill = PatternFill("solid", fgColor=FILLS[worst])
+        cell.fill = PatternFill("solid", fgColor=SEVERITY_FILL[worst])
         text = "\n".join(f"【{SEVERITY_LABEL[p.severity]}】{printable(p.message)}（{p.code}）" for p in found)
         note = Comment(text, "perfxl")
         note.width, note.height = 320, 40 + 40 * len(found)
@@ -121,7 +120,7 @@ def _problem_sheet(wb: Any, problems: list[Problem]) -> None:
             link = ws.cell(row=i + 1, column=3)
             link.hyperlink = f"#'{p.sheet}'!{p.cell}"
             link.font = Font(color="0563C1", underline="single")
-        ws.cell(row=i + 1, column=4).fill = PatternFill("solid", fgColor=FILLS[p.severity])
+        ws.cell(row=i + 1, column=4).fill = PatternFill("solid", fgColor=SEVERITY_FILL[p.severity])
     if not problems:
         ws.append([None, None, None, None, None, "未发现问题"])
     for letter, width in zip("ABCDEF", (6, 14, 9, 7, 26, 90)):

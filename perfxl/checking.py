@@ -12,7 +12,7 @@ from .config import Rules, load_rules
 from .extraction import extract
 from .inbox import scan_inbox
 from .limits import DEFAULT_LIMITS, Limits
-from .model import SEVERITY_ORDER, ExtractResult, Problem
+from .model import ExtractResult, Problem, severity_counts
 
 
 @dataclass(frozen=True)
@@ -24,10 +24,7 @@ class CheckResult:
 
     @property
     def counts(self) -> dict[str, int]:
-        counts = dict.fromkeys(SEVERITY_ORDER, 0)
-        for p in self.problems:
-            counts[p.severity] += 1
-        return counts
+        return severity_counts(self.problems)
 
     @property
     def exit_code(self) -> int:

@@ -127,8 +127,12 @@ def _print_problems(problems: Any) -> None:
         return
     _echo(f"发现 {len(problems)} 个问题：")
     for p in problems:
-        where = "!".join(x for x in (p.sheet, p.cell) if x)
-        _echo(f"  [{SEVERITY_LABEL.get(p.severity, p.severity)}] {where} {p.message}（{p.code}）")
+        _echo(_problem_line(p))
+
+
+def _problem_line(p: Any) -> str:
+    where = "!".join(x for x in (p.sheet, p.cell) if x)
+    return f"  [{SEVERITY_LABEL.get(p.severity, p.severity)}] {where} {p.message}（{p.code}）"
 
 
 @main.command(options_metavar="[选项]")
@@ -191,8 +195,7 @@ def _print_check_summary(result: Any) -> None:
         if not problems:
             _echo("  未发现问题。")
         for p in problems:
-            where = "!".join(x for x in (p.sheet, p.cell) if x)
-            _echo(f"  [{SEVERITY_LABEL.get(p.severity, p.severity)}] {where} {p.message}（{p.code}）")
+            _echo(_problem_line(p))
     read = {r.source for r in result.results}
     for p in result.problems:
         if (p.file or "") not in read:  # lock files, links, other files passed over

@@ -25,7 +25,7 @@ from .checking import warm_up
 from .config import Rules, load_rules
 from .limits import DEFAULT_LIMITS, Limits
 from .inbox import scan_inbox
-from .model import ExtractResult, Problem
+from .model import ExtractResult, Problem, severity_counts
 from .reader import read_bytes
 
 UNASSIGNED = "未指定单位"
@@ -60,10 +60,7 @@ class Consolidation:
 
     @property
     def counts(self) -> dict[str, int]:
-        counts = {"error": 0, "warning": 0, "info": 0}
-        for p in self.problems:
-            counts[p.severity] += 1
-        return counts
+        return severity_counts(self.problems)
 
     @property
     def exit_code(self) -> int:
@@ -289,8 +286,10 @@ def problems_by_table(run: Consolidation) -> dict[tuple[str, str, str], list[Pro
         for table in result.tables:
             anchors.setdefault((result.source, table.sheet), []).append(
                 (a1_sort_key(table.anchor)[0], table.anchor))
+    for found in anchors.values():
+        found.sort()
     for problem in run.problems:
-        candidates = sorted(anchors.get((problem.file or "", problem.sheet or ""), []))
+        candidates = anchors.get((problem.file or "", problem.sheet or ""), [])
         row = a1_sort_key(problem.cell)[0]
         chosen = [a for r, a in candidates if r <= row] or [a for _, a in candidates[:1]]
         if chosen:

@@ -77,26 +77,23 @@ def spend_plan_records(results: Iterable[ExtractResult]) -> list[dict[str, Any]]
 
 def spend_plan_frame(results: Iterable[ExtractResult]) -> pd.DataFrame:
     """One row per 资金支出计划 checkpoint of every table."""
-    import pandas as pd
-
-    frame = pd.DataFrame(spend_plan_records(results), columns=SPEND_PLAN_COLUMNS)
-    frame["value"] = frame["value"].astype("float64")
-    return frame
+    return _frame(spend_plan_records(results), SPEND_PLAN_COLUMNS, "value")
 
 
 def projects_frame(results: Iterable[ExtractResult]) -> pd.DataFrame:
     """One row per table found in ``results``."""
-    import pandas as pd
-
-    frame = pd.DataFrame(project_records(results), columns=PROJECT_COLUMNS)
-    frame["amount"] = frame["amount"].astype("float64")
-    return frame
+    return _frame(project_records(results), PROJECT_COLUMNS, "amount")
 
 
 def indicators_frame(results: Iterable[ExtractResult]) -> pd.DataFrame:
     """One row per 三级指标 found in ``results``."""
+    return _frame(indicator_records(results), INDICATOR_COLUMNS, "value")
+
+
+def _frame(records: list[dict[str, Any]], columns: list[str], number: str) -> pd.DataFrame:
+    """The records as a frame, column ``number`` as float64 (even when all blank or empty)."""
     import pandas as pd
 
-    frame = pd.DataFrame(indicator_records(results), columns=INDICATOR_COLUMNS)
-    frame["value"] = frame["value"].astype("float64")
+    frame = pd.DataFrame(records, columns=columns)
+    frame[number] = frame[number].astype("float64")
     return frame

@@ -47,11 +47,6 @@ def scan_inbox(paths: Iterable[str | os.PathLike[str]]) -> InboxScan:
     return scan
 
 
-def find_workbooks(paths: Iterable[str | os.PathLike[str]]) -> list[Path]:
-    """Only the workbooks of ``scan_inbox``."""
-    return scan_inbox(paths).found
-
-
 def _walk(top: Path, scan: InboxScan) -> None:
     def unreadable(err: OSError) -> None:
         scan.skipped.append(Problem("error", "folder-unreadable",

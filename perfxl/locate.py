@@ -35,7 +35,6 @@ class Block:
     cols: dict[str, int]
     data_start: int
     end: int = -1
-    combined_target: bool = False
 
 
 @dataclass
@@ -94,9 +93,8 @@ def _header_block(layout: Layout, row_hits: list[Hit], by_row: dict[int, list[Hi
             cols.update(operator=t1, value=t1 + 1, unit=t1 + 2)
     has_sub = any(h.field in SUBHEADER_FIELDS for h in by_row.get(sub_row, []))
     data_start = max(header_end, sub_row if has_sub else row) + 1
-    combined = "operator" not in cols and "target" in cols
     anchor = (row, min(h.col for h in row_hits))
-    return Block(row, anchor, cols, data_start, combined_target=combined)
+    return Block(row, anchor, cols, data_start)
 
 
 def _block_end(layout: Layout, block: Block, start_rows: set[int]) -> int:

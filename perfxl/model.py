@@ -7,12 +7,14 @@ parsed value so a finding can always point at it.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 Severity = Literal["error", "warning", "info"]
 SEVERITY_ORDER: dict[str, int] = {"error": 0, "warning": 1, "info": 2}
 SEVERITY_LABEL: dict[str, str] = {"error": "错误", "warning": "警告", "info": "提示"}
+SEVERITY_FILL: dict[str, str] = {"error": "FFC7CE", "warning": "FFEB9C", "info": "DDEBF7"}  # cell colours
 
 
 @dataclass(frozen=True)
@@ -40,6 +42,14 @@ class Problem:
         from .a1 import a1_sort_key
 
         return (self.file or "", self.sheet or "", a1_sort_key(self.cell), self.code)
+
+
+def severity_counts(problems: Iterable[Problem]) -> dict[str, int]:
+    """How many problems of each severity (every severity present, zero or not)."""
+    counts = dict.fromkeys(SEVERITY_ORDER, 0)
+    for p in problems:
+        counts[p.severity] += 1
+    return counts
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,8 @@ _STRIP = WHITESPACE
 
 OPERATORS: tuple[str, ...] = (">=", ">", "=", "<", "<=", "text")
 NUMERIC_OPERATORS: frozenset[str] = frozenset({">=", ">", "=", "<", "<="})
+# how a normalised 符号 is shown to people (summaries, messages, drawn fixtures)
+OPERATOR_SIGNS: dict[str, str] = {">=": "≥", "<=": "≤", ">": ">", "<": "<", "=": "=", "text": "文字描述"}
 
 _OPERATOR_MAP: dict[str, str] = {
     ">=": ">=", "≥": ">=", "=>": ">=", "≧": ">=", "大于等于": ">=", "不低于": ">=",

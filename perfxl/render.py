@@ -11,6 +11,8 @@ import os
 from dataclasses import dataclass, field
 from typing import Any
 
+from .normalize import OPERATOR_SIGNS
+
 Pos = tuple[int, int]
 
 
@@ -72,7 +74,6 @@ def _number(grid: Grid, r: int, c: int, value: float | None, style: Style, pct: 
         grid.put(r, c, value, "num", c2=c2)
 
 
-_OPS = {">=": "≥", "<=": "≤", ">": ">", "<": "<", "=": "="}
 
 
 def render_table(grid: Grid, table: dict[str, Any], top: int, left: int, style: Style,
@@ -174,7 +175,7 @@ def _render_indicators(grid: Grid, indicators: list[dict[str, Any]], r: int, c: 
             grid.put(r, c[4], "文字描述", "cell")
             grid.put(r, c[6], ind["target_text"], "wrap")
         else:
-            grid.put(r, c[4], _OPS.get(op, op) if style.fancy_operators else op, "cell")
+            grid.put(r, c[4], OPERATOR_SIGNS.get(op, op) if style.fancy_operators else op, "cell")
             pct = ind.get("unit") == "%"
             _number(grid, r, c[5], ind["value"], style, pct=pct)
             unit = ind.get("unit")

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from .config import Rules
 from .model import ExtractResult, Indicator, Problem, Table
-from .normalize import NUMERIC_OPERATORS
+from .normalize import NUMERIC_OPERATORS, OPERATOR_SIGNS
 
 SEVERITY: dict[str, str] = {
     "project-code-duplicate": "error",        # P1
@@ -40,7 +40,6 @@ SEVERITY: dict[str, str] = {
     "qualitative-share-high": "warning",      # I15
     "basis-missing": "warning",               # I16
 }
-_OP_SHOWN = {">=": "≥", "<=": "≤", ">": ">", "<": "<", "=": "="}
 _NUMBER_IN_TEXT = re.compile(r"\d+(\.\d+)?\s*(%|％|个|次|户|人|家|项|篇|万元|元|天|日|小时|分钟)")
 
 
@@ -166,7 +165,7 @@ def _indicator_rules(table: Table, ind: Indicator, rules: Rules, emit: _Emit,
 def _numeric_rules(table: Table, ind: Indicator, level1: str | None, rules: Rules, emit: _Emit,
                    flagged: set[tuple[str | None, str | None]]) -> None:
     cells = ind.cells
-    shown = _OP_SHOWN.get(ind.operator or "", ind.operator)
+    shown = OPERATOR_SIGNS.get(ind.operator or "", ind.operator)
     if ind.value is None and (table.sheet, cells.get("value")) not in flagged:
         emit("numeric-value-missing", cells.get("value"), f"符号为“{shown}”但没有填写数值；请填写数字")
     unit = ind.unit

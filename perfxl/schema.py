@@ -33,14 +33,19 @@ _CELL_OF = {"project_code": "project_code", "project_name": "project_name", "amo
             "operator": "operator", "value": "value"}
 
 
+class _Located(pa.DataFrameModel):
+    """The columns every frame row carries to point back at its source."""
+
+    file: Series[str]
+    sheet: Series[str]
+    cell: Series[str] = pa.Field(str_matches=A1)
+
+
 def project_model(rules: Rules) -> type[pa.DataFrameModel]:
     """Schema of the projects frame (project tables only), with the office's code pattern."""
     pattern = rules.code_pattern
 
-    class ProjectFrame(pa.DataFrameModel):
-        file: Series[str]
-        sheet: Series[str]
-        cell: Series[str] = pa.Field(str_matches=A1)
+    class ProjectFrame(_Located):
         project_code: Series[str] = pa.Field(nullable=False)
         project_name: Series[str] = pa.Field(nullable=False)
         amount: Series[float] = pa.Field(nullable=True)
@@ -60,10 +65,7 @@ def indicator_model(rules: Rules) -> type[pa.DataFrameModel]:
     """Schema of the indicators frame, with the office's list of 符号."""
     allowed = sorted(rules.operator_codes)
 
-    class IndicatorFrame(pa.DataFrameModel):
-        file: Series[str]
-        sheet: Series[str]
-        cell: Series[str] = pa.Field(str_matches=A1)
+    class IndicatorFrame(_Located):
         level3: Series[str]
         operator: Series[str] = pa.Field(nullable=True)
         value: Series[float] = pa.Field(nullable=True)

@@ -13,10 +13,10 @@ from typing import Any
 
 from .config import Rules
 from .consolidation import UNASSIGNED, Consolidation
-from .model import SEVERITY_LABEL, SEVERITY_ORDER, Problem, Table
+from .model import SEVERITY_LABEL, SEVERITY_ORDER, Problem, Table, severity_counts
+from .normalize import OPERATOR_SIGNS
 from .writer import Col, source_link
 
-_OPS = {">=": "≥", "<=": "≤", ">": ">", "<": "<", "=": "=", "text": "文字描述"}
 _LEVEL1_COLUMNS = ("产出指标", "效益指标", "满意度指标", "成本指标")
 
 
@@ -78,7 +78,8 @@ def book_contents(parts: dict[str | None, UnitPart], unit: str | None, units: li
 
 
 def _counts(problems: list[Problem]) -> tuple[int, int]:
-    return (sum(p.severity == "error" for p in problems), sum(p.severity == "warning" for p in problems))
+    counts = severity_counts(problems)
+    return counts["error"], counts["warning"]
 
 
 def _overview(parts: dict[str | None, UnitPart], units: list[str], rules: Rules) -> SheetData:
@@ -146,7 +147,7 @@ def _indicators(name: str, tables: list[tuple[str, Table]], with_project: bool) 
         first = [t.project_code, t.project_name] if with_project else [os.path.basename(source)]
         for i in t.indicators:
             rows.append(first + [i.level1, i.level2, i.level3, i.description,
-                                 _OPS.get(i.operator or "", i.operator), i.value, i.unit,
+                                 OPERATOR_SIGNS.get(i.operator or "", i.operator), i.value, i.unit,
                                  i.target_text, i.basis, f"{t.sheet}!{i.cell}"])
     return SheetData(name, cols, rows)
 

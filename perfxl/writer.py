@@ -18,6 +18,7 @@ from typing import Any
 from .atomic import atomic_target
 from .config import Rules, load_rules
 from .gcpause import no_gc
+from .model import SEVERITY_FILL
 from .xlsxrows import RowsWorksheet
 from .consolidation import ALL_UNITS, Consolidation, departments_of, problems_by_table
 
@@ -52,9 +53,11 @@ class SummaryBook:
             "pct": self.wb.add_format({**base, "num_format": "0.0%"}),
             "num": self.wb.add_format({**base, "num_format": "General"}),
             "link": self.wb.add_format({**base, "font_color": "#0563C1", "underline": 1}),
-            "error": self.wb.add_format({**base, "bg_color": "#FFC7CE", "font_color": "#9C0006"}),
-            "warning": self.wb.add_format({**base, "bg_color": "#FFEB9C", "font_color": "#9C5700"}),
-            "info": self.wb.add_format({**base, "bg_color": "#DDEBF7"}),
+            "error": self.wb.add_format({**base, "bg_color": "#" + SEVERITY_FILL["error"],
+                                         "font_color": "#9C0006"}),
+            "warning": self.wb.add_format({**base, "bg_color": "#" + SEVERITY_FILL["warning"],
+                                           "font_color": "#9C5700"}),
+            "info": self.wb.add_format({**base, "bg_color": "#" + SEVERITY_FILL["info"]}),
             "title": self.wb.add_format({"bold": True, "font_size": 12}),
             "header": self.wb.add_format({**base, "bold": True, "bg_color": "#DDEBF7", "border": 1}),
         }
