@@ -21,7 +21,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from perfxl.render import Grid, Style, render_table, write_grids  # noqa: E402
+from tests.fixtures.engines import write_grids  # noqa: E402
+from tests.fixtures.grids import Grid, Style, render_table  # noqa: E402
 
 UNITS = [f"承德高新区第{i + 1:02d}局" for i in range(20)]
 STYLE = Style(levels="merged", report_header=True, funds_block=True, percent_format=True,

@@ -143,7 +143,7 @@ def main() -> int:
     parser.add_argument("--quick", action="store_true", help="1,000 workbooks only, fewer samples")
     parser.add_argument("--corpus", default=str(HERE / ".corpus"), help="where generated workbooks are kept")
     args = parser.parse_args()
-    from perfxl.extraction import extract
+    from perfxl.tables.extraction import extract
 
     root = Path(args.corpus)
     print("生成/复用基准工作簿 …", flush=True)

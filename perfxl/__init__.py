@@ -1,39 +1,44 @@
 """perfxl: read, check and consolidate Chinese budget performance-target workbooks.
 
-The public functions (``extract``, ``check``, ``consolidate``, ``template``) are imported lazily
-so that ``perfxl --help`` and single-file commands start fast.
+The stages, each a package, data flowing one way: ``read`` (files to sheet grids) → ``tables``
+(grids to tables) → ``review`` (tables to findings) → ``write`` (every workbook perfxl writes);
+``batch`` (consolidating an inbox) and ``cli`` (the command) sit on top. ``model`` holds the
+records they share, ``problems`` every problem code.
+
+The public functions are loaded on first use, so ``perfxl --help`` starts fast.
 """
 
 from __future__ import annotations
 
+import importlib
 from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
-__all__ = ["extract", "check", "consolidate", "template", "Problem", "Table", "Indicator", "ExtractResult"]
+__all__ = ["extract", "check", "consolidate", "template", "annotate", "Problem", "Severity", "Table",
+           "Indicator", "ExtractResult", "CheckResult", "Consolidation"]
 
 if TYPE_CHECKING:
-    from .checking import check
-    from .consolidation import consolidate
-    from .extraction import extract
-    from .model import ExtractResult, Indicator, Problem, Table
-    from .template import template
+    from .batch.consolidation import consolidate
+    from .model import CheckResult, Consolidation, ExtractResult, Indicator, Problem, Severity, Table
+    from .review.checking import check
+    from .tables.extraction import extract
+    from .write.annotate import annotate
+    from .write.template_book import template
 
 _LAZY = {
-    "extract": ("extraction", "extract"),
-    "check": ("checking", "check"),
-    "consolidate": ("consolidation", "consolidate"),
-    "template": ("template", "template"),
-    "Problem": ("model", "Problem"),
-    "Table": ("model", "Table"),
-    "Indicator": ("model", "Indicator"),
-    "ExtractResult": ("model", "ExtractResult"),
+    "extract": "tables.extraction",
+    "check": "review.checking",
+    "consolidate": "batch.consolidation",
+    "template": "write.template_book",
+    "annotate": "write.annotate",
+    **dict.fromkeys(("Problem", "Severity", "Table", "Indicator", "ExtractResult", "CheckResult",
+                     "Consolidation"), "model"),
 }
 
 
 def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        import importlib
-
-        module, attr = _LAZY[name]
-        return getattr(importlib.import_module(f".{module}", __name__), attr)
-    raise AttributeError(name)
+    if name not in _LAZY:
+        raise AttributeError(f"module 'perfxl' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+    globals()[name] = value
+    return value

@@ -1,25 +1,56 @@
-"""The records perfxl passes around: problems, indicators, tables and extraction results.
+"""The records every stage shares: problems, indicators, tables, the result of reading one
+workbook, of checking many, and of consolidating an inbox.
 
-All are frozen dataclasses with a ``to_dict`` giving the JSON form of the extract contract
-(``shared/docs/extract-contract.md``), plus a ``cells`` map that keeps the A1 source of every
-parsed value so a finding can always point at it.
+All are dataclasses with a ``to_dict`` giving their JSON form (``docs/extract-contract.md``);
+tables and indicators keep a ``cells`` map with the A1 source of every parsed value, so a
+finding can always point at it.
 """
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-Severity = Literal["error", "warning", "info"]
-SEVERITY_ORDER: dict[str, int] = {"error": 0, "warning": 1, "info": 2}
-SEVERITY_LABEL: dict[str, str] = {"error": "错误", "warning": "警告", "info": "提示"}
-SEVERITY_FILL: dict[str, str] = {"error": "FFC7CE", "warning": "FFEB9C", "info": "DDEBF7"}  # cell colours
+from .a1 import a1_sort_key
+
+UNASSIGNED = "未指定单位"  # the unit of a table that names none and sits in no unit folder
+ALL_UNITS = "全部单位"     # the book that holds every unit
+
+
+class Severity(enum.StrEnum):
+    """How bad a problem is. Compares and serialises as its value ("error" …)."""
+
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+
+    @property
+    def label(self) -> str:
+        """The Chinese word shown to people."""
+        return _SEVERITY_LABEL[self]
+
+    @property
+    def rank(self) -> int:
+        """Sort order: errors first."""
+        return _SEVERITY_RANK[self]
+
+    @property
+    def fill(self) -> str:
+        """The cell colour (RRGGBB) that marks it in summaries and annotated copies."""
+        return _SEVERITY_FILL[self]
+
+
+_SEVERITY_LABEL = {Severity.ERROR: "错误", Severity.WARNING: "警告", Severity.INFO: "提示"}
+_SEVERITY_RANK = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}
+_SEVERITY_FILL = {Severity.ERROR: "FFC7CE", Severity.WARNING: "FFEB9C", Severity.INFO: "DDEBF7"}
 
 
 @dataclass(frozen=True)
 class Problem:
-    """One finding: what is wrong, where (file, sheet, cell) and how to fix it (Chinese)."""
+    """One finding: what is wrong, where (file, sheet, cell) and how to fix it (Chinese).
+    Built through ``perfxl.problems.problem``, which knows every code."""
 
     severity: Severity
     code: str
@@ -30,7 +61,7 @@ class Problem:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "severity": self.severity,
+            "severity": str(self.severity),
             "file": self.file,
             "sheet": self.sheet,
             "cell": self.cell,
@@ -39,14 +70,12 @@ class Problem:
         }
 
     def sort_key(self) -> tuple[Any, ...]:
-        from .a1 import a1_sort_key
-
         return (self.file or "", self.sheet or "", a1_sort_key(self.cell), self.code)
 
 
 def severity_counts(problems: Iterable[Problem]) -> dict[str, int]:
     """How many problems of each severity (every severity present, zero or not)."""
-    counts = dict.fromkeys(SEVERITY_ORDER, 0)
+    counts = {str(s): 0 for s in Severity}
     for p in problems:
         counts[p.severity] += 1
     return counts
@@ -84,11 +113,14 @@ class Indicator:
         }
 
 
+TableKind = Literal["project", "department"]
+
+
 @dataclass(frozen=True)
 class Table:
     """One 预算项目绩效表 (kind "project") or 部门整体支出绩效指标 table (kind "department")."""
 
-    kind: Literal["project", "department"]
+    kind: TableKind
     sheet: str
     anchor: str
     department: str | None = None
@@ -136,11 +168,104 @@ class ExtractResult:
     def exit_code(self) -> int:
         if not self.readable:
             return 2
-        return 1 if any(p.severity == "error" for p in self.problems) else 0
+        return 1 if any(p.severity == Severity.ERROR for p in self.problems) else 0
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "source": self.source,
             "tables": [t.to_dict() for t in self.tables],
             "problems": [p.to_dict() for p in self.problems],
+        }
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """What ``check`` found: the results per file and every problem, in report order."""
+
+    results: tuple[ExtractResult, ...]
+    problems: tuple[Problem, ...]
+
+    @property
+    def counts(self) -> dict[str, int]:
+        return severity_counts(self.problems)
+
+    @property
+    def exit_code(self) -> int:
+        if any(not r.readable for r in self.results) or not self.results:
+            return 2
+        return 1 if self.counts["error"] else 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "files": [{"source": r.source, "readable": r.readable, "tables": len(r.tables),
+                       "indicators": sum(len(t.indicators) for t in r.tables)}
+                      for r in self.results],
+            "counts": self.counts,
+            "problems": [p.to_dict() for p in self.problems],
+        }
+
+
+class ReadStatus(enum.Enum):
+    """What became of one file of the inbox; ``label`` is how a summary shows it."""
+
+    READ = "已读取"
+    NO_TABLE = "未找到表"
+    FAILED = "无法读取"
+    SKIPPED = "已跳过"
+
+    @property
+    def label(self) -> str:
+        return self.value
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    """One file seen in the inbox and what became of it."""
+
+    path: str          # as read
+    relative: str      # relative to the inbox
+    size: int
+    sha256: str
+    modified: str
+    tables: int
+    status: ReadStatus
+    department: str
+    reason: str | None = None  # why it was not read or skipped
+
+    @property
+    def status_text(self) -> str:
+        """The status as a summary shows it: “无法读取：<reason>”, “已读取” …"""
+        return f"{self.status.label}：{self.reason}" if self.reason else self.status.label
+
+
+@dataclass
+class Consolidation:
+    """Everything a summary needs: results, sources, problems, departments and outputs."""
+
+    inbox: str
+    results: list[ExtractResult]
+    sources: list[SourceFile]
+    problems: list[Problem]
+    departments: list[str]
+    outputs: list[str] = field(default_factory=list)
+
+    @property
+    def counts(self) -> dict[str, int]:
+        return severity_counts(self.problems)
+
+    @property
+    def exit_code(self) -> int:
+        return 1 if self.counts["error"] else 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "inbox": self.inbox,
+            "files": len(self.sources),
+            "files_failed": sum(s.status is ReadStatus.FAILED for s in self.sources),
+            "files_skipped": sum(s.status is ReadStatus.SKIPPED for s in self.sources),
+            "tables": sum(len(r.tables) for r in self.results),
+            "indicators": sum(len(t.indicators) for r in self.results for t in r.tables),
+            "departments": self.departments,
+            "problems": self.counts,
+            "outputs": self.outputs,
         }

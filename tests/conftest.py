@@ -8,7 +8,9 @@ from typing import Any
 
 import pytest
 
-from perfxl.render import Grid, write_grids
+from perfxl.review.ruleset import DEFAULT_RULES
+from tests.fixtures.engines import write_grids
+from tests.fixtures.grids import Grid
 
 GOLDEN = Path(__file__).parent / "golden"
 ROOT = Path(__file__).parent.parent
@@ -17,7 +19,7 @@ SEED = ROOT / "workbooks" / "inbox" / "承德高新区经济发展局" / "2020�
 
 def rules_with(folder: Path, *changes: tuple[str, str]) -> Path:
     """A copy of the shipped rules.toml in ``folder`` with each (old, new) text replaced."""
-    text = (ROOT / "perfxl" / "rules.toml").read_text("utf-8")
+    text = DEFAULT_RULES.read_text("utf-8")
     for old, new in changes:
         assert old in text, old
         text = text.replace(old, new)

@@ -9,7 +9,7 @@ from pathlib import Path
 from click.testing import CliRunner
 from openpyxl import load_workbook
 
-from perfxl.checking import check
+from perfxl.review.checking import check
 from perfxl.cli import main
 
 from .conftest import ROOT
@@ -46,7 +46,7 @@ def test_annotated_copies_mark_every_problem(tmp_path: Path) -> None:
 def test_xls_is_annotated_into_xlsx(tmp_path: Path) -> None:
     xls = next(INBOX.rglob("*.xls"))
     result = check([xls])
-    from perfxl.annotate import annotate
+    from perfxl.write.annotate import annotate
 
     [copy] = annotate(result, tmp_path)
     assert copy.suffix == ".xlsx"

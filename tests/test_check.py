@@ -11,9 +11,9 @@ import pytest
 from click.testing import CliRunner
 
 from perfxl import extract
-from perfxl.checking import check
+from perfxl.review.checking import check
 from perfxl.cli import main
-from perfxl.samples import build_workbook
+from tests.fixtures.samples import build_workbook
 
 from .conftest import GOLDEN, ROOT, load_specs, rules_with
 

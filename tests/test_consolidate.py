@@ -16,7 +16,7 @@ from click.testing import CliRunner
 from openpyxl import load_workbook
 
 from perfxl.cli import main
-from perfxl.consolidation import consolidate
+from perfxl.batch.consolidation import consolidate
 
 from .conftest import ROOT, SEED, empty_inbox, load_specs
 
@@ -97,7 +97,7 @@ def test_same_code_in_two_files_and_unassigned_department(tmp_path: Path) -> Non
 
 
 def test_staff_text_is_never_a_formula(tmp_path: Path) -> None:
-    from perfxl.samples import build_workbook
+    from tests.fixtures.samples import build_workbook
 
     spec = load_specs()[1]
     table = json.loads(json.dumps(spec["table"]))
@@ -155,7 +155,7 @@ def _norm(value: Any) -> Any:
 
 def test_process_pool_path_gives_same_contents(inbox: Path, tmp_path: Path,
                                                monkeypatch: pytest.MonkeyPatch) -> None:
-    import perfxl.consolidation as mod
+    import perfxl.batch.pool as mod
 
     serial = consolidate(inbox, tmp_path / "serial", jobs=1)
     monkeypatch.setattr(mod, "SERIAL_BELOW", 0)  # force the chunked process pool
@@ -168,7 +168,7 @@ def test_process_pool_path_gives_same_contents(inbox: Path, tmp_path: Path,
 
 def test_rows_past_the_sheet_limit_continue_on_a_second_sheet(inbox: Path, tmp_path: Path,
                                                               monkeypatch: pytest.MonkeyPatch) -> None:
-    from perfxl.writer import SummaryBook
+    from perfxl.write.summary_book import SummaryBook
 
     whole = consolidate(inbox, tmp_path / "whole", jobs=1)
     monkeypatch.setattr(SummaryBook, "max_rows", 10)  # Excel's 1,048,575 scaled down
@@ -189,7 +189,7 @@ def test_rows_past_the_sheet_limit_continue_on_a_second_sheet(inbox: Path, tmp_p
 
 def test_parallel_writers_give_the_same_books(inbox: Path, tmp_path: Path,
                                               monkeypatch: pytest.MonkeyPatch) -> None:
-    import perfxl.writer as writer
+    import perfxl.batch.writing as writer
 
     serial = consolidate(inbox, tmp_path / "serial", jobs=1)
     monkeypatch.setattr(writer, "PARALLEL_ROWS", 0)  # fork writers even for the small inbox
@@ -214,8 +214,8 @@ def test_the_same_file_twice_is_read_once(tmp_path: Path) -> None:
 
 def test_rules_run_in_the_workers_find_what_check_finds(inbox: Path, tmp_path: Path,
                                                        monkeypatch: pytest.MonkeyPatch) -> None:
-    import perfxl.consolidation as mod
-    from perfxl.checking import check
+    import perfxl.batch.pool as mod
+    from perfxl.review.checking import check
 
     monkeypatch.setattr(mod, "SERIAL_BELOW", 0)  # per-file rules in the worker processes
     run = consolidate(inbox, tmp_path / "out", jobs=2, write=False)

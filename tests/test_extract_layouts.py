@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from perfxl import extract
-from perfxl.samples import LAYOUTS, build_workbook, expected_table
+from tests.fixtures.samples import LAYOUTS, build_workbook, expected_table
 
 from .conftest import ROOT, load_specs, strip_positions
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from perfxl import extract
-from perfxl.frames import INDICATOR_COLUMNS, PROJECT_COLUMNS, indicators_frame, projects_frame
+from perfxl.review.frames import INDICATOR_COLUMNS, PROJECT_COLUMNS, indicators_frame, projects_frame
 
 from .conftest import ROOT
 

@@ -18,10 +18,10 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from perfxl.checking import check
-from perfxl.consolidation import consolidate
-from perfxl.extraction import extract
-from perfxl.samples import build_workbook
+from perfxl.review.checking import check
+from perfxl.batch.consolidation import consolidate
+from perfxl.tables.extraction import extract
+from tests.fixtures.samples import build_workbook
 
 from .conftest import load_specs
 

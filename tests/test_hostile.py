@@ -16,10 +16,10 @@ from click.testing import CliRunner
 from openpyxl import load_workbook
 
 from perfxl.cli import main
-from perfxl.consolidation import consolidate
+from perfxl.batch.consolidation import consolidate
 from perfxl.errors import OutputError
-from perfxl.extraction import extract
-from perfxl.limits import Limits
+from perfxl.tables.extraction import extract
+from perfxl.read.limits import Limits
 
 from .conftest import ROOT, SEED, load_specs, make_workbook
 
@@ -169,7 +169,7 @@ def test_gbk_file_names_are_shown_readably(inbox: Path, tmp_path: Path) -> None:
 
 def test_a_file_still_being_copied_is_not_used(inbox: Path, tmp_path: Path,
                                                 monkeypatch: pytest.MonkeyPatch) -> None:
-    import perfxl.consolidation as mod
+    import perfxl.batch.pool as mod
 
     growing = inbox / "承德高新区经济发展局" / "型煤保供和规划编制项目绩效表.xlsx"
     real = mod.read_bytes
@@ -184,13 +184,13 @@ def test_a_file_still_being_copied_is_not_used(inbox: Path, tmp_path: Path,
     monkeypatch.setattr(mod, "read_bytes", read_while_copying)
     run = consolidate(inbox, tmp_path / "out", jobs=1)
     source = next(s for s in run.sources if s.path == str(growing))
-    assert source.status.startswith("无法读取：文件在读取时仍在变化")
+    assert source.status_text.startswith("无法读取：文件在读取时仍在变化")
 
 
 def test_unreadable_files_and_folders_are_reported(inbox: Path, tmp_path: Path,
                                                    monkeypatch: pytest.MonkeyPatch) -> None:
-    import perfxl.inbox as inbox_mod
-    import perfxl.reader as reader
+    import perfxl.read.inbox as inbox_mod
+    import perfxl.read.workbook as reader
 
     locked = str(inbox / "承德高新区经济发展局" / "第七次全国人口普查项目绩效表.xls")
     real_open, real_walk = open, os.walk
@@ -208,7 +208,7 @@ def test_unreadable_files_and_folders_are_reported(inbox: Path, tmp_path: Path,
     monkeypatch.setattr(inbox_mod.os, "walk", walk)
     run = consolidate(inbox, tmp_path / "out", jobs=1)
     source = next(s for s in run.sources if s.path == locked)
-    assert "无法打开文件（Permission denied）" in source.status
+    assert "无法打开文件（Permission denied）" in source.status_text
     assert any(p.code == "folder-unreadable" for p in run.problems)
 
 
@@ -217,7 +217,7 @@ def test_unreadable_files_and_folders_are_reported(inbox: Path, tmp_path: Path,
 
 def test_full_disk_and_ctrl_c_leave_the_earlier_summary(inbox: Path, tmp_path: Path,
                                                         monkeypatch: pytest.MonkeyPatch) -> None:
-    from perfxl.writer import SummaryBook
+    from perfxl.write.summary_book import SummaryBook
 
     out = tmp_path / "out"
     good = consolidate(inbox, out, jobs=1)
@@ -242,7 +242,7 @@ def test_full_disk_and_ctrl_c_leave_the_earlier_summary(inbox: Path, tmp_path: P
 
 def test_read_only_output_folder_is_a_clear_error(inbox: Path, tmp_path: Path,
                                                   monkeypatch: pytest.MonkeyPatch) -> None:
-    import perfxl.atomic as atomic
+    import perfxl.write.atomic as atomic
 
     def denied(*args: Any, **kwargs: Any) -> Any:
         raise PermissionError(13, "Permission denied")
@@ -275,10 +275,10 @@ def _formulas(path: Path) -> list[str]:
 
 
 def test_staff_text_never_becomes_a_formula_anywhere(tmp_path: Path) -> None:
-    from perfxl.annotate import annotate
-    from perfxl.checking import check
-    from perfxl.samples import build_workbook
-    from perfxl.template import template
+    from perfxl.write.annotate import annotate
+    from perfxl.review.checking import check
+    from tests.fixtures.samples import build_workbook
+    from perfxl.write.template_book import template
 
     box = tmp_path / "inbox" / "某局"
     box.mkdir(parents=True)
@@ -312,8 +312,8 @@ def test_summary_links_point_only_inside_the_inbox(inbox: Path, tmp_path: Path) 
 def test_macros_are_never_copied(tmp_path: Path) -> None:
     import xlsxwriter
 
-    from perfxl.annotate import annotate
-    from perfxl.checking import check
+    from perfxl.write.annotate import annotate
+    from perfxl.review.checking import check
 
     vba = tmp_path / "vbaProject.bin"
     vba.write_bytes(b"\xd0\xcf\x11\xe0 pretend macro")

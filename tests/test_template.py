@@ -15,16 +15,16 @@ import pytest
 from click.testing import CliRunner
 
 from perfxl.cli import main
-from perfxl.config import load_rules
+from perfxl.review.ruleset import load_ruleset
 from perfxl.errors import PerfxlError, UnreadableWorkbook
-from perfxl.extraction import extract
-from perfxl.form import build_form, table_values
-from perfxl.samples import build_workbook
-from perfxl.template import LOOKUP, template
+from perfxl.tables.extraction import extract
+from perfxl.write.template_form import build_form, table_values
+from tests.fixtures.samples import build_workbook
+from perfxl.write.template_book import LOOKUP, template
 
 from .conftest import ROOT, load_specs, rules_with, strip_positions
 
-RULES = load_rules()
+RULES = load_ruleset()
 SPECS = load_specs()
 HAS_SOFFICE = shutil.which("soffice") is not None
 
@@ -53,8 +53,8 @@ def test_blank_template_is_guarded(kind: str, tmp_path: Path) -> None:
     assert ws.protection.insertRows is False  # inserting rows stays allowed
     assert lookup.sheet_state == "hidden" and lookup.protection.sheet
     form = build_form(kind, RULES)
-    for r1, c1, *_ in form.labels:
-        assert ws.cell(r1 + 1, c1 + 1).protection.locked, (r1, c1)
+    for label in form.labels:
+        assert ws.cell(label.row + 1, label.col + 1).protection.locked, (label.row, label.col)
     dvs = _validations(ws)
     covered = {(r, c) for sqref in dvs for rng in sqref.split()
                for c1, r1, c2, r2 in [range_boundaries(rng)]
@@ -92,13 +92,13 @@ def test_lists_come_from_the_rules_data(tmp_path: Path) -> None:
     assert [lookup.cell(r, 2).value for r in range(2, 5)] == [">=", "<=", "定性"]
     assert lookup.cell(5, 2).value is None
     # check uses the same list: "=" is no longer accepted
-    from perfxl.checking import check
+    from perfxl.review.checking import check
 
     spec = SPECS[1]
     filled = _fill(Path(template("project", tmp_path / "b.xlsx").path), spec["table"], tmp_path / "f.xlsx")
     codes = [p.code for p in check([filled], rules=rules_file).problems]
-    assert "operator-unknown" in codes
-    assert "operator-unknown" not in [p.code for p in check([filled]).problems]
+    assert "operator-not-allowed" in codes
+    assert "operator-not-allowed" not in [p.code for p in check([filled]).problems]
 
 
 @pytest.mark.parametrize("spec", SPECS, ids=lambda s: s["table"]["project_name"] or "部门整体")

@@ -13,7 +13,7 @@ import openpyxl
 import pytest
 import xlsxwriter
 
-from perfxl.xlsxrows import RowsWorksheet, fit_text
+from perfxl.write.sheet_rows import RowsWorksheet, fit_text
 
 ROWS: list[list[Any]] = [
     ["项目名称", 1250000.5, 3, None, "=SUM(A1:A3)", "http://example.com"],

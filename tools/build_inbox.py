@@ -15,7 +15,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from perfxl.samples import build_workbook  # noqa: E402
+from tests.fixtures.samples import build_workbook  # noqa: E402
 
 # (unit folder, file name, golden indices, layout)
 PLAN = [

@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from perfxl.a1 import col_letter  # noqa: E402
-from perfxl.samples import build_workbook  # noqa: E402
+from tests.fixtures.samples import build_workbook  # noqa: E402
 
 SEED = ROOT / "workbooks" / "inbox" / "承德高新区经济发展局" / "2020年部门整体及项目绩效目标.xlsx"
 

@@ -1,0 +1,5 @@
+"""``python -m perfxl``: the same command as ``perfxl``."""
+
+from .cli import main
+
+main()

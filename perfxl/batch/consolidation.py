@@ -1,0 +1,126 @@
+"""``consolidate``: read an inbox of workbooks (in parallel), assign each table to its unit, check
+everything together, and write one summary workbook per unit plus one for all.
+
+The inbox is only ever read. A bad file never stops the run: it is listed with its reason.
+"""
+
+from __future__ import annotations
+
+import gc
+import os
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from ..errors import OutputError
+from ..model import UNASSIGNED, Consolidation, ExtractResult, Problem, ReadStatus, SourceFile
+from ..problems import problem
+from ..read.inbox import scan_inbox
+from ..read.limits import DEFAULT_LIMITS, Limits
+from ..review.checking import check_results
+from ..review.ruleset import RuleSet, resolve_ruleset
+from ..write.atomic import ensure_dir
+from .pool import FileRead, read_all, worker_pool
+from .units import folder_unit, relative_to
+from .writing import write_summaries
+
+
+def consolidate(inbox: str | os.PathLike[str] = "workbooks/inbox",
+                out_dir: str | os.PathLike[str] = "workbooks/out", *, jobs: int | None = None,
+                department: str | None = None, rules: RuleSet | str | os.PathLike[str] | None = None,
+                progress: Callable[[int, int], Any] | None = None, write: bool = True,
+                limits: Limits = DEFAULT_LIMITS) -> Consolidation:
+    """Consolidate every workbook under ``inbox`` into summaries in ``out_dir``.
+
+    ``progress(done, total)`` is called as files are read. Raises OutputError when the run
+    cannot happen (inbox missing, output folder not writable), RulesFileError for a bad rules file.
+    """
+    root = Path(inbox)
+    ruleset = resolve_ruleset(rules)  # a bad rules file stops the run before anything is read
+    if not root.is_dir():
+        raise OutputError(f"收件箱文件夹不存在：{root}；请确认路径，或先把各单位的工作簿放进去")
+    if write:
+        target = Path(out_dir).resolve()
+        if target == root.resolve() or root.resolve() in target.parents:
+            raise OutputError(f"输出文件夹 {out_dir} 位于收件箱内；收件箱只读，请换一个输出文件夹")
+        ensure_dir(out_dir)
+    scan = scan_inbox([root])
+    paths = [str(p) for p in scan.found]
+    done = 0
+
+    def tick(n: int) -> None:
+        nonlocal done
+        done += n
+        if progress:
+            progress(done, len(paths))
+
+    with worker_pool(jobs, len(paths)) as pool:
+        reads = read_all(paths, ruleset, limits, jobs, tick, pool)
+        gc.freeze()  # everything read stays alive to the end: spare the collector rescanning it
+        try:
+            run = _gather(root, paths, _drop_duplicates(paths, reads), scan.skipped, department, ruleset)
+            if write:
+                run.outputs = write_summaries(run, Path(out_dir), ruleset, jobs, pool)
+            return run
+        finally:
+            gc.unfreeze()
+
+
+def _drop_duplicates(paths: list[str], reads: list[FileRead]) -> list[FileRead]:
+    """The same file sent twice under two names is read once: the earliest saved copy (then the
+    first by path) is kept, the later copies keep no tables and say which file they repeat."""
+    keep: dict[str, tuple[str, str]] = {}  # digest -> (modified, path) of the copy kept
+    for path, read in zip(paths, reads, strict=True):
+        if read.sha256 and read.result.readable:
+            keep[read.sha256] = min(keep.get(read.sha256, (read.modified, path)), (read.modified, path))
+    out = []
+    for path, read in zip(paths, reads, strict=True):
+        kept = keep.get(read.sha256)
+        if kept is not None and kept[1] != path and read.result.readable:
+            duplicate = problem("file-duplicate", file=path, original=os.path.basename(kept[1]))
+            read = replace(read, result=ExtractResult(path, (), (duplicate,)), findings=[])
+        out.append(read)
+    return out
+
+
+def _gather(root: Path, paths: list[str], reads: list[FileRead], skipped: list[Problem],
+            department: str | None, rules: RuleSet) -> Consolidation:
+    """The run: every table in its unit, every file with its status, every problem checked."""
+    results: list[ExtractResult] = []
+    sources: list[SourceFile] = []
+    extra: list[Problem] = []
+    for p in skipped:
+        unit = folder_unit(root, Path(p.file or "")) or department or UNASSIGNED
+        sources.append(SourceFile(p.file or "", relative_to(p.file or "", root), 0, "", "", 0,
+                                  ReadStatus.SKIPPED, unit, p.message))
+    for path, read in zip(paths, reads, strict=True):
+        result = read.result
+        fallback = folder_unit(root, Path(path)) or department
+        tables = []
+        for table in result.tables:
+            name = table.department or fallback
+            if name is None:
+                extra.append(problem("department-unknown", file=path, sheet=table.sheet, cell=table.anchor))
+                name = UNASSIGNED
+            tables.append(replace(table, department=name))
+        result = replace(result, tables=tuple(tables))
+        results.append(result)
+        unit = (tables[0].department if tables else None) or fallback or UNASSIGNED
+        status, reason = _status(result, bool(tables))
+        sources.append(SourceFile(path, relative_to(path, root), read.size, read.sha256, read.modified,
+                                  len(tables), status, unit, reason))
+    checked = check_results(results, rules, per_file=[read.findings for read in reads], skipped=skipped)
+    problems = sorted(list(checked.problems) + rules.adjusted(extra), key=Problem.sort_key)
+    seen = {s.department for s in sources if s.status is not ReadStatus.SKIPPED}
+    departments = sorted(seen | {t.department or UNASSIGNED for r in results for t in r.tables})
+    return Consolidation(str(root), results, sources, problems, departments)
+
+
+def _status(result: ExtractResult, has_tables: bool) -> tuple[ReadStatus, str | None]:
+    if not result.readable:
+        return ReadStatus.FAILED, result.problems[0].message
+    if any(p.code == "file-duplicate" for p in result.problems):
+        return ReadStatus.SKIPPED, result.problems[0].message
+    return (ReadStatus.READ if has_tables else ReadStatus.NO_TABLE), None

@@ -1,0 +1,69 @@
+"""Which unit each table and each problem belongs to: the sheet's own unit, else the unit
+sub-folder of the inbox the file sits in; a problem goes with its table, else its file."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..a1 import a1_sort_key
+from ..model import UNASSIGNED, Consolidation, Problem
+
+TableKey = tuple[str, str, str]  # (file, sheet, anchor) of a table
+
+
+def folder_unit(inbox: Path, path: Path) -> str | None:
+    """The unit sub-folder of the inbox that holds ``path`` (None at the inbox's top)."""
+    try:
+        parts = path.relative_to(inbox).parts
+    except ValueError:
+        return None
+    return parts[0] if len(parts) > 1 else None
+
+
+def relative_to(path: str, root: Path) -> str:
+    """``path`` relative to the inbox, as the summaries show it."""
+    try:
+        return os.path.relpath(path, root)
+    except ValueError:
+        return path
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Where the problems of a run belong: ``by_table`` lists each table's problems,
+    ``units[i]`` is the unit of ``run.problems[i]``."""
+
+    by_table: dict[TableKey, list[Problem]]
+    units: list[str]
+
+
+def place_problems(run: Consolidation) -> Placement:
+    """Each problem under the table it concerns (same file and sheet, the nearest table whose
+    anchor is at or above the problem's cell) and in that table's unit; a problem of no table
+    goes with its file's unit."""
+    anchors: dict[tuple[str, str], list[tuple[int, str]]] = {}
+    unit_of_table: dict[TableKey, str] = {}
+    for result in run.results:
+        for table in result.tables:
+            anchors.setdefault((result.source, table.sheet), []).append(
+                (a1_sort_key(table.anchor)[0], table.anchor))
+            unit_of_table[(result.source, table.sheet, table.anchor)] = table.department or UNASSIGNED
+    for found in anchors.values():
+        found.sort()
+    unit_of_file = {source.path: source.department for source in run.sources}
+    by_table: dict[TableKey, list[Problem]] = {}
+    units: list[str] = []
+    for problem in run.problems:
+        file, sheet = problem.file or "", problem.sheet or ""
+        candidates = anchors.get((file, sheet), [])
+        row = a1_sort_key(problem.cell)[0]
+        chosen = [a for r, a in candidates if r <= row] or [a for _, a in candidates[:1]]
+        if chosen:
+            key = (file, sheet, chosen[-1])
+            by_table.setdefault(key, []).append(problem)
+            units.append(unit_of_table[key])
+        else:
+            units.append(unit_of_file.get(file, UNASSIGNED))
+    return Placement(by_table, units)

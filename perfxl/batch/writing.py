@@ -1,0 +1,63 @@
+"""Scheduling the summary-book writers: which books a run writes, under which names, and in
+which order over the worker pool, each book's rows built here and sent to its writer."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from pathlib import Path
+
+from ..model import ALL_UNITS, Consolidation
+from ..review.ruleset import RuleSet
+from ..write.summary_book import SheetData, write_book
+from ..write.summary_sheets import book_contents, partition
+from .units import place_problems
+
+PARALLEL_ROWS = 5000  # indicator rows; below this a process pool costs more than it saves
+_SAFE_NAME = re.compile(r'[\\/:*?"<>|\x00-\x1f]')
+
+
+def book_path(out_dir: Path, unit: str | None) -> Path:
+    """Where the book of ``unit`` (None: every unit) is written."""
+    return out_dir / (_SAFE_NAME.sub("_", unit or ALL_UNITS) + "_绩效目标汇总.xlsx")
+
+
+def write_summaries(run: Consolidation, out_dir: Path, rules: RuleSet, jobs: int | None = None,
+                    pool: ProcessPoolExecutor | None = None) -> list[str]:
+    """One ``<单位>_绩效目标汇总.xlsx`` per department and ``全部单位_绩效目标汇总.xlsx``.
+
+    Each book's rows are built here and, when the run is large enough to pay, written by worker
+    processes (``pool``, or a new one) that receive only their own book's rows; at most a few
+    books wait at a time."""
+    placement = place_problems(run)
+    parts = partition(run, placement.units)
+
+    def contents(unit: str | None) -> list[SheetData]:
+        return book_contents(parts, unit, run.departments, rules, placement.by_table, out_dir)
+
+    # small books first, one per worker, so every worker starts at once; then the biggest
+    # (whose rows take longest to build here), then the rest
+    jobs = min(jobs or os.cpu_count() or 1, len(run.departments) + 1)
+    units: list[str | None] = [*run.departments[:jobs], None, *run.departments[jobs:]]
+    targets = {u: book_path(out_dir, u) for u in units}
+    rows = sum(len(t.indicators) for r in run.results for t in r.tables)
+    written = [str(targets[u]) for u in (None, *run.departments)]  # 全部单位 first
+    if jobs <= 1 or rows < PARALLEL_ROWS:
+        for unit in units:
+            write_book(targets[unit], contents(unit))
+        return written
+    with contextlib.ExitStack() as stack:
+        if pool is None:
+            pool = stack.enter_context(ProcessPoolExecutor(jobs))
+        pending: set[Future[str]] = set()
+        for unit in units:
+            if len(pending) > jobs:
+                done, pending = wait(pending, return_when=FIRST_COMPLETED)
+                for future in done:
+                    future.result()
+            pending.add(pool.submit(write_book, targets[unit], contents(unit)))
+        for future in pending:
+            future.result()
+    return written

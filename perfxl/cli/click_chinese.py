@@ -1,0 +1,80 @@
+"""Chinese for the messages click itself prints (usage lines, headings, usage errors).
+
+click looks every message up through ``gettext``; it is handed a translating lookup here, so a
+clerk who mistypes an option reads Chinese too. Messages not listed stay as click wrote them.
+"""
+
+from __future__ import annotations
+
+import click
+import click.core
+import click.decorators
+import click.exceptions
+import click.formatting
+import click.parser
+import click.termui
+import click.types
+import click.utils
+
+_TEXT: dict[str, str] = {
+    "Usage:": "用法：",
+    "Options": "选项",
+    "Commands": "命令",
+    "Positional arguments": "位置参数",
+    "Show this message and exit.": "显示本说明并退出。",
+    "Show the version and exit.": "显示版本号并退出。",
+    "Error: {message}": "错误：{message}",
+    "Aborted!": "已中止。",
+    "Missing argument": "缺少参数",
+    "Missing option": "缺少选项",
+    "Missing parameter": "缺少参数",
+    "Missing command.": "缺少命令。",
+    "Missing {param_type}": "缺少{param_type}",
+    "Missing parameter: {param_name}": "缺少参数：{param_name}",
+    "No such command {name!r}.": "没有这个命令：{name!r}。",
+    "No such option {name!r}.": "没有这个选项：{name!r}。",
+    "Option {name!r} does not take a value.": "选项 {name!r} 后面不能跟值。",
+    "Invalid value for {param_hint}: {message}": "{param_hint} 的值无效：{message}",
+    "Invalid value: {message}": "值无效：{message}",
+    "Try '{command} {option}' for help.": "运行“{command} {option}”查看说明和示例。",
+    "{value!r} is not a valid {number_type}.": "{value!r} 不是有效的{number_type}。",
+    "{value} is not in the range {range}.": "{value} 不在范围 {range} 之内。",
+    "default: {default}": "默认：{default}",
+    "required": "必填",
+    "{name} {filename!r} does not exist.": "{name} {filename!r} 不存在。",
+    "{name} {filename!r} is a directory.": "{name} {filename!r} 是文件夹。",
+    "{name} {filename!r} is a file.": "{name} {filename!r} 是文件。",
+}
+_PLURAL: dict[str, str] = {
+    "{value!r} is not one of {choices}.": "{value!r} 不是可选值（{choices}）之一。",
+    "{value!r} is not {choice}.": "{value!r} 只能是 {choice}。",
+    "Option {name!r} requires an argument.": "选项 {name!r} 后面需要一个值。",
+    "Option {name!r} requires {nargs} arguments.": "选项 {name!r} 后面需要 {nargs} 个值。",
+    "Got unexpected extra argument ({args})": "多余的参数（{args}）",
+    "Got unexpected extra arguments ({args})": "多余的参数（{args}）",
+    "Did you mean {possibility}?": "你是不是想用 {possibility}？",
+    "(Did you mean one of: {possibilities}?)": "（你是不是想用其中之一：{possibilities}？）",
+}
+
+
+def _gettext(message: str) -> str:
+    return _TEXT.get(message, message)
+
+
+def _ngettext(singular: str, plural: str, n: int) -> str:
+    chosen = singular if n == 1 else plural
+    return _PLURAL.get(chosen, chosen)
+
+
+def install() -> None:
+    """Make click's modules look their messages up here, and name click's number types."""
+    click.types.IntParamType.name = "整数"
+    click.types.IntRange.name = "整数"
+    click.types.FloatParamType.name = "数字"
+    click.types.FloatRange.name = "数字"
+    for module in (click.core, click.exceptions, click.formatting, click.types, click.parser,
+                   click.decorators, click.termui, click.utils):
+        if hasattr(module, "_"):
+            module._ = _gettext  # type: ignore[attr-defined]
+        if hasattr(module, "ngettext"):
+            module.ngettext = _ngettext  # type: ignore[attr-defined]

@@ -1,0 +1,331 @@
+"""The ``perfxl`` command. Each sub-command is one call into the library function of the same
+name (reached through ``perfxl``'s lazy attributes, so ``--help`` loads no reader or writer);
+``--json`` prints exactly what that function returns (as a dict)."""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+import json
+import sys
+from collections.abc import Iterator
+from typing import Any, NoReturn
+
+import click
+
+import perfxl
+
+from ..errors import PerfxlError
+from ..model import Problem
+from ..read.file_names import printable
+from ..read.limits import Limits, parse_limits
+from .click_chinese import install as _chinese_click
+
+_chinese_click()
+
+
+def _echo(text: str = "", err: bool = False) -> None:
+    """Print, with undecodable file names made readable (see ``read.file_names``)."""
+    click.echo(printable(text), err=err)
+
+
+def _fail(exc: PerfxlError) -> NoReturn:
+    """The run could not happen: say why in Chinese and exit 2."""
+    _echo(f"错误：{exc}", err=True)
+    sys.exit(2)
+
+
+@contextlib.contextmanager
+def _cannot_continue() -> Iterator[None]:
+    """A PerfxlError raised inside becomes its message on stderr and exit code 2."""
+    try:
+        yield
+    except PerfxlError as exc:
+        _fail(exc)
+
+
+def _print_json(data: Any) -> None:
+    _echo(json.dumps(data, ensure_ascii=False, indent=2))
+
+
+_HELP = "显示本说明并退出。"
+_LIMIT_HELP = ("放宽读取上限，可重复，如 --limit cells=5000000。可用：file_mb=50（文件大小）、"
+               "part_mb=64（解压后单个部件）、cells=1000000（每表单元格范围）、cell_chars=32767（单元格字数）、"
+               "merges=5000（每表合并单元格数）。")
+
+
+def _limits(items: tuple[str, ...]) -> Limits:
+    with _cannot_continue():
+        return parse_limits(items)
+
+
+class _Group(click.Group):
+    """Ctrl-C ends a command with a Chinese message and exit code 130, not a traceback; every
+    output is written atomically, so nothing half-written is left behind."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt:
+            _echo("已中断：没有写出不完整的文件，原有的输出保持不变。", err=True)
+            sys.exit(130)
+        finally:
+            # the process ends next: what a command leaves alive (a whole run's objects) would
+            # otherwise be traversed again by the collector's passes at interpreter exit
+            gc.freeze()
+
+
+@click.group(cls=_Group, options_metavar="[选项]", subcommand_metavar="命令 [参数]...")
+@click.help_option("-h", "--help", help=_HELP)
+@click.version_option(package_name="perfxl", message="perfxl %(version)s", help="显示版本号并退出。")
+def main() -> None:
+    """perfxl：读取、检查、汇总预算绩效目标表（预算项目绩效表、部门整体支出绩效指标表）。
+
+    \b
+    常用命令：
+      perfxl consolidate                  汇总 workbooks/inbox 到 workbooks/out
+      perfxl extract 绩效表.xlsx          读出一个工作簿里的所有表
+      perfxl check workbooks/inbox        检查文件夹里所有工作簿，列出每个问题所在的单元格
+      perfxl check 绩效表.xlsx --annotate 批注   另存一份标出问题单元格的副本
+      perfxl template --kind department   生成一份空白的部门整体支出绩效指标模板
+      perfxl template --from 去年.xlsx     用去年报送的表预填今年的模板
+
+    每个命令都可以加 --help 查看说明和示例。
+    """
+
+
+@main.command(options_metavar="[选项]")
+@click.help_option("-h", "--help", help=_HELP)
+@click.argument("path", metavar="文件")
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出（格式见 extract 契约）。")
+@click.option("--limit", "limit", multiple=True, metavar="名称=N", help=_LIMIT_HELP)
+def extract(path: str, as_json: bool, limit: tuple[str, ...]) -> None:
+    """读取一个工作簿（.xlsx / .xlsm / .xls），按标签找出其中每张绩效表并整理成结构化数据。
+
+    \b
+    示例：
+      perfxl extract workbooks/inbox/承德高新区招商服务局/招商服务局项目绩效表.xlsx
+      perfxl extract 绩效表.xls --json > 结果.json
+
+    \b
+    退出码：0 = 读取成功且没有错误；1 = 读取成功但数据有错误；
+            2 = 文件无法作为工作簿读取（不存在、损坏、加密或不是表格文件）。
+    """
+    result = perfxl.extract(path, limits=_limits(limit))
+    if as_json:
+        _print_json(result.to_dict())
+    else:
+        _print_extract_summary(result)
+    sys.exit(result.exit_code)
+
+
+def _print_extract_summary(result: perfxl.ExtractResult) -> None:
+    _echo(f"文件：{result.source}")
+    if not result.readable:
+        _echo(f"无法读取：{result.problems[0].message}")
+        return
+    _echo(f"找到 {len(result.tables)} 张表。")
+    for i, table in enumerate(result.tables, start=1):
+        kind = "预算项目绩效表" if table.kind == "project" else "部门整体支出绩效指标表"
+        name = table.project_name or table.department or ""
+        code = f"（{table.project_code}）" if table.project_code else ""
+        _echo(f"  {i}. [{table.sheet}!{table.anchor}] {kind} {name}{code}："
+                   f"{len(table.indicators)} 个三级指标，{len(table.goals)} 个绩效目标")
+    _print_problems(result.problems)
+
+
+def _print_problems(problems: tuple[Problem, ...]) -> None:
+    if not problems:
+        _echo("未发现问题。")
+        return
+    _echo(f"发现 {len(problems)} 个问题：")
+    for p in problems:
+        _echo(_problem_line(p))
+
+
+def _problem_line(p: Problem) -> str:
+    where = "!".join(x for x in (p.sheet, p.cell) if x)
+    return f"  [{p.severity.label}] {where} {p.message}（{p.code}）"
+
+
+@main.command(options_metavar="[选项]")
+@click.help_option("-h", "--help", help=_HELP)
+@click.argument("paths", nargs=-1, required=True, metavar="文件或文件夹...")
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出全部问题。")
+@click.option("--rules", "rules_file", metavar="规则文件",
+              help="使用另一份审核规则文件（TOML，格式同 perfxl/rules.toml）。")
+@click.option("--annotate", "annotate_dir", metavar="输出文件夹",
+              help="为每个工作簿在该文件夹另存一份副本：问题单元格标色并附批注，另加“问题清单”工作表。原文件不会被修改。")
+@click.option("--limit", "limit", multiple=True, metavar="名称=N", help=_LIMIT_HELP)
+def check(paths: tuple[str, ...], as_json: bool, rules_file: str | None,
+          annotate_dir: str | None, limit: tuple[str, ...]) -> None:
+    """按数据规范和审核规则检查工作簿，一次列出全部问题。
+
+    \b
+    规则见 perfxl/rules.toml（P1–P5、I1–I16）。每个问题都指明文件、工作表和单元格，并说明如何修改。
+
+    \b
+    示例：
+      perfxl check workbooks/inbox
+      perfxl check 经发局绩效表.xlsx 招商局绩效表.xls --json
+      perfxl check workbooks/inbox --rules 本单位规则.toml --annotate 批注副本
+
+    \b
+    退出码：0 = 没有错误（可以有警告）；1 = 有错误；2 = 有文件无法读取，或用法有误。
+    """
+    limits = _limits(limit)
+    with _cannot_continue():
+        result = perfxl.check(paths, rules=rules_file, limits=limits)
+        written = perfxl.annotate(result, annotate_dir, limits=limits) if annotate_dir else []
+    if as_json:
+        _print_json(result.to_dict())
+    else:
+        _print_check_summary(result)
+        for path in written:
+            _echo(f"已写出批注副本：{path}")
+    sys.exit(result.exit_code)
+
+
+def _print_check_summary(result: perfxl.CheckResult) -> None:
+    if not result.results:
+        _echo("没有找到要检查的工作簿（.xlsx / .xlsm / .xls）。")
+        return
+    by_file: dict[str, list[Any]] = {}
+    for p in result.problems:
+        by_file.setdefault(p.file or "", []).append(p)
+    for r in result.results:
+        _echo(f"文件：{r.source}（{len(r.tables)} 张表）")
+        problems = by_file.get(r.source, [])
+        if not problems:
+            _echo("  未发现问题。")
+        for p in problems:
+            _echo(_problem_line(p))
+    read = {r.source for r in result.results}
+    for p in result.problems:
+        if (p.file or "") not in read:  # lock files, links, other files passed over
+            _echo(f"未读取：{p.file}")
+            _echo(f"  [{p.severity.label}] {p.message}（{p.code}）")
+    c = result.counts
+    _echo(f"共检查 {len(result.results)} 个文件：错误 {c['error']} 个，警告 {c['warning']} 个。")
+
+
+@main.command(options_metavar="[选项]")
+@click.help_option("-h", "--help", help=_HELP)
+@click.argument("inbox", default="workbooks/inbox", metavar="[收件箱]")
+@click.option("-o", "--out", "out_dir", default="workbooks/out", show_default=True, metavar="输出文件夹",
+              help="汇总工作簿写到这里（不能在收件箱内）。")
+@click.option("--jobs", type=click.IntRange(min=1), default=None, metavar="N",
+              help="并行读取的进程数，默认为 CPU 核数；文件少时自动串行。")
+@click.option("--department", default=None, metavar="单位名称",
+              help="表中没有单位名称、文件也不在单位子文件夹里时，归入这个单位。")
+@click.option("--rules", "rules_file", default=None, metavar="规则文件", help="使用另一份审核规则文件。")
+@click.option("--quiet", is_flag=True, help="不显示进度条。")
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出运行摘要。")
+@click.option("--limit", "limit", multiple=True, metavar="名称=N", help=_LIMIT_HELP)
+def consolidate(inbox: str, out_dir: str, jobs: int | None, department: str | None,
+                rules_file: str | None, quiet: bool, as_json: bool, limit: tuple[str, ...]) -> None:
+    """汇总收件箱里的全部工作簿，检查后按单位写出汇总工作簿。
+
+    \b
+    收件箱里可按单位分子文件夹。为每个单位生成“<单位>_绩效目标汇总.xlsx”，
+    另生成“全部单位_绩效目标汇总.xlsx”。
+
+    \b
+    每个汇总工作簿包含：概览、项目汇总、绩效指标、部门整体指标、支出计划（含折线图）、
+    问题清单（可点击打开原文件对应单元格）、来源文件。收件箱只读不写；
+    坏文件不会中断运行，会列在问题清单和来源文件中。
+
+    \b
+    示例：
+      perfxl consolidate
+      perfxl consolidate 收件箱 -o 汇总结果 --jobs 2
+      perfxl consolidate 收件箱 --department 承德高新区经济发展局 --json
+
+    \b
+    退出码：0 = 没有错误；1 = 有错误级别的问题；2 = 无法运行（收件箱不存在、输出文件夹不可写等）。
+    """
+    bar = None
+
+    def progress(done: int, total: int) -> None:
+        nonlocal bar
+        if quiet or total < 20:
+            return
+        if bar is None:
+            from tqdm import tqdm  # 55 ms to import: only long runs show a bar
+
+            bar = tqdm(total=total, unit="个文件", desc="读取", file=sys.stderr)
+        bar.update(done - bar.n)
+
+    limits = _limits(limit)
+    try:
+        with _cannot_continue():
+            result = perfxl.consolidate(inbox, out_dir, jobs=jobs, department=department, rules=rules_file,
+                                        progress=progress, limits=limits)
+    finally:
+        if bar is not None:
+            bar.close()
+    if as_json:
+        _print_json(result.to_dict())
+    else:
+        d = result.to_dict()
+        read = d["files"] - d["files_failed"] - d["files_skipped"]
+        _echo(f"共 {d['files']} 个文件：读取 {read} 个，无法读取 {d['files_failed']} 个，"
+              f"跳过 {d['files_skipped']} 个；{d['tables']} 张表，{d['indicators']} 个三级指标；"
+              f"错误 {d['problems']['error']} 个，警告 {d['problems']['warning']} 个。详见各汇总的“问题清单”。")
+        for path in result.outputs:
+            _echo(f"已写出：{path}")
+    sys.exit(result.exit_code)
+
+
+@main.command(options_metavar="[选项]")
+@click.help_option("-h", "--help", help=_HELP)
+@click.option("--kind", type=click.Choice(["project", "department"]), default="project",
+              show_default=True, help="project = 预算项目绩效表；department = 部门整体支出绩效指标。")
+@click.option("-o", "--output", default=None, metavar="文件.xlsx",
+              help="模板保存到这里；默认为当前文件夹下的“<表名>_模板.xlsx”。")
+@click.option("--from", "source", default=None, metavar="去年的工作簿",
+              help="用一份已填好的工作簿（如去年报送的表）预填模板：其中每张表各占一个工作表。")
+@click.option("--rows", type=click.IntRange(min=1, max=500), default=20, show_default=True,
+              metavar="N", help="预留的三级指标行数。")
+@click.option("--rules", "rules_file", default=None, metavar="规则文件",
+              help="下拉列表（一级、二级指标，符号，单位）取自这份规则文件，与 check 使用的相同。")
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出写出的文件和工作表。")
+@click.option("--limit", "limit", multiple=True, metavar="名称=N", help=_LIMIT_HELP)
+def template(kind: str, output: str | None, source: str | None, rows: int,
+             rules_file: str | None, as_json: bool, limit: tuple[str, ...]) -> None:
+    """生成可直接下发填报的绩效表模板（.xlsx）。
+
+    \b
+    标签单元格锁定、填写单元格不锁定（工作表保护没有密码，需要时可在“审阅 → 撤消工作表保护”中取消）；
+    一级指标、二级指标（随本行一级指标变化）、符号和单位有下拉列表；
+    金额和支出进度只能填数字；每个填写单元格都有填写提示；按 A4 纵向打印。
+
+    \b
+    指标行不够时：在已有指标行之间插入行（下拉列表随之保留），或直接在表格下方接着填写，
+    perfxl 都能读出。
+
+    \b
+    示例：
+      perfxl template
+      perfxl template --kind department -o 部门整体支出绩效指标.xlsx
+      perfxl template --from 2020年绩效目标.xlsx -o 2021年绩效目标.xlsx
+
+    \b
+    退出码：0 = 已写出；2 = 无法写出（来源文件无法读取或没有绩效表、规则文件有误、输出位置不可写）。
+    """
+    limits = _limits(limit)
+    with _cannot_continue():
+        result = perfxl.template(kind, output, source=source, rules=rules_file, rows=rows, limits=limits)
+    if as_json:
+        _print_json(result.to_dict())
+        return
+    _echo(f"已写出模板：{result.path}")
+    for sheet in result.sheets:
+        name = f"（{sheet['project_name']}）" if sheet["project_name"] else ""
+        _echo(f"  工作表“{sheet['sheet']}”{name}：{sheet['indicator_rows']} 行指标")
+    if result.problems:
+        _print_problems(result.problems)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

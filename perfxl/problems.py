@@ -1,0 +1,195 @@
+"""Every problem perfxl can report, in one place: code, default severity, Chinese title and
+message template (which says how to fix it). Every ``Problem`` is built here, by ``problem``.
+
+An office may change the severity of any code marked ``adjustable`` in the ``[severity]``
+section of its rules file; ``reference_markdown`` renders this registry as ``docs/rules.md``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from .model import Problem, Severity
+
+ERROR, WARNING, INFO = Severity.ERROR, Severity.WARNING, Severity.INFO
+
+
+@dataclass(frozen=True)
+class ProblemKind:
+    """One kind of problem: what it is called, how bad it is by default, what it says."""
+
+    code: str
+    severity: Severity
+    stage: str      # where it is found: 读取 / 识别 / 审核 / 汇总 / 模板
+    rule: str       # the review rule it implements (P1 … I16), or ""
+    title: str      # what it means, in a few words
+    message: str    # str.format template of the message; says what to change
+    adjustable: bool = True  # may an office's rules file change its severity?
+    setting: str = ""        # the rules-file key that tunes it, if any
+
+    def render(self, **params: Any) -> str:
+        return self.message.format(**params)
+
+
+_NOT_NUMBER = "“{text}”不是数字；请只填写数字，例如 80"
+
+KINDS: tuple[ProblemKind, ...] = (
+    # reading files and folders
+    ProblemKind("unreadable", ERROR, "读取", "", "文件无法读取", "{reason}", adjustable=False),
+    ProblemKind("sheet-too-large", ERROR, "读取", "", "工作表范围过大，未读取",
+                "工作表“{sheet}”的数据分布在约 {area:,} 个单元格的范围内，超过上限 {limit:,}，"
+                "未读取该表；请删除远处多余的内容后重新提交，或用 --limit cells=N 放宽"),
+    ProblemKind("merges-too-many", WARNING, "读取", "", "合并单元格过多",
+                "工作表有 {count:,} 个合并单元格，超过上限 {limit:,}；只使用了前面的部分，表格结构可能读错。"
+                "请取消多余的合并，或用 --limit merges=N 放宽"),
+    ProblemKind("cell-too-long", WARNING, "读取", "", "单元格文字过长，已截断",
+                "单元格内容有 {length:,} 个字符，超过上限 {limit:,}，只读取了前 {limit:,} 个字符；请精简内容"),
+    ProblemKind("folder-unreadable", ERROR, "读取", "", "文件夹无法打开",
+                "文件夹无法打开（{reason}），其中的文件没有读取；请检查权限"),
+    ProblemKind("office-lock-file", INFO, "读取", "", "Office 锁定文件，未读取",
+                "这是 Office/WPS 的锁定文件（有人正打开着同名工作簿），不是工作簿本身；请关闭工作簿后再复制"),
+    ProblemKind("not-a-workbook-file", INFO, "读取", "", "不是 Excel 工作簿，未读取",
+                "不是 Excel 工作簿（.xlsx / .xlsm / .xls），没有读取{hint}"),
+    ProblemKind("symlink-skipped", WARNING, "读取", "", "符号链接，未跟随",
+                "这是一个符号链接（指向 {target}），为安全起见不跟随读取；请把文件本身放进收件箱"),
+    # finding and reading tables
+    ProblemKind("no-table-found", WARNING, "识别", "", "没有找到绩效表",
+                "工作簿中没有找到预算项目绩效表或部门整体支出绩效指标表（按“一级指标”“三级指标”“项目编码”等标签查找）；"
+                "请确认提交的是绩效目标表"),
+    ProblemKind("formula-no-cached-value", ERROR, "识别", "", "公式没有计算结果",
+                "公式没有保存计算结果，读不到数值；请在 Excel 或 WPS 中打开并保存后重新提交，或把公式改为数值"),
+    ProblemKind("amount-not-number", ERROR, "识别", "", "年度资金总额不是数字", "年度资金总额" + _NOT_NUMBER),
+    ProblemKind("spend-plan-not-number", ERROR, "识别", "", "资金支出计划不是数字",
+                "资金支出计划“{name}”" + _NOT_NUMBER),
+    ProblemKind("value-not-number", ERROR, "识别", "", "指标值不是数字", "指标值" + _NOT_NUMBER),
+    ProblemKind("indicator-name-missing", ERROR, "识别", "I6", "三级指标名称为空",
+                "这一行填了指标内容，但三级指标名称为空；请填写三级指标名称，或删除这一行多余的内容"),
+    ProblemKind("operator-unknown", ERROR, "识别", "I7", "符号无法识别",
+                "符号“{text}”无法识别；请改为 ≥、>、=、<、≤ 或“文字描述”之一"),
+    # the schemas
+    ProblemKind("project-code-missing", ERROR, "审核", "P1", "项目编码为空", "项目编码为空；请填写项目编码"),
+    ProblemKind("project-name-missing", ERROR, "审核", "P1", "项目名称为空", "项目名称为空；请填写项目名称"),
+    ProblemKind("project-code-pattern", ERROR, "审核", "P1", "项目编码格式不符",
+                "项目编码“{value}”不符合编码格式（如 105-0901-YBN-DPPC）；请按财政下达的编码填写",
+                setting="project.code_pattern"),
+    ProblemKind("amount-negative", ERROR, "审核", "", "年度资金总额为负数",
+                "年度资金总额 {value} 为负数；请填写不小于 0 的金额（万元）"),
+    ProblemKind("spend-plan-out-of-range", ERROR, "审核", "P2", "支出进度超出 0–100",
+                "资金支出计划 {value} 不在 0–100 之间；累计进度请填 0 到 100 的百分数"),
+    ProblemKind("percent-out-of-range", ERROR, "审核", "I10", "百分比超出 0–100",
+                "指标值 {value}% 不在 0–100 之间；百分比指标请填 0 到 100 的数"),
+    ProblemKind("operator-not-allowed", ERROR, "审核", "I7", "符号不在本单位允许的范围内",
+                "符号“{value}”不在本单位允许的符号之内；请改为 {choices} 之一", setting="operators.choices"),
+    ProblemKind("schema", ERROR, "审核", "", "数据不符合格式要求", "“{column}”列的值“{value}”不符合要求（{check}）"),
+    # the review rules
+    ProblemKind("project-code-duplicate", ERROR, "审核", "P1", "项目编码重复",
+                "项目编码 {project_code} 出现了 {count} 次：{places}；同一项目只能填报一次，请删除重复或改正编码"),
+    ProblemKind("spend-plan-not-cumulative", ERROR, "审核", "P3", "支出进度减少",
+                "资金支出计划 {name}（{value:g}）小于 {previous}（{previous_value:g}），累计进度不能减少；"
+                "请改为不小于 {previous_value:g} 的数"),
+    ProblemKind("spend-plan-not-complete", WARNING, "审核", "P4", "年底支出进度不是 100",
+                "资金支出计划最后一个节点 {name} 为 {value:g}，年底累计进度通常应为 100；请核实"),
+    ProblemKind("goals-missing", ERROR, "审核", "P5", "没有绩效目标", "没有填写绩效目标；请至少填写一个绩效目标（目标1）"),
+    ProblemKind("level1-unknown", ERROR, "审核", "I1", "一级指标不是规定类别",
+                "一级指标“{level1}”不是规定的类别；请改为 {known} 之一", setting="categories, synonyms"),
+    ProblemKind("level2-mismatch", ERROR, "审核", "I2", "二级指标不属于其一级指标",
+                "二级指标“{level2}”不属于一级指标“{level1}”；请改为 {allowed} 之一", setting="categories"),
+    ProblemKind("no-output-indicator", ERROR, "审核", "I3", "没有产出指标", "没有{name}；请至少设置一个{name}",
+                setting="roles.output"),
+    ProblemKind("no-benefit-indicator", ERROR, "审核", "I3", "没有效益指标",
+                "没有{name}（效果指标）；请至少设置一个{name}", setting="roles.benefit"),
+    ProblemKind("no-satisfaction-indicator", WARNING, "审核", "I4", "没有满意度指标",
+                "没有{name}；建议设置服务对象满意度指标", setting="roles.satisfaction"),
+    ProblemKind("no-quantity-indicator", WARNING, "审核", "I5", "没有数量指标",
+                "没有{name}；建议至少设置一个可计数的数量指标", setting="roles.quantity"),
+    ProblemKind("target-missing", ERROR, "审核", "I6", "没有指标值",
+                "三级指标“{name}”没有填写指标值；请填写符号、值和单位（定性指标填“文字描述”和目标文字）"),
+    ProblemKind("operator-missing", ERROR, "审核", "I7", "符号为空",
+                "符号为空；请填写 ≥、>、=、<、≤ 之一，定性指标填“文字描述”"),
+    ProblemKind("numeric-value-missing", ERROR, "审核", "I8", "定量指标没有数值",
+                "符号为“{sign}”但没有填写数值；请填写数字"),
+    ProblemKind("numeric-unit-missing", ERROR, "审核", "I8", "定量指标没有单位",
+                "定量指标没有填写单位；请填写计量单位（如 %、个、次、户）"),
+    ProblemKind("unit-is-sentence", ERROR, "审核", "I8", "单位栏写了一句话",
+                "单位栏写的是一句话“{unit}”；单位栏只填计量单位（如 %），说明文字请写进绩效指标描述",
+                setting="thresholds.unit_max_length"),
+    ProblemKind("text-target-missing", ERROR, "审核", "I9", "定性指标没有目标文字",
+                "定性指标（文字描述）没有填写目标；请在“单位（文字描述）”栏写明要达到的目标"),
+    ProblemKind("satisfaction-target", WARNING, "审核", "I11", "满意度目标偏低或写法不对",
+                "满意度指标一般设为“≥{minimum:g}%”：{wrong}；请调整", setting="thresholds.satisfaction_min"),
+    ProblemKind("cost-above-funds", WARNING, "审核", "I12", "成本指标超过项目资金",
+                "成本指标 {value:g}{unit} 超过项目年度资金总额 {amount:g} 万元；请核实", setting="words.money_units"),
+    ProblemKind("vague-words", WARNING, "审核", "I13", "定性目标含模糊用语",
+                "目标“{text}”含模糊用语（{words}）；请写成可检验的具体结果", setting="words.vague"),
+    ProblemKind("unit-vague-words", WARNING, "审核", "I13", "指标值含模糊用语",
+                "指标值“{unit}”含模糊用语；请写成可衡量的数值和单位", setting="words.vague"),
+    ProblemKind("number-in-text-target", WARNING, "审核", "I13", "定性目标里写了数值",
+                "定性目标“{text}”里写了数值；请把符号改为 ≥ 等，数值和单位分别填入“值”和“单位”栏"),
+    ProblemKind("duplicate-indicator", WARNING, "审核", "I14", "三级指标重复",
+                "三级指标“{name}”与 {first} 重复；请合并或改名"),
+    ProblemKind("qualitative-share-high", WARNING, "审核", "I15", "定性指标占比过高",
+                "定性（文字描述）指标占 {share:.0%}，超过 {limit:.0%}；请尽量把目标改写成可量化的数值",
+                setting="thresholds.qualitative_share_max"),
+    ProblemKind("basis-missing", WARNING, "审核", "I16", "指标值确定依据为空",
+                "指标值确定依据为空；请写明指标值的来源（文件、计划或历史数据）"),
+    # consolidating
+    ProblemKind("department-unknown", WARNING, "汇总", "", "不知道属于哪个单位",
+                "表中没有“单位名称”，文件也不在单位子文件夹里；已归入“未指定单位”。"
+                "请在表头填写单位名称，或把文件放进以单位命名的子文件夹"),
+    ProblemKind("file-duplicate", WARNING, "汇总", "", "重复提交的文件",
+                "与“{original}”内容完全相同（重复提交），只统计一次；如确属两个不同的表，请检查是否放错了文件"),
+    # templates
+    ProblemKind("template-plan-truncated", WARNING, "模板", "", "支出计划时点过多，未全部带入模板",
+                "资金支出计划有 {count} 个时点，模板只能放 {limit} 个；多出的时点没有带入，请在新模板中补填"),
+)
+
+
+def _index(kinds: Iterable[ProblemKind]) -> dict[str, ProblemKind]:
+    index: dict[str, ProblemKind] = {}
+    for kind in kinds:
+        if kind.code in index:
+            raise ValueError(f"problem code registered twice: {kind.code}")
+        index[kind.code] = kind
+    return index
+
+
+REGISTRY: dict[str, ProblemKind] = _index(KINDS)
+
+
+def problem(code: str, *, file: str | None = None, sheet: str | None = None, cell: str | None = None,
+            **params: Any) -> Problem:
+    """The Problem of ``code`` at (file, sheet, cell), its message filled from ``params``.
+    KeyError for a code that is not registered."""
+    kind = REGISTRY[code]
+    message = kind.render(file=file, sheet=sheet, cell=cell, **params)
+    return Problem(kind.severity, code, message, file, sheet, cell)
+
+
+def reference_markdown() -> str:
+    """The rule reference (``docs/rules.md``): every code, its severity, meaning and fix."""
+    lines = [
+        "# 问题代码一览",
+        "",
+        "perfxl 报告的每个问题都有一个固定的代码。本页由 `perfxl/problems.py` 生成"
+        "（`make docs`），与程序一致。",
+        "",
+        "- **级别**：默认级别；“可调”为“是”的代码，可在规则文件的 `[severity]` 中改为 error、warning 或 info，"
+        "例如 `\"satisfaction-target\" = \"error\"`。",
+        "- **规则**：对应 `docs/domain.md` 中的审核规则编号。",
+        "- **设置**：规则文件中影响该检查的键（阈值、词表、类别）。",
+        "- **提示**：问题说明的模板，`{…}` 处填入具体的值；分号后是修改方法。",
+        "",
+    ]
+    for stage in ("读取", "识别", "审核", "汇总", "模板"):
+        lines += [f"## {stage}", "", "| 代码 | 级别 | 规则 | 含义 | 提示 | 可调 | 设置 |",
+                  "|---|---|---|---|---|---|---|"]
+        for kind in KINDS:
+            if kind.stage != stage:
+                continue
+            text = kind.message.replace("|", "\\|").replace("\n", " ")
+            lines.append(f"| `{kind.code}` | {kind.severity.label} | {kind.rule} | {kind.title} | {text} | "
+                         f"{'是' if kind.adjustable else '否'} | {kind.setting} |")
+        lines.append("")
+    return "\n".join(lines)

@@ -1,0 +1,87 @@
+"""Finding the workbooks to read: files given directly, and folders walked recursively.
+
+What is not read is reported rather than silently dropped: Office lock files (``~$x.xlsx``),
+symbolic links (never followed, wherever they point), files that are not workbooks (a .doc,
+a WPS .et) and folders that cannot be opened. Hidden and system files (.DS_Store, Thumbs.db)
+are passed over without a word.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..model import Problem
+from ..problems import problem
+
+EXTENSIONS = (".xlsx", ".xlsm", ".xls")
+_SYSTEM = ("thumbs.db", "desktop.ini")
+
+
+@dataclass
+class InboxScan:
+    """The workbooks found, and a problem for everything passed over that a clerk should know."""
+
+    found: list[Path] = field(default_factory=list)
+    skipped: list[Problem] = field(default_factory=list)
+
+
+def is_candidate(name: str) -> bool:
+    """True for a workbook name a unit could have sent (not a lock file, not hidden)."""
+    lower = name.lower()
+    return (lower.endswith(EXTENSIONS) and not name.startswith(("~$", ".", "._"))
+            and lower not in _SYSTEM)
+
+
+def scan_inbox(paths: Iterable[str | os.PathLike[str]]) -> InboxScan:
+    """Workbook files under ``paths`` in a stable order. A path given explicitly is kept even if
+    it does not exist or is not a workbook, so that it gets its own clear problem."""
+    scan = InboxScan()
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir() and not path.is_symlink():
+            _walk(path, scan)
+        else:
+            scan.found.append(path)
+    return scan
+
+
+def _walk(top: Path, scan: InboxScan) -> None:
+    def unreadable(err: OSError) -> None:
+        scan.skipped.append(problem("folder-unreadable", file=err.filename or str(top),
+                                    reason=err.strerror or err))
+
+    for root, dirs, files in os.walk(top, onerror=unreadable):
+        here = Path(root)
+        kept = []
+        for d in sorted(dirs):
+            if d.startswith("."):
+                continue
+            if (here / d).is_symlink():
+                scan.skipped.append(_link(here / d))
+            else:
+                kept.append(d)
+        dirs[:] = kept
+        for name in sorted(files):
+            path = here / name
+            if name.startswith(".") or name.lower() in _SYSTEM:
+                continue
+            if path.is_symlink():
+                scan.skipped.append(_link(path))
+            elif name.startswith("~$"):
+                scan.skipped.append(problem("office-lock-file", file=str(path)))
+            elif is_candidate(name):
+                scan.found.append(path)
+            else:
+                hint = "；WPS 表格（.et）请另存为 .xlsx" if name.lower().endswith((".et", ".ett")) else ""
+                scan.skipped.append(problem("not-a-workbook-file", file=str(path), hint=hint))
+
+
+def _link(path: Path) -> Problem:
+    try:
+        target = os.readlink(path)
+    except OSError:
+        target = "?"
+    return problem("symlink-skipped", file=str(path), target=target)

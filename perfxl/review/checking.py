@@ -1,0 +1,70 @@
+"""``check``: extract every workbook given, validate the frames with the pandera schemas once,
+run the review rules, apply the office's severity overrides, and report every finding sorted by
+file, sheet and cell."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Sequence
+
+from ..model import CheckResult, ExtractResult, Indicator, Problem, Table
+from ..read.inbox import scan_inbox
+from ..read.limits import DEFAULT_LIMITS, Limits
+from ..tables.extraction import extract
+from .ruleset import RuleSet, resolve_ruleset
+from .table_rules import run_rules
+
+
+def check(paths: Iterable[str | os.PathLike[str]] | str | os.PathLike[str],
+          rules: RuleSet | str | os.PathLike[str] | None = None,
+          limits: Limits = DEFAULT_LIMITS) -> CheckResult:
+    """Check the workbooks at ``paths`` (files and folders) against the schemas and review rules.
+
+    ``rules`` is a RuleSet or the path of a rules file (default: the shipped rules.toml).
+    """
+    if isinstance(paths, (str, os.PathLike)):
+        paths = [paths]
+    ruleset = resolve_ruleset(rules)
+    scan = scan_inbox(paths)
+    results = tuple(extract(p, limits=limits) for p in scan.found)
+    return check_results(results, ruleset, skipped=scan.skipped)
+
+
+def check_results(results: Sequence[ExtractResult], rules: RuleSet,
+                  per_file: list[list[Problem]] | None = None,
+                  skipped: Sequence[Problem] = ()) -> CheckResult:
+    """The check of workbooks already extracted. ``per_file`` (one list per result): the
+    per-file rule findings already made, by the workers that read the files; ``skipped``: what
+    the inbox scan passed over."""
+    results = tuple(results)
+    problems = [p for r in results for p in r.problems] + list(skipped)
+    problems += findings(results, rules, per_file)
+    problems = rules.adjusted(problems)
+    problems.sort(key=Problem.sort_key)
+    return CheckResult(results, tuple(problems))
+
+
+def findings(results: tuple[ExtractResult, ...], rules: RuleSet,
+             per_file: list[list[Problem]] | None = None) -> list[Problem]:
+    """Schema failures and rule findings (not the reading problems) for ``results``."""
+    from .frames import indicators_frame, projects_frame, spend_plan_frame  # pandas: lazily
+    from .schemas import SpendPlanFrame, indicator_model, project_model, validate  # pandera: lazily
+
+    projects = projects_frame(results)
+    out = validate(project_model(rules), projects[projects["kind"] == "project"])
+    out += validate(indicator_model(rules), indicators_frame(results), rules)
+    out += validate(SpendPlanFrame, spend_plan_frame(results))
+    out += run_rules(results, rules, per_file)
+    return out
+
+
+def warm_up(rules: RuleSet) -> None:
+    """Import pandas and pandera and run the schemas once on a one-row table, so that the
+    imports they make lazily on first use happen now (while workers read files) and not
+    in the middle of a run."""
+    indicator = Indicator("产出指标", "数量指标", "样例", None, ">=", 1.0, "个", None, None, "C3",
+                          {"value": "E3"})
+    table = Table("project", "S", "A1", project_code="000-0000-AAA-0000", project_name="样例",
+                  spend_plan={"12月底": 100.0}, goals=("目标",), indicators=(indicator,),
+                  cells={"project_code": "B1"})
+    findings((ExtractResult("样例.xlsx", (table,), ()),), rules)

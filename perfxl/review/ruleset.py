@@ -1,0 +1,142 @@
+"""The office's rules data (``rules.toml``, or a copy passed with ``--rules``): categories,
+synonyms, operators, units, thresholds, words and severity overrides, as one ``RuleSet``.
+
+One source of truth for ``check`` and for the template dropdowns.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from functools import cached_property, lru_cache
+from pathlib import Path
+from typing import Any
+
+from ..errors import RulesFileError
+from ..model import Problem, Severity
+from ..problems import REGISTRY
+from ..tables.normalize import normalize_operator
+
+DEFAULT_RULES = Path(__file__).with_name("rules.toml")
+
+
+@lru_cache(maxsize=4096)
+def base_name(name: str | None) -> str:
+    """A category name without spaces and without its trailing 指标, for comparison."""
+    if not name:
+        return ""
+    key = re.sub(r"\s+", "", name)
+    return key[:-2] if key.endswith("指标") and len(key) > 2 else key
+
+
+@dataclass(frozen=True)
+class RuleSet:
+    """Parsed rules data with the look-ups the checks need."""
+
+    code_pattern: str
+    categories: dict[str, list[str]]
+    synonyms: dict[str, str]
+    roles: dict[str, Any]
+    satisfaction_min: float
+    qualitative_share_max: float
+    unit_max_length: int
+    vague_words: list[str]
+    money_units: list[str]
+    severity: dict[str, str]
+    operators: tuple[str, ...] = ("≥", ">", "=", "<", "≤", "文字描述")
+    units: tuple[str, ...] = ()
+
+    def adjusted(self, problems: Iterable[Problem]) -> list[Problem]:
+        """``problems`` with the office's ``[severity]`` overrides applied."""
+        if not self.severity:
+            return list(problems)
+        return [replace(p, severity=Severity(self.severity[p.code])) if p.code in self.severity else p
+                for p in problems]
+
+    def level1(self, name: str | None) -> str | None:
+        """The canonical 一级指标 for a name as written (synonyms applied), or None."""
+        return self._level1_index.get(base_name(name))
+
+    def level2_ok(self, level1: str, level2: str | None) -> bool:
+        return base_name(level2) in self._level2_sets.get(level1, frozenset())
+
+    @cached_property
+    def _level1_index(self) -> dict[str, str]:
+        index = {base_name(alias): canon for alias, canon in self.synonyms.items()}
+        index.update({base_name(canon): canon for canon in self.categories})
+        return index
+
+    @cached_property
+    def _level2_sets(self) -> dict[str, frozenset[str]]:
+        return {canon: frozenset(base_name(x) for x in subs) for canon, subs in self.categories.items()}
+
+    @property
+    def operator_codes(self) -> frozenset[str]:
+        """The normalised 符号 (``>=``, ``text`` …) that the office accepts."""
+        return frozenset(code for op in self.operators if (code := normalize_operator(op)))
+
+    def operator_display(self, code: str | None) -> str | None:
+        """How a normalised 符号 is written in a template: the office's own spelling of it."""
+        return next((op for op in self.operators if normalize_operator(op) == code), code)
+
+    def is_role(self, role: str, name: str | None) -> bool:
+        return base_name(name) in self._roles.get(role, frozenset())
+
+    @cached_property
+    def _roles(self) -> dict[str, frozenset[str]]:
+        return {role: frozenset(base_name(n) for n in (names if isinstance(names, list) else [names]))
+                for role, names in self.roles.items()}
+
+
+def resolve_ruleset(rules: RuleSet | str | os.PathLike[str] | None) -> RuleSet:
+    """The RuleSet a public entry point was given: itself, the file at a path, or the default."""
+    return rules if isinstance(rules, RuleSet) else load_ruleset(rules)
+
+
+def load_ruleset(path: str | os.PathLike[str] | None = None) -> RuleSet:
+    """Rules from ``path`` (default: the shipped rules.toml); RulesFileError when unusable."""
+    source = Path(path) if path is not None else DEFAULT_RULES
+    try:
+        data = tomllib.loads(source.read_text("utf-8"))
+    except FileNotFoundError as exc:
+        raise RulesFileError(f"规则文件不存在：{source}") from exc
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise RulesFileError(f"规则文件无法读取：{source}（{exc}）；请检查 TOML 格式") from exc
+    try:
+        thresholds = data.get("thresholds", {})
+        words = data.get("words", {})
+        rules = RuleSet(
+            code_pattern=str(data["project"]["code_pattern"]),
+            categories={str(k): [str(x) for x in v] for k, v in data["categories"].items()},
+            synonyms={str(k): str(v) for k, v in data.get("synonyms", {}).items()},
+            roles=dict(data["roles"]),
+            satisfaction_min=float(thresholds.get("satisfaction_min", 80)),
+            qualitative_share_max=float(thresholds.get("qualitative_share_max", 0.5)),
+            unit_max_length=int(thresholds.get("unit_max_length", 6)),
+            vague_words=[str(w) for w in words.get("vague", [])],
+            money_units=[str(w) for w in words.get("money_units", ["元", "万元"])],
+            severity={str(k): str(v) for k, v in data.get("severity", {}).items()},
+            operators=tuple(str(x) for x in data.get("operators", {}).get("choices", RuleSet.operators)),
+            units=tuple(str(x) for x in data.get("template", {}).get("units", [])),
+        )
+        re.compile(rules.code_pattern)
+    except (KeyError, TypeError, ValueError, AttributeError, re.error) as exc:
+        raise RulesFileError(f"规则文件内容不完整或有误：{source}（{exc}）") from exc
+    bad = set(rules.severity.values()) - {str(s) for s in Severity}
+    if bad:
+        raise RulesFileError(f"规则文件 [severity] 只能填 error、warning 或 info，不能是：{', '.join(sorted(bad))}")
+    unknown_codes = sorted(code for code in rules.severity if code not in REGISTRY)
+    if unknown_codes:
+        raise RulesFileError(f"规则文件 [severity] 中的 {'、'.join(unknown_codes)} 不是 perfxl 的问题代码；"
+                             "可用的代码见 docs/rules.md")
+    fixed = sorted(code for code in rules.severity if not REGISTRY[code].adjustable)
+    if fixed:
+        raise RulesFileError(f"规则文件 [severity] 中的 {'、'.join(fixed)} 的级别不能修改")
+    unknown = [op for op in rules.operators if normalize_operator(op) is None]
+    if unknown or not rules.operators:
+        raise RulesFileError(f"规则文件 [operators] choices 中有无法识别的符号：{'、'.join(unknown) or '（空）'}；"
+                             "请使用 ≥ > = < ≤ 文字描述 等写法")
+    return rules

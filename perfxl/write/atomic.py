@@ -1,0 +1,44 @@
+"""Writing outputs atomically: into a temporary file beside the target, then one rename, so a
+crash, Ctrl-C or full disk never leaves a half-written file or replaces a good earlier one."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+from ..errors import OutputError
+
+
+@contextlib.contextmanager
+def atomic_target(target: str | os.PathLike[str]) -> Iterator[Path]:
+    """Yield a temporary path to write; on success it replaces ``target`` in one rename."""
+    target = Path(target)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=".~perfxl-", suffix=target.suffix, dir=target.parent)
+    except OSError as exc:
+        raise OutputError(f"无法在 {target.parent} 写入文件（{exc.strerror or exc}）；"
+                          "请确认文件夹存在且有写入权限") from exc
+    os.close(fd)
+    try:
+        yield Path(tmp)
+        os.replace(tmp, target)
+    except OSError as exc:
+        raise OutputError(f"写入 {target} 失败（{exc.strerror or exc}）；原有文件未被改动") from exc
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+
+
+def ensure_dir(path: str | os.PathLike[str]) -> Path:
+    """Create the output folder if needed; OutputError when it cannot be made or written."""
+    folder = Path(path)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(f"无法创建输出文件夹 {folder}（{exc.strerror or exc}）") from exc
+    if not os.access(folder, os.W_OK):
+        raise OutputError(f"输出文件夹 {folder} 没有写入权限；请换一个文件夹")
+    return folder

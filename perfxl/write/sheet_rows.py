@@ -1,0 +1,130 @@
+"""Plain rows straight to sheet XML: a subclass of xlsxwriter's ``Worksheet`` (its extension
+point, ``Workbook.add_worksheet(worksheet_class=...)``) with ``put_rows``.
+
+xlsxwriter stores every cell as an object and renders it through a general attribute writer when
+the book closes, about 7 µs a cell; the summaries hold hundreds of thousands of cells of three
+kinds only (shared string, number, formatted blank). ``put_rows`` renders each row's cells once,
+as the same XML xlsxwriter would write, and ``_write_rows`` emits them in place of the cell table.
+Everything else (tables, filters, links, print setup, styles) stays xlsxwriter's own.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from xlsxwriter.format import Format
+from xlsxwriter.utility import xl_col_to_name
+from xlsxwriter.worksheet import Worksheet
+
+from ..read.file_names import printable
+
+_UTF16_MAX = 32767  # Excel's cell text limit, in UTF-16 code units
+
+
+def fit_text(text: str) -> str:
+    """``text`` cut to what one cell can hold (characters past U+FFFF count twice)."""
+    if len(text) <= _UTF16_MAX // 2:
+        return text
+    units = text.encode("utf-16-le", "surrogatepass")
+    if len(units) <= 2 * _UTF16_MAX:
+        return text
+    cut = units[:2 * _UTF16_MAX]
+    if 0xD8 <= cut[-1] <= 0xDB:  # never end on the first half of a surrogate pair
+        cut = cut[:-2]
+    return cut.decode("utf-16-le", "surrogatepass")
+
+
+class RowsWorksheet(Worksheet):
+    """A worksheet that also takes whole blocks of plain rows (see ``put_rows``)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._rendered: dict[int, str] = {}  # row -> its cells' XML
+
+    def put_rows(self, first: int, rows: Sequence[Sequence[Any]], formats: Sequence[Format],
+                 special: Mapping[int, Mapping[int, Format]] | None = None,
+                 links: Mapping[tuple[int, int], str | None] | None = None,
+                 link_format: Format | None = None, key: int = 0, max_links: int = 65_530) -> int:
+        """Rows ``rows`` from sheet row ``first`` (0-based) on, column ``c`` in ``formats[c]``.
+
+        Strings are text (never formulas), ints and floats numbers, None and "" nothing unless
+        ``special`` gives the cell a format of its own. ``special`` and ``links`` are keyed by
+        ``key + i`` for ``rows[i]``; a link keeps the cell's text, shown in ``link_format``.
+        At most ``max_links`` links are made. Returns how many were."""
+        if self.constant_memory:
+            raise ValueError("put_rows needs a workbook without constant_memory")
+        if not rows:
+            return 0
+        special = special or {}
+        links = links or {}
+        width = max(len(row) for row in rows)
+        if self._check_dimensions(first, 0) or self._check_dimensions(first + len(rows) - 1, width - 1):
+            raise ValueError(f"rows {first}..{first + len(rows) - 1} fall outside the sheet")
+        letters = [xl_col_to_name(c) for c in range(width)]
+        xf = [f' s="{f._get_xf_index()}"' if f is not None else "" for f in formats]
+        link_xf = f' s="{link_format._get_xf_index()}"' if link_format is not None else ""
+        sst = self.str_table._get_shared_string_index
+        by_row: dict[int, dict[int, str]] = {}
+        for (k, c), url in links.items():
+            if url:
+                by_row.setdefault(k, {})[c] = url
+        made = 0
+        for i, row in enumerate(rows):
+            r = first + i
+            n = str(r + 1)
+            own = special.get(key + i)
+            urls = by_row.get(key + i)
+            cells = []
+            for c, value in enumerate(row):
+                s = xf[c] if own is None or c not in own else f' s="{own[c]._get_xf_index()}"'
+                if urls and c in urls and made < max_links:
+                    text = printable(str(value))[:255]
+                    if self._link(r, c, printable(urls[c]), link_format, text):
+                        made += 1
+                        s = link_xf
+                    cells.append(f'<c r="{letters[c]}{n}"{s} t="s"><v>{sst(text)}</v></c>')
+                elif value is None or value == "":
+                    if own is not None and c in own:
+                        cells.append(f'<c r="{letters[c]}{n}"{s}/>')
+                elif (type(value) is float or type(value) is int) and math.isfinite(value):
+                    cells.append(f'<c r="{letters[c]}{n}"{s}><v>{value:.16G}</v></c>')
+                else:
+                    text = printable(value if type(value) is str else str(value))
+                    if len(text) > _UTF16_MAX // 2:
+                        text = fit_text(text)
+                    cells.append(f'<c r="{letters[c]}{n}"{s} t="s"><v>{sst(text)}</v></c>')
+            self._rendered[r] = "".join(cells)
+        return made
+
+    def _link(self, row: int, col: int, url: str, fmt: Format | None, text: str) -> bool:
+        """Register a hyperlink on a cell whose text ``put_rows`` renders itself."""
+        self.ignore_write_string = True
+        try:
+            return self._write_url(row, col, url, fmt, text) == 0
+        finally:
+            self.ignore_write_string = False
+
+    def _write_rows(self) -> None:
+        if not self._rendered:
+            super()._write_rows()
+            return
+        write = self.fh.write
+        for r in range(self.dim_rowmin, self.dim_rowmax + 1):
+            body = self._rendered.get(r)
+            cells = self.table.get(r)
+            info = self.row_info.get(r)
+            if cells and body is not None:
+                raise RuntimeError(f"row {r + 1} was given both by put_rows and cell by cell")
+            if body is not None and info is None:
+                write(f'<row r="{r + 1}">{body}</row>')
+            elif body is not None or cells:
+                self._write_row(r, None, info)
+                if body is not None:
+                    write(body)
+                for c in sorted(cells or ()):
+                    self._write_cell(r, c, cells[c])
+                self._xml_end_tag("row")
+            elif info is not None or r in self.comments:
+                self._write_empty_row(r, None, info)

@@ -1,0 +1,204 @@
+"""Writing one summary workbook with xlsxwriter from the rows of its sheets (``SheetData``): real
+Excel tables with filters, frozen headers, widths that fit Chinese text, number formats,
+severity colours, print setup, line charts, and staff text always written as text (never as a
+live formula)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import xlsxwriter
+
+from ..cyclic_gc import paused
+from ..model import Severity
+from .atomic import atomic_target
+from .sheet_rows import RowsWorksheet
+
+
+@dataclass(frozen=True)
+class Col:
+    """One column of a summary sheet: its header, the kind of its values, its width."""
+
+    header: str
+    kind: str = "text"   # text | int | money | pct | num | link
+    width: float | None = None
+
+
+@dataclass(frozen=True)
+class LineChart:
+    """A line chart below a sheet's table: one series per listed row, over a range of columns."""
+
+    title: str
+    first_col: int
+    last_col: int
+    series: tuple[tuple[str, int], ...]  # (name, data row) of each line
+    at_row: int
+
+
+@dataclass
+class SheetData:
+    """One sheet of a summary: columns, rows, links and formats by (row, column), a chart."""
+
+    name: str
+    cols: list[Col]
+    rows: list[list[Any]]
+    links: dict[tuple[int, int], str | None] = field(default_factory=dict)
+    fmts: dict[int, dict[int, str]] = field(default_factory=dict)
+    chart: LineChart | None = None
+
+
+class SummaryBook:
+    """One summary workbook being written."""
+
+    def __init__(self, path: Path, cells: int = 0) -> None:
+        """``cells``: how many cells the book will hold; big books keep their sheets' XML in
+        temporary files instead of memory."""
+        self.path = path
+        self.wb = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False,
+                                                  "in_memory": cells <= self.in_memory_cells})
+        self.wb.set_properties({"title": path.stem, "author": "perfxl",
+                                "created": dt.datetime(2000, 1, 1)})
+        base = {"font_name": "宋体", "font_size": 10, "valign": "top"}
+        self.fmt = {
+            "text": self.wb.add_format({**base, "text_wrap": True}),
+            "int": self.wb.add_format({**base, "num_format": "0"}),
+            "money": self.wb.add_format({**base, "num_format": "#,##0.00"}),
+            "pct": self.wb.add_format({**base, "num_format": "0.0%"}),
+            "num": self.wb.add_format({**base, "num_format": "General"}),
+            "link": self.wb.add_format({**base, "font_color": "#0563C1", "underline": 1}),
+            "error": self.wb.add_format({**base, "bg_color": "#" + Severity.ERROR.fill,
+                                         "font_color": "#9C0006"}),
+            "warning": self.wb.add_format({**base, "bg_color": "#" + Severity.WARNING.fill,
+                                           "font_color": "#9C5700"}),
+            "info": self.wb.add_format({**base, "bg_color": "#" + Severity.INFO.fill}),
+            "title": self.wb.add_format({"bold": True, "font_size": 12}),
+            "header": self.wb.add_format({**base, "bold": True, "bg_color": "#DDEBF7", "border": 1}),
+        }
+
+    # Excel's ceilings: data rows under the header row of one sheet, hyperlinks in one sheet
+    max_rows = 1_048_575
+    max_links = 65_530
+    max_table_rows = 50_000
+    in_memory_cells = 200_000
+
+    def sheet(self, name: str, cols: Sequence[Col], rows: Sequence[Sequence[Any]],
+              links: dict[tuple[int, int], str | None] | None = None,
+              row_formats: dict[int, dict[int, str]] | None = None) -> Any:
+        """A sheet holding one Excel table (header + rows), filters, frozen header, print setup.
+        Rows past Excel's limit continue on “名称（2）”, “名称（3）” … instead of failing."""
+        first = None
+        for part, start in enumerate(range(0, max(len(rows), 1), self.max_rows)):
+            title = name if part == 0 else f"{name}（{part + 1}）"
+            ws = self._part(title, cols, rows[start:start + self.max_rows], start,
+                            links or {}, row_formats or {})
+            first = first if first is not None else ws
+        return first
+
+    def _part(self, name: str, cols: Sequence[Col], rows: Sequence[Sequence[Any]], offset: int,
+              links: dict[tuple[int, int], str | None],
+              row_formats: dict[int, dict[int, str]]) -> Any:
+        ws = self.wb.add_worksheet(name, worksheet_class=RowsWorksheet)
+        fmts = [self.fmt.get(c.kind, self.fmt["text"]) for c in cols]
+        special = {k: {c: self.fmt[kind] for c, kind in row.items()} for k, row in row_formats.items()
+                   if offset <= k < offset + len(rows)}
+        ws.put_rows(1, rows, fmts, special, links, self.fmt["link"], key=offset, max_links=self.max_links)
+        for c, (col, width) in enumerate(zip(cols, _widths(cols, rows))):
+            ws.set_column(c, c, width, self.fmt.get(col.kind))
+        last = max(len(rows), 1)
+        if last <= self.max_table_rows:
+            ws.add_table(0, 0, last, len(cols) - 1, {
+                "columns": [{"header": c.header} for c in cols], "style": "Table Style Light 9",
+                "name": f"表{len(self.wb.worksheets())}", "autofilter": True})
+        else:  # xlsxwriter tracks every cell of a table: past this size, header + filter only
+            for c, col in enumerate(cols):
+                ws.write_string(0, c, col.header, self.fmt["header"])
+            ws.autofilter(0, 0, last, len(cols) - 1)
+        ws.freeze_panes(1, 0)
+        ws.set_landscape()
+        ws.set_paper(9)
+        ws.fit_to_pages(1, 0)
+        ws.repeat_rows(0)
+        ws.set_header(f"&C&\"宋体,Bold\"{name}")
+        ws.set_footer("&C第 &P 页，共 &N 页")
+        return ws
+
+    def line_chart(self, ws: Any, sheet: str, spec: LineChart) -> None:
+        """A line chart of the rows named in ``spec.series``, below the table."""
+        chart = self.wb.add_chart({"type": "line"})
+        first, last = spec.first_col, spec.last_col
+        for name, row in spec.series:
+            chart.add_series({"name": name, "categories": [sheet, 0, first, 0, last],
+                              "values": [sheet, row, first, row, last], "marker": {"type": "circle"}})
+        chart.set_title({"name": spec.title})
+        chart.set_y_axis({"min": 0, "max": 1, "num_format": "0%"})
+        chart.set_legend({"position": "bottom"})
+        ws.insert_chart(spec.at_row, 1, chart, {"x_scale": 1.5, "y_scale": 1.2})
+
+    def close(self) -> None:
+        self.wb.close()
+
+
+def _widths(cols: Sequence[Col], rows: Sequence[Sequence[Any]]) -> list[float]:
+    """Column widths that fit the header and the text, judged on the first hundred rows
+    (columns with a width of their own are not measured)."""
+    sample = rows[:100]
+    widths: list[float] = []
+    for c, col in enumerate(cols):
+        if col.width:
+            widths.append(col.width)
+            continue
+        width = _approx_width(col.header) + 4
+        values = {row[c] for row in sample if c < len(row) and row[c] is not None}
+        for value in values:
+            if type(value) is not str:
+                width = max(width, 12)
+            elif "\n" in value:
+                width = max(width, max(_approx_width(x) for x in value.split("\n")) + 2)
+            else:
+                width = max(width, _approx_width(value) + 2)
+        widths.append(min(max(width, 6), 60))
+    return widths
+
+
+def _approx_width(text: str) -> int:
+    """Display width without a per-character loop: a CJK character is 3 bytes in UTF-8 and 2
+    columns wide, an ASCII one 1 byte and 1 column."""
+    n = len(text)
+    return n + (len(text.encode("utf-8", "surrogatepass")) - n) // 2
+
+
+@lru_cache(maxsize=65536)
+def _relative(source: str, out_dir: str) -> str | None:
+    try:
+        return os.path.relpath(os.path.realpath(source), os.path.realpath(out_dir))
+    except ValueError:  # another drive on Windows
+        return None
+
+
+def source_link(out_dir: Path, source: str, sheet: str | None, cell: str | None) -> str | None:
+    """An external link that opens the source workbook at the cell (relative to the summary)."""
+    rel = _relative(source, os.fspath(out_dir))
+    if rel is None:
+        return None
+    target = rel.replace(os.sep, "/")
+    if sheet and cell:
+        target += "#'" + sheet.replace("'", "''") + "'!" + cell
+    return None if len(target) > 2000 else "external:" + target
+
+
+def write_book(target: Path, sheets: list[SheetData]) -> str:
+    """Write one summary book from its sheets' rows."""
+    with paused(), atomic_target(target) as tmp:
+        book = SummaryBook(tmp, sum(len(d.rows) * len(d.cols) for d in sheets))
+        for data in sheets:
+            ws = book.sheet(data.name, data.cols, data.rows, data.links, data.fmts)
+            if data.chart and len(data.rows) <= book.max_rows:
+                book.line_chart(ws, data.name, data.chart)
+        book.close()
+    return str(target)

@@ -1,0 +1,218 @@
+"""The contents of a summary workbook, sheet by sheet: 概览, 项目汇总, 绩效指标, 部门整体指标,
+支出计划 (with its line chart), 问题清单 and 来源文件.
+
+Contents are plain rows (``SheetData``), built in the main process and handed to the writer,
+so a forked writer receives only its own book's rows and never touches the whole run."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..model import UNASSIGNED, Consolidation, Problem, ReadStatus, SourceFile, Table, severity_counts
+from ..review.ruleset import RuleSet
+from ..tables.normalize import OPERATOR_SIGNS
+from .summary_book import Col, LineChart, SheetData, source_link
+
+_LEVEL1_COLUMNS = ("产出指标", "效益指标", "满意度指标", "成本指标")
+
+
+@dataclass(frozen=True)
+class UnitProblem:
+    """A problem and the unit it belongs to."""
+
+    problem: Problem
+    unit: str
+
+
+@dataclass
+class UnitPart:
+    """What belongs to one unit: its (source, table) pairs, problems and source files."""
+
+    tables: list[tuple[str, Table]] = field(default_factory=list)
+    problems: list[UnitProblem] = field(default_factory=list)
+    sources: list[SourceFile] = field(default_factory=list)
+
+
+def partition(run: Consolidation, problem_units: list[str]) -> dict[str | None, UnitPart]:
+    """Every unit's part, in one pass over the run; key None holds everything.
+    ``problem_units[i]`` is the unit of ``run.problems[i]``."""
+    parts: dict[str | None, UnitPart] = {None: UnitPart()}
+    for unit in run.departments:
+        parts[unit] = UnitPart()
+    for result in run.results:
+        for table in result.tables:
+            pair = (result.source, table)
+            parts.setdefault(table.department or UNASSIGNED, UnitPart()).tables.append(pair)
+            parts[None].tables.append(pair)
+    for problem, unit in zip(run.problems, problem_units, strict=True):
+        placed = UnitProblem(problem, unit)
+        parts.setdefault(unit, UnitPart()).problems.append(placed)
+        parts[None].problems.append(placed)
+    for source in run.sources:
+        parts.setdefault(source.department, UnitPart()).sources.append(source)
+        parts[None].sources.append(source)
+    return parts
+
+
+def book_contents(parts: dict[str | None, UnitPart], unit: str | None, units: list[str],
+                  rules: RuleSet, by_table: dict[tuple[str, str, str], list[Problem]],
+                  out_dir: Path) -> list[SheetData]:
+    """The sheets of one unit's book, or of the 全部单位 book when ``unit`` is None."""
+    part = parts[unit]
+    shown = units if unit is None else [unit]
+    sheets = [_overview(parts, shown, rules), _projects(part.tables, rules, by_table, out_dir)]
+    if unit is not None:  # the 全部单位 book leaves the indicator detail to each unit's book
+        sheets.append(_indicators("绩效指标", [t for t in part.tables if t[1].kind == "project"], True))
+        sheets.append(_indicators("部门整体指标", [t for t in part.tables if t[1].kind == "department"],
+                                  False))
+    sheets.append(_spend_plan(part.tables, shown))
+    sheets.append(_problems(part.problems, out_dir))
+    sheets.append(_sources(part.sources))
+    return sheets
+
+
+def _counts(problems: list[Problem]) -> tuple[int, int]:
+    counts = severity_counts(problems)
+    return counts["error"], counts["warning"]
+
+
+def _overview(parts: dict[str | None, UnitPart], units: list[str], rules: RuleSet) -> SheetData:
+    cols = [Col("单位"), Col("项目数", "int"), Col("部门整体表数", "int"), Col("资金总额（万元）", "money"),
+            *[Col(name, "int") for name in _LEVEL1_COLUMNS], Col("其他一级指标", "int"),
+            Col("定量指标占比", "pct"), Col("错误", "int"), Col("警告", "int"),
+            Col("读取文件数", "int"), Col("失败文件数", "int")]
+    return SheetData("概览", cols, [_overview_row(unit, parts.get(unit) or UnitPart(), rules)
+                                   for unit in units])
+
+
+def _overview_row(unit: str, part: UnitPart, rules: RuleSet) -> list[Any]:
+    tables = [t for _, t in part.tables]
+    inds = [i for t in tables for i in t.indicators]
+    level1 = [rules.level1(i.level1) for i in inds]
+    amounts = [t.amount for t in tables if t.amount is not None]
+    errors, warnings = _counts([p.problem for p in part.problems])
+    quantitative = sum(i.operator not in (None, "text") for i in inds)
+    failed = sum(s.status is ReadStatus.FAILED for s in part.sources)
+    return [unit, sum(t.kind == "project" for t in tables), sum(t.kind == "department" for t in tables),
+            sum(amounts) if amounts else None, *[level1.count(name) for name in _LEVEL1_COLUMNS],
+            sum(name not in _LEVEL1_COLUMNS for name in level1),
+            quantitative / len(inds) if inds else None, errors, warnings,
+            len(part.sources) - failed, failed]
+
+
+def _projects(tables: list[tuple[str, Table]], rules: RuleSet,
+              by_table: dict[tuple[str, str, str], list[Problem]], out_dir: Path) -> SheetData:
+    cols = [Col("项目编码"), Col("项目名称"), Col("单位"), Col("年度资金总额（万元）", "money"),
+            Col("资金支出计划（累计）", width=30), Col("绩效目标", width=50), Col("指标数", "int"),
+            Col("产出指标", "int"), Col("效益指标", "int"), Col("满意度指标", "int"),
+            Col("定性指标", "int"), Col("错误", "int"), Col("警告", "int"), Col("状态"),
+            Col("来源文件", "link"), Col("工作表"), Col("单元格")]
+    rows: list[list[Any]] = []
+    links: dict[tuple[int, int], str | None] = {}
+    fmts: dict[int, dict[int, str]] = {}
+    for source, t in tables:
+        if t.kind != "project":
+            continue
+        level1 = [rules.level1(i.level1) for i in t.indicators]
+        errors, warnings = _counts(by_table.get((source, t.sheet, t.anchor), []))
+        status = "有错误" if errors else "有警告" if warnings else "通过"
+        plan = "；".join(f"{k} {v:g}%" if v is not None else f"{k} 空" for k, v in t.spend_plan.items())
+        goals = "\n".join(f"{i}. {g}" for i, g in enumerate(t.goals, start=1))
+        r = len(rows)
+        rows.append([t.project_code, t.project_name, t.department, t.amount, plan, goals,
+                     len(t.indicators), level1.count("产出指标"), level1.count("效益指标"),
+                     level1.count("满意度指标"), sum(i.operator == "text" for i in t.indicators),
+                     errors, warnings, status, os.path.basename(source), t.sheet, t.anchor])
+        links[(r, 14)] = source_link(out_dir, source, t.sheet, t.anchor)
+        if errors or warnings:
+            fmts[r] = {13: "error" if errors else "warning"}
+    return SheetData("项目汇总", cols, rows, links, fmts)
+
+
+def _indicators(name: str, tables: list[tuple[str, Table]], with_project: bool) -> SheetData:
+    """One row per indicator. A project's file is in 项目汇总 (with a link), so project rows
+    name only the cell (工作表!单元格); 部门整体 rows, having no project, name the file too."""
+    head = [Col("项目编码"), Col("项目名称")] if with_project else [Col("来源文件")]
+    cols = head + [Col("一级指标"), Col("二级指标"), Col("三级指标", width=30),
+                   Col("绩效指标描述", width=36), Col("符号"), Col("值", "num"), Col("单位（计量）"),
+                   Col("目标（文字描述）", width=30), Col("指标值确定依据", width=30), Col("单元格")]
+    rows: list[list[Any]] = []
+    for source, t in tables:  # no links here: 问题清单 and 项目汇总 carry them
+        first = [t.project_code, t.project_name] if with_project else [os.path.basename(source)]
+        for i in t.indicators:
+            rows.append(first + [i.level1, i.level2, i.level3, i.description,
+                                 OPERATOR_SIGNS.get(i.operator or "", i.operator), i.value, i.unit,
+                                 i.target_text, i.basis, f"{t.sheet}!{i.cell}"])
+    return SheetData(name, cols, rows)
+
+
+def _spend_plan(tables: list[tuple[str, Table]], units: list[str]) -> SheetData:
+    projects = [t for _, t in tables if t.kind == "project"]
+    points: list[str] = []
+    for t in projects:
+        points += [k for k in t.spend_plan if k not in points]
+    cols = [Col("项目编码"), Col("项目名称"), Col("单位"), Col("年度资金总额（万元）", "money"),
+            *[Col(p, "pct") for p in points]]
+    rows: list[list[Any]] = []
+    for t in projects:
+        rows.append([t.project_code, t.project_name, t.department, t.amount,
+                     *[_pct(t.spend_plan.get(p)) for p in points]])
+    for unit in units:
+        mine = [t for t in projects if t.department == unit]
+        rows.append(["（加权曲线）", f"{unit} 按资金加权", unit, sum(t.amount or 0 for t in mine) or None,
+                     *[_weighted(mine, p) for p in points]])
+    chart = None
+    if points and rows:
+        chart = LineChart("资金支出计划：累计进度", 4, 3 + len(points),
+                          tuple((f"{unit}（按资金加权）", len(projects) + 1 + k) for k, unit in enumerate(units)),
+                          len(rows) + 3)
+    return SheetData("支出计划", cols, rows, chart=chart)
+
+
+def _pct(value: float | None) -> float | None:
+    return None if value is None else value / 100
+
+
+def _weighted(projects: list[Table], point: str) -> float | None:
+    pairs = [(t.amount if t.amount else 1.0, v) for t in projects
+             if (v := t.spend_plan.get(point)) is not None]
+    if not pairs:
+        return None
+    weight = sum(w for w, _ in pairs)
+    return sum(w * v for w, v in pairs) / weight / 100
+
+
+def _problems(problems: list[UnitProblem], out_dir: Path) -> SheetData:
+    cols = [Col("单位"), Col("文件"), Col("工作表"), Col("单元格", "link"), Col("规则"),
+            Col("级别"), Col("问题和修改方法", width=70)]
+    ordered = sorted(problems, key=lambda u: (u.problem.severity.rank, u.problem.sort_key()))
+    rows: list[list[Any]] = []
+    links: dict[tuple[int, int], str | None] = {}
+    fmts: dict[int, dict[int, str]] = {}
+    for r, placed in enumerate(ordered):
+        p = placed.problem
+        rows.append([placed.unit, os.path.basename(p.file or ""), p.sheet, p.cell, p.code,
+                     p.severity.label, p.message])
+        if p.file and p.sheet and p.cell:  # one link per row: straight to the cell
+            links[(r, 3)] = source_link(out_dir, p.file, p.sheet, p.cell)
+        elif p.file:
+            links[(r, 1)] = source_link(out_dir, p.file, None, None)
+        fmts[r] = {5: str(p.severity)}
+    return SheetData("问题清单", cols, rows, links, fmts)
+
+
+def _sources(sources: list[SourceFile]) -> SheetData:
+    cols = [Col("相对路径"), Col("单位"), Col("大小（字节）", "int"), Col("SHA-256", width=20),
+            Col("修改时间"), Col("表数", "int"), Col("状态", width=50)]
+    rows: list[list[Any]] = []
+    fmts: dict[int, dict[int, str]] = {}
+    for r, s in enumerate(sources):
+        rows.append([s.relative, s.department, s.size, s.sha256, s.modified, s.tables, s.status_text])
+        if s.status is ReadStatus.FAILED:
+            fmts[r] = {6: "error"}
+        elif s.status is not ReadStatus.READ:
+            fmts[r] = {6: "warning"}
+    return SheetData("来源文件", cols, rows, fmts=fmts)
