@@ -3,7 +3,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 INBOX ?= workbooks/inbox
 
-.PHONY: run test bench fuzz hostile inbox templates clean
+.PHONY: run test lint docs bench fuzz hostile inbox templates clean
 
 $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
@@ -14,8 +14,16 @@ $(VENV)/.installed: pyproject.toml
 run: $(VENV)/.installed
 	$(VENV)/bin/perfxl consolidate $(INBOX) -o workbooks/out || test $$? -eq 1
 
-test: $(VENV)/.installed
-	$(PY) -m pytest
+# PYTEST_ARGS='-m "not soffice"' leaves out the LibreOffice round trips on a machine without it
+test: lint
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: $(VENV)/.installed
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
+
+docs: $(VENV)/.installed
+	$(PY) -c "from perfxl.problems import reference_markdown; open('docs/rules.md', 'w', encoding='utf-8').write(reference_markdown())"
 
 inbox: $(VENV)/.installed
 	$(PY) tools/build_inbox.py

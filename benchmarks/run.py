@@ -21,8 +21,9 @@ import tempfile
 import threading
 import time
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
@@ -180,10 +181,10 @@ def main() -> int:
     report("cold `perfxl check ONE` (ms)", cold([PERFXL, "check", one], 3), "—", True)
 
     with tempfile.TemporaryDirectory() as tmp:
-        ours = [timed([PERFXL, "consolidate", str(small), "-o", f"{tmp}/a", "--quiet"])]
+        runs = [timed([PERFXL, "consolidate", str(small), "-o", f"{tmp}/a", "--quiet"])]
         peer_1k, _ = timed([sys.executable, str(HERE / "peer.py"), str(small), f"{tmp}/peer.xlsx"])
-        ours += [timed([PERFXL, "consolidate", str(small), "-o", f"{tmp}/a", "--quiet"]) for _ in range(2)]
-        ours_1k, mem_1k = sorted(ours)[1]  # the middle of three runs, around the peer's run
+        runs += [timed([PERFXL, "consolidate", str(small), "-o", f"{tmp}/a", "--quiet"]) for _ in range(2)]
+        ours_1k, mem_1k = sorted(runs)[1]  # the middle of three runs, around the peer's run
         report("consolidate 1,000 workbooks (s)", ours_1k, "—", True)
         report("  naive peer on the same 1,000 (s)", peer_1k, "—", True)
         report("  peer / perfxl on 1,000 (×)", peer_1k / ours_1k, "≥ 20", peer_1k / ours_1k >= 20)

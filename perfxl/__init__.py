@@ -14,8 +14,20 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
-__all__ = ["extract", "check", "consolidate", "template", "annotate", "Problem", "Severity", "Table",
-           "Indicator", "ExtractResult", "CheckResult", "Consolidation"]
+__all__ = [
+    "CheckResult",
+    "Consolidation",
+    "ExtractResult",
+    "Indicator",
+    "Problem",
+    "Severity",
+    "Table",
+    "annotate",
+    "check",
+    "consolidate",
+    "extract",
+    "template",
+]
 
 if TYPE_CHECKING:
     from .batch.consolidation import consolidate

@@ -9,8 +9,8 @@ from pathlib import Path
 from click.testing import CliRunner
 from openpyxl import load_workbook
 
-from perfxl.review.checking import check
 from perfxl.cli import main
+from perfxl.review.checking import check
 
 from .conftest import ROOT
 
@@ -36,7 +36,7 @@ def test_annotated_copies_mark_every_problem(tmp_path: Path) -> None:
     for problem in problems:
         copy = out / f"{Path(problem.file or '').stem}_批注.xlsx"
         wb = load_workbook(copy)
-        cell = wb[problem.sheet][problem.cell]
+        cell = wb[problem.sheet or ""][problem.cell or ""]
         assert cell.comment is not None and problem.message in cell.comment.text
         assert cell.fill.fgColor.rgb.endswith(("FFC7CE", "FFEB9C"))
         listing = wb["问题清单"]

@@ -11,8 +11,8 @@ import pytest
 from click.testing import CliRunner
 
 from perfxl import extract
-from perfxl.review.checking import check
 from perfxl.cli import main
+from perfxl.review.checking import check
 from tests.fixtures.samples import build_workbook
 
 from .conftest import GOLDEN, ROOT, load_specs, rules_with

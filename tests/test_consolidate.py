@@ -15,8 +15,8 @@ import pytest
 from click.testing import CliRunner
 from openpyxl import load_workbook
 
-from perfxl.cli import main
 from perfxl.batch.consolidation import consolidate
+from perfxl.cli import main
 
 from .conftest import ROOT, SEED, empty_inbox, load_specs
 
@@ -79,7 +79,7 @@ def test_departments_bad_files_and_untouched_inbox(inbox: Path, tmp_path: Path) 
 def test_rerun_gives_same_contents(inbox: Path, tmp_path: Path) -> None:
     first = consolidate(inbox, tmp_path / "a", jobs=1)
     second = consolidate(inbox, tmp_path / "b", jobs=2)
-    for a, b in zip(first.outputs, second.outputs):
+    for a, b in zip(first.outputs, second.outputs, strict=True):
         assert _values(Path(a)) == _values(Path(b))
 
 
@@ -128,7 +128,7 @@ def test_cli_json_equals_library_and_exit_codes(inbox: Path, tmp_path: Path) -> 
     assert not (inbox / "out").exists()
 
 
-@pytest.mark.skipif(shutil.which("soffice") is None, reason=".ci/run installs LibreOffice")
+@pytest.mark.soffice
 def test_every_output_opens_in_libreoffice(tmp_path: Path) -> None:
     run = consolidate(ROOT / "workbooks" / "inbox", tmp_path / "out", jobs=1)
     conv = tmp_path / "lo"
@@ -143,7 +143,7 @@ def test_every_output_opens_in_libreoffice(tmp_path: Path) -> None:
             rows = [r for r in ours[sheet] if any(v is not None for v in r)]
             back = [r[: len(rows[0])] for r in theirs[sheet] if any(v is not None for v in r)]
             assert len(back) == len(rows), sheet
-            for a, b in zip(rows, back):
+            for a, b in zip(rows, back, strict=True):
                 assert [_norm(x) for x in a] == [_norm(x) for x in b[: len(a)]], sheet
 
 
@@ -162,7 +162,7 @@ def test_process_pool_path_gives_same_contents(inbox: Path, tmp_path: Path,
     seen: list[tuple[int, int]] = []
     pooled = consolidate(inbox, tmp_path / "pool", jobs=2, progress=lambda d, t: seen.append((d, t)))
     assert seen[-1] == (8, 8)
-    for a, b in zip(serial.outputs, pooled.outputs):
+    for a, b in zip(serial.outputs, pooled.outputs, strict=True):
         assert _values(Path(a)) == _values(Path(b))
 
 
@@ -175,7 +175,7 @@ def test_rows_past_the_sheet_limit_continue_on_a_second_sheet(inbox: Path, tmp_p
     monkeypatch.setattr(SummaryBook, "max_links", 3)  # Excel's 65,530 hyperlinks per sheet
     monkeypatch.setattr(SummaryBook, "max_table_rows", 5)  # bigger sheets: header + filter
     split = consolidate(inbox, tmp_path / "split", jobs=1)
-    for a, b in zip(whole.outputs, split.outputs):
+    for a, b in zip(whole.outputs, split.outputs, strict=True):
         one, parts = _values(Path(a)), _values(Path(b))
         for name, rows in one.items():
             pieces = [parts[name]] + [parts[f"{name}（{k}）"] for k in range(2, 100)
@@ -195,7 +195,7 @@ def test_parallel_writers_give_the_same_books(inbox: Path, tmp_path: Path,
     monkeypatch.setattr(writer, "PARALLEL_ROWS", 0)  # fork writers even for the small inbox
     forked = consolidate(inbox, tmp_path / "forked", jobs=2)
     assert [Path(p).name for p in forked.outputs] == [Path(p).name for p in serial.outputs]
-    for a, b in zip(serial.outputs, forked.outputs):
+    for a, b in zip(serial.outputs, forked.outputs, strict=True):
         assert _values(Path(a)) == _values(Path(b))
 
 
@@ -208,7 +208,7 @@ def test_the_same_file_twice_is_read_once(tmp_path: Path) -> None:
     codes = [p.code for p in run.problems]
     assert "project-code-duplicate" not in codes
     dup = [p for p in run.problems if p.code == "file-duplicate"]
-    assert len(dup) == 1 and dup[0].file.endswith("a - 副本.xlsx") and "“a.xlsx”" in dup[0].message
+    assert len(dup) == 1 and (dup[0].file or "").endswith("a - 副本.xlsx") and "“a.xlsx”" in dup[0].message
     assert sum(len(r.tables) for r in run.results) == 3
 
 

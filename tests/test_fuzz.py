@@ -18,8 +18,8 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from perfxl.review.checking import check
 from perfxl.batch.consolidation import consolidate
+from perfxl.review.checking import check
 from perfxl.tables.extraction import extract
 from tests.fixtures.samples import build_workbook
 

@@ -9,8 +9,15 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from perfxl.tables.labels import classify
-from perfxl.tables.normalize import (OPERATORS, clean_text, label_key, normalize_operator,
-                              normalize_unit, parse_number, split_target)
+from perfxl.tables.normalize import (
+    OPERATORS,
+    clean_text,
+    label_key,
+    normalize_operator,
+    normalize_unit,
+    parse_number,
+    split_target,
+)
 
 SPACES = st.sampled_from(["", " ", "\u3000", "\u00a0", "\t", "\n", "  \u3000"])
 

@@ -16,7 +16,7 @@ MERGES = ["B2:B3", "C2:C3", "D2:D3", "E2:E3", "F2:H2", "I2:I3"]
 
 
 def _row(r: int, *values: object) -> dict[str, object]:
-    return {f"{col}{r}": v for col, v in zip("BCDEFGHI", values) if v is not None}
+    return {f"{col}{r}": v for col, v in zip("BCDEFGHI", values, strict=False) if v is not None}
 
 
 @pytest.mark.parametrize("engine", ["xlsxwriter", "openpyxl", "xlwt"])
@@ -42,7 +42,7 @@ def test_formula_with_cached_value_and_without(tmp_path: Path) -> None:
              **_row(5, None, "数量指标", "次数", None, "≥", 1, "次", None)}
     path = make_workbook(tmp_path / "f.xlsx", cells, MERGES, engine="openpyxl")
     wb = load_workbook(path)
-    wb.active["G5"] = "=1+1"  # openpyxl stores no cached value
+    wb.worksheets[0]["G5"] = "=1+1"  # openpyxl stores no cached value
     wb.save(path)
     result = extract(path)
     assert result.tables[0].indicators[0].value == 100.0

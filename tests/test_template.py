@@ -4,29 +4,27 @@ every seed table through extract (also after a LibreOffice re-save) and carry la
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 from pathlib import Path
 from typing import Any
 
 import openpyxl
-from openpyxl.utils import range_boundaries
 import pytest
 from click.testing import CliRunner
+from openpyxl.utils import range_boundaries
 
 from perfxl.cli import main
-from perfxl.review.ruleset import load_ruleset
 from perfxl.errors import PerfxlError, UnreadableWorkbook
+from perfxl.review.ruleset import load_ruleset
 from perfxl.tables.extraction import extract
+from perfxl.write.template_book import LOOKUP, template
 from perfxl.write.template_form import build_form, table_values
 from tests.fixtures.samples import build_workbook
-from perfxl.write.template_book import LOOKUP, template
 
 from .conftest import ROOT, load_specs, rules_with, strip_positions
 
 RULES = load_ruleset()
 SPECS = load_specs()
-HAS_SOFFICE = shutil.which("soffice") is not None
 
 
 def _validations(ws: Any) -> dict[str, Any]:
@@ -57,7 +55,7 @@ def test_blank_template_is_guarded(kind: str, tmp_path: Path) -> None:
         assert ws.cell(label.row + 1, label.col + 1).protection.locked, (label.row, label.col)
     dvs = _validations(ws)
     covered = {(r, c) for sqref in dvs for rng in sqref.split()
-               for c1, r1, c2, r2 in [range_boundaries(rng)]
+               for c1, r1, c2, r2 in [[int(x or 0) for x in range_boundaries(rng)]]
                for r in range(r1, r2 + 1) for c in range(c1, c2 + 1)}
     for cell in form.inputs:
         assert not ws[cell.a1].protection.locked, cell.key
@@ -68,7 +66,8 @@ def test_blank_template_is_guarded(kind: str, tmp_path: Path) -> None:
     assert dvs[f"A{first}:A{last}"].formula1 == f"'{LOOKUP}'!$A$2:$A${len(RULES.categories) + 1}"
     assert "OFFSET" in dvs[f"B{first}:B{last}"].formula1 and f"$A{first}" in dvs[f"B{first}:B{last}"].formula1
     assert dvs[f"E{first}:E{last}"].type == "list"
-    assert ws.page_setup.paperSize == 9 and ws.sheet_properties.pageSetUpPr.fitToPage
+    setup = ws.sheet_properties.pageSetUpPr
+    assert ws.page_setup.paperSize == 9 and setup is not None and setup.fitToPage
     if kind == "project":
         plan = dvs[form.cell("spend_plan.3月底") + ":" + "C9"]
         assert plan.type == "decimal" and (plan.formula1, plan.formula2) == ("0", "100")
@@ -110,7 +109,7 @@ def test_filled_template_round_trips(spec: dict[str, Any], tmp_path: Path) -> No
     assert not result.problems
 
 
-@pytest.mark.skipif(not HAS_SOFFICE, reason=".ci/run installs LibreOffice")
+@pytest.mark.soffice
 def test_round_trip_survives_libreoffice_resave(tmp_path: Path) -> None:
     files = []
     for i, spec in enumerate(SPECS):
@@ -156,7 +155,7 @@ def test_carry_forward_refuses_bad_sources(tmp_path: Path) -> None:
     build_workbook(src, SPECS[:1], "seed")
     with pytest.raises(PerfxlError, match="不能与来源文件相同"):
         template(source=src, output=src)
-    with pytest.raises(PerfxlError, match=".xlsx"):
+    with pytest.raises(PerfxlError, match=r"\.xlsx"):
         template(output=tmp_path / "t.xls")
     assert not (tmp_path / "x.xlsx").exists()
 

@@ -4,7 +4,6 @@ types, formats and links, read back from real files by openpyxl and by LibreOffi
 from __future__ import annotations
 
 import math
-import shutil
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -73,7 +72,7 @@ def test_put_rows_writes_what_the_public_writers_write(tmp_path: Path) -> None:
     assert cells["D3"][5] == "single" and cells["D3"][6] == "https://example.com/报告"
 
 
-@pytest.mark.skipif(not shutil.which("soffice"), reason="LibreOffice not installed")
+@pytest.mark.soffice
 def test_put_rows_book_opens_in_libreoffice(tmp_path: Path) -> None:
     _book(tmp_path / "fast.xlsx", fast=True)
     csv = "csv:Text - txt - csv (StarCalc):44,34,76"  # UTF-8

@@ -153,7 +153,7 @@ def _problem_line(p: Problem) -> str:
 @click.argument("paths", nargs=-1, required=True, metavar="文件或文件夹...")
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 输出全部问题。")
 @click.option("--rules", "rules_file", metavar="规则文件",
-              help="使用另一份审核规则文件（TOML，格式同 perfxl/rules.toml）。")
+              help="使用另一份审核规则文件（TOML，格式同 perfxl/review/rules.toml）。")
 @click.option("--annotate", "annotate_dir", metavar="输出文件夹",
               help="为每个工作簿在该文件夹另存一份副本：问题单元格标色并附批注，另加“问题清单”工作表。原文件不会被修改。")
 @click.option("--limit", "limit", multiple=True, metavar="名称=N", help=_LIMIT_HELP)
@@ -162,7 +162,8 @@ def check(paths: tuple[str, ...], as_json: bool, rules_file: str | None,
     """按数据规范和审核规则检查工作簿，一次列出全部问题。
 
     \b
-    规则见 perfxl/rules.toml（P1–P5、I1–I16）。每个问题都指明文件、工作表和单元格，并说明如何修改。
+    规则见 perfxl/review/rules.toml（P1–P5、I1–I16），问题代码见 docs/rules.md。
+    每个问题都指明文件、工作表和单元格，并说明如何修改。
 
     \b
     示例：

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 import xlrd
@@ -61,16 +62,14 @@ def _xls_sheet(book: Any, sh: Any, percent_xfs: set[int]) -> Sheet:
         values, types = sh.row_values(r), sh.row_types(r)
         out = list(values)
         for c, ctype in enumerate(types):
-            if ctype == text or ctype == empty:
+            if ctype in (text, empty):
                 continue
             if ctype == number:
                 if percent_xfs and sh.cell_xf_index(r, c) in percent_xfs:
                     percent.add((r, c))
             elif ctype == xlrd.XL_CELL_DATE:
-                try:
+                with contextlib.suppress(ValueError, OverflowError):
                     out[c] = xlrd.xldate.xldate_as_datetime(values[c], book.datemode)
-                except (ValueError, OverflowError):
-                    pass
             elif ctype == xlrd.XL_CELL_BOOLEAN:
                 out[c] = bool(values[c])
             else:  # blank, error

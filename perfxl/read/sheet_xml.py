@@ -181,7 +181,7 @@ def _value_area(data: bytes) -> int:
     for m in _VALUE_CELL.finditer(data):
         if m.group(3) == b"/":
             continue
-        r, c = _ref((m.group(1) + m.group(2)))
+        r, c = _ref(m.group(1) + m.group(2))
         rows, cols = max(rows, r + 1), max(cols, c + 1)
     return rows * cols
 
@@ -216,6 +216,5 @@ def _scan_cells(data: bytes, styles: set[bytes], has_formula: bool, meta: SheetM
         has_value = _VALUE.search(body) is not None
         if numeric and attrs.get(b"s") in styles and has_value:
             meta.percent.add(_ref(ref))
-        if has_formula and b"<f" in body and not has_value:
-            if _ref(ref)[0] >= 0:
-                meta.uncached.append(_ref(ref))
+        if has_formula and b"<f" in body and not has_value and _ref(ref)[0] >= 0:
+            meta.uncached.append(_ref(ref))

@@ -45,11 +45,11 @@ def project_model(rules: RuleSet) -> type[pa.DataFrameModel]:
         amount: Series[float] = pa.Field(nullable=True)
 
         @pa.check("project_code", name="project-code-pattern")
-        def _code(cls, s: Series[str]) -> Series[bool]:
+        def _code(cls, s: Series[str]) -> pd.Series[bool]:
             return s.isna() | s.astype(str).str.fullmatch(pattern)
 
         @pa.check("amount", name="amount-negative")
-        def _amount(cls, s: Series[float]) -> Series[bool]:
+        def _amount(cls, s: Series[float]) -> pd.Series[bool]:
             return s.isna() | (s >= 0)
 
     return ProjectFrame
@@ -65,11 +65,11 @@ def indicator_model(rules: RuleSet) -> type[pa.DataFrameModel]:
         value: Series[float] = pa.Field(nullable=True)
 
         @pa.check("operator", name="operator-not-allowed")
-        def _operator(cls, s: Series[str]) -> Series[bool]:
+        def _operator(cls, s: Series[str]) -> pd.Series[bool]:
             return s.isna() | s.isin(allowed)
 
         @pa.dataframe_check(name="percent-out-of-range")
-        def _percent(cls, df: pd.DataFrame) -> Series[bool]:
+        def _percent(cls, df: pd.DataFrame) -> pd.Series[bool]:
             return ~((df["unit"] == "%") & ~df["value"].between(0, 100) & df["value"].notna())
 
     return IndicatorFrame
@@ -82,7 +82,7 @@ class SpendPlanFrame(pa.DataFrameModel):
     value: Series[float] = pa.Field(nullable=True)
 
     @pa.check("value", name="spend-plan-out-of-range")
-    def _range(cls, s: Series[float]) -> Series[bool]:
+    def _range(cls, s: Series[float]) -> pd.Series[bool]:
         return s.isna() | s.between(0, 100)
 
 
@@ -102,19 +102,19 @@ def validate(model: type[pa.DataFrameModel], frame: pd.DataFrame,
 def _problems(cases: pd.DataFrame, frame: pd.DataFrame, choices: str) -> list[Problem]:
     out: list[Problem] = []
     seen: set[tuple[Any, ...]] = set()
-    for case in cases.itertuples(index=False):
-        column, check, index = str(case.column), str(case.check), case.index
+    for case in cases.to_dict("records"):
+        column, check, index = str(case["column"]), str(case["check"]), case["index"]
         if index is None or pd.isna(index) or int(index) not in frame.index:
             continue
-        row = frame.loc[int(index)]
+        row = {str(k): v for k, v in frame.loc[int(index)].to_dict().items()}
         code = _BUILTIN.get((column, check)) or (check if check in REGISTRY else "schema")
-        cells = row.get("cells") if isinstance(row.get("cells"), dict) else {}
+        cells: dict[str, str] = row["cells"] if isinstance(row.get("cells"), dict) else {}
         field = "value" if code == "percent-out-of-range" else _CELL_OF.get(column, "")
         cell = cells.get(field) or row["cell"]
         key = (row["file"], row["sheet"], cell, code)
         if key in seen:
             continue
         seen.add(key)
-        out.append(problem(code, file=row["file"], sheet=row["sheet"], cell=cell, value=case.failure_case,
+        out.append(problem(code, file=row["file"], sheet=row["sheet"], cell=cell, value=case["failure_case"],
                            choices=choices, column=column, check=check))
     return out

@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-
 from typing import Any
 
 from ..model import ExtractResult, Indicator, Problem, Table

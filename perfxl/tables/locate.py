@@ -11,8 +11,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
-from .labels import (HEADER_FIELDS, MAY_START, PROJECT_FIELDS, START_FIELDS, SUBHEADER_FIELDS,
-                     classify, inline_label, looks_like_level1)
+from .labels import (
+    HEADER_FIELDS,
+    MAY_START,
+    PROJECT_FIELDS,
+    START_FIELDS,
+    SUBHEADER_FIELDS,
+    classify,
+    inline_label,
+    looks_like_level1,
+)
 from .merged_grid import MergedGrid
 from .normalize import clean_text, parse_number
 

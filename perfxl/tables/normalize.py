@@ -1,6 +1,6 @@
 """Normalisation of free text found in staff workbooks: strings, operators, numbers and units.
 
-Follows ``shared/docs/extract-contract.md``. Every function is pure and total: bad input gives
+Follows ``docs/extract-contract.md``. Every function is pure and total: bad input gives
 ``None`` (or the text as written), never an exception.
 """
 

@@ -6,13 +6,12 @@ from __future__ import annotations
 from typing import Any
 
 from ..a1 import from_a1, to_a1
-from .labels import classify, is_goal_label
-from .merged_grid import MergedGrid
-from .locate import Block, Hit, Region
 from ..model import Indicator, Problem, Table
 from ..problems import problem
-from .normalize import (clean_text, is_percent_unit, normalize_operator,
-                        normalize_unit, parse_number, split_target)
+from .labels import classify, is_goal_label
+from .locate import Block, Hit, Region
+from .merged_grid import MergedGrid
+from .normalize import clean_text, is_percent_unit, normalize_operator, normalize_unit, parse_number, split_target
 
 
 class _Reader:
@@ -122,15 +121,14 @@ def _spend_plan(rd: _Reader, hit: Hit, cells: dict[str, str]) -> dict[str, float
 
 
 def _goals(grid: MergedGrid, hit: Hit, cells: dict[str, str]) -> tuple[str, ...]:
-    r1, c1, r2, c2 = grid.span(hit.row, hit.col)
+    r1, c1, r2, _c2 = grid.span(hit.row, hit.col)
     goals: list[str] = []
     row = r1
     while row < grid.sheet.height:
         inside = row <= r2
         right = list(grid.right_of(row, c1))
-        if not inside:
-            if grid.value(row, c1) is not None or not right or not is_goal_label(right[0][1]):
-                break
+        if not inside and (grid.value(row, c1) is not None or not right or not is_goal_label(right[0][1])):
+            break
         if right and is_goal_label(right[0][1]):
             right = right[1:]
         if right:

@@ -20,6 +20,7 @@ from ..read.limits import DEFAULT_LIMITS, Limits
 from ..read.workbook import read_workbook
 from .atomic import atomic_target, ensure_dir
 
+
 def annotate(result: CheckResult, out_dir: str | os.PathLike[str],
              limits: Limits = DEFAULT_LIMITS) -> list[Path]:
     """Write an annotated copy of every readable workbook of a CheckResult into ``out_dir``.
@@ -58,7 +59,7 @@ def _open_copy(src: Path, limits: Limits) -> Any:
 
 def _from_grids(src: Path, limits: Limits) -> Any:
     wb = Workbook()
-    wb.remove(wb.active)
+    wb.remove(wb.worksheets[0])
     for sheet in read_workbook(src, limits=limits):
         ws = wb.create_sheet(sheet.name[:31])
         for r, row in enumerate(sheet.rows):
@@ -118,7 +119,7 @@ def _problem_sheet(wb: Any, problems: list[Problem]) -> None:
         ws.cell(row=i + 1, column=4).fill = PatternFill("solid", fgColor=p.severity.fill)
     if not problems:
         ws.append([None, None, None, None, None, "未发现问题"])
-    for letter, width in zip("ABCDEF", (6, 14, 9, 7, 26, 90)):
+    for letter, width in zip("ABCDEF", (6, 14, 9, 7, 26, 90), strict=True):
         ws.column_dimensions[letter].width = width
     ws.freeze_panes = "A2"
     ws.page_setup.orientation = "landscape"

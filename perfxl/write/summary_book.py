@@ -108,7 +108,7 @@ class SummaryBook:
         special = {k: {c: self.fmt[kind] for c, kind in row.items()} for k, row in row_formats.items()
                    if offset <= k < offset + len(rows)}
         ws.put_rows(1, rows, fmts, special, links, self.fmt["link"], key=offset, max_links=self.max_links)
-        for c, (col, width) in enumerate(zip(cols, _widths(cols, rows))):
+        for c, (col, width) in enumerate(zip(cols, _widths(cols, rows), strict=True)):
             ws.set_column(c, c, width, self.fmt.get(col.kind))
         last = max(len(rows), 1)
         if last <= self.max_table_rows:

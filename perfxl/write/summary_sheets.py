@@ -136,16 +136,16 @@ def _indicators(name: str, tables: list[tuple[str, Table]], with_project: bool) 
     """One row per indicator. A project's file is in 项目汇总 (with a link), so project rows
     name only the cell (工作表!单元格); 部门整体 rows, having no project, name the file too."""
     head = [Col("项目编码"), Col("项目名称")] if with_project else [Col("来源文件")]
-    cols = head + [Col("一级指标"), Col("二级指标"), Col("三级指标", width=30),
-                   Col("绩效指标描述", width=36), Col("符号"), Col("值", "num"), Col("单位（计量）"),
-                   Col("目标（文字描述）", width=30), Col("指标值确定依据", width=30), Col("单元格")]
+    cols = [*head, Col("一级指标"), Col("二级指标"), Col("三级指标", width=30),
+            Col("绩效指标描述", width=36), Col("符号"), Col("值", "num"), Col("单位（计量）"),
+            Col("目标（文字描述）", width=30), Col("指标值确定依据", width=30), Col("单元格")]
     rows: list[list[Any]] = []
     for source, t in tables:  # no links here: 问题清单 and 项目汇总 carry them
         first = [t.project_code, t.project_name] if with_project else [os.path.basename(source)]
         for i in t.indicators:
-            rows.append(first + [i.level1, i.level2, i.level3, i.description,
-                                 OPERATOR_SIGNS.get(i.operator or "", i.operator), i.value, i.unit,
-                                 i.target_text, i.basis, f"{t.sheet}!{i.cell}"])
+            rows.append([*first, i.level1, i.level2, i.level3, i.description,
+                         OPERATOR_SIGNS.get(i.operator or "", i.operator), i.value, i.unit,
+                         i.target_text, i.basis, f"{t.sheet}!{i.cell}"])
     return SheetData(name, cols, rows)
 
 

@@ -121,7 +121,7 @@ def _write(path: Path, forms: list[tuple[str, Form, dict[str, Any]]], rules: Rul
         ws = wb.add_worksheet(name)
         _write_form(ws, form, values, fmts)
     lists = _write_lookup(wb, rules)
-    for ws, (_, form, _) in zip(wb.worksheets()[:len(forms)], forms):
+    for ws, (_, form, _) in zip(wb.worksheets()[:len(forms)], forms, strict=True):
         _validate(ws, form, rules, lists)
     wb.close()
 

@@ -140,7 +140,7 @@ def build_form(kind: str, rules: RuleSet, rows: int = 20, goals: int = 5,
         form.label(5, c, name, c2=c + 1 + (c == 5))
         form.input(key, 6, c, "money", text["funds"], c2=c + 1 + (c == 5))
     form.label(7, 0, "资金支出计划（累计进度%）", r2=8)
-    for (c1, c2), name in zip(_spans(len(checkpoints)), checkpoints):
+    for (c1, c2), name in zip(_spans(len(checkpoints)), checkpoints, strict=False):
         form.label(7, c1, name, c2=c2)
         form.input(f"spend_plan.{name}", 8, c1, "percent", text["spend_plan"], c2=c2)
     form.label(9, 0, "绩效目标", r2=8 + goals)
