@@ -22,3 +22,7 @@ class RulesFileError(PerfxlError):
 
 class OutputError(PerfxlError):
     """An output could not be written (folder missing, read-only or full)."""
+
+
+class LabelsFileError(PerfxlError):
+    """The label vocabulary file is missing or malformed."""

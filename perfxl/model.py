@@ -96,6 +96,13 @@ class Indicator:
     basis: str | None
     cell: str
     cells: dict[str, str] = field(default_factory=dict, compare=False)
+    weight: float | None = None        # 权重 / 分值 of the indicator
+    level1_weight: float | None = None  # the weight written in its 一级 cell ("产出指标(50分)")
+    actual: str | None = None          # 实际完成值 as written (self-evaluations)
+    actual_value: float | None = None  # the same as a number, when it is one
+    score: float | None = None         # 得分
+    deviation: str | None = None       # 偏差原因分析及改进措施
+    extra: dict[str, Any] = field(default_factory=dict)  # other columns: header as written -> value
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -108,17 +115,26 @@ class Indicator:
             "unit": self.unit,
             "target_text": self.target_text,
             "basis": self.basis,
+            "weight": self.weight,
+            "level1_weight": self.level1_weight,
+            "actual": self.actual,
+            "actual_value": self.actual_value,
+            "score": self.score,
+            "deviation": self.deviation,
+            "extra": dict(self.extra),
             "cell": self.cell,
             "cells": dict(self.cells),
         }
 
 
 TableKind = Literal["project", "department"]
+Stage = Literal["target", "self-evaluation"]
 
 
 @dataclass(frozen=True)
 class Table:
-    """One 预算项目绩效表 (kind "project") or 部门整体支出绩效指标 table (kind "department")."""
+    """One table of a workbook: a project's (kind "project") or a whole department's (kind
+    "department"), of the year's targets (stage "target") or of the year-end self-evaluation."""
 
     kind: TableKind
     sheet: str
@@ -133,20 +149,38 @@ class Table:
     goals: tuple[str, ...] = ()
     indicators: tuple[Indicator, ...] = ()
     cells: dict[str, str] = field(default_factory=dict, compare=False)
+    stage: Stage = "target"
+    title: str | None = None
+    year: int | None = None
+    supervisor: str | None = None      # 主管部门
+    implementer: str | None = None     # 实施单位
+    funds: dict[str, dict[str, float]] = field(default_factory=dict)  # money block: line -> column -> 万元
+    long_term_goals: tuple[str, ...] = ()
+    goals_achieved: tuple[str, ...] = ()
+    fields: dict[str, dict[str, Any]] = field(default_factory=dict)  # other header labels -> value, cell
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "kind": self.kind,
+            "stage": self.stage,
             "sheet": self.sheet,
             "anchor": self.anchor,
+            "title": self.title,
+            "year": self.year,
             "department": self.department,
+            "supervisor": self.supervisor,
+            "implementer": self.implementer,
             "project_code": self.project_code,
             "project_name": self.project_name,
             "template": self.template,
             "purpose": self.purpose,
             "amount": self.amount,
+            "funds": {line: dict(cols) for line, cols in self.funds.items()},
             "spend_plan": dict(self.spend_plan),
             "goals": list(self.goals),
+            "long_term_goals": list(self.long_term_goals),
+            "goals_achieved": list(self.goals_achieved),
+            "fields": {k: dict(v) for k, v in self.fields.items()},
             "indicators": [i.to_dict() for i in self.indicators],
             "cells": dict(self.cells),
         }

@@ -68,6 +68,19 @@ KINDS: tuple[ProblemKind, ...] = (
                 "这一行填了指标内容，但三级指标名称为空；请填写三级指标名称，或删除这一行多余的内容"),
     ProblemKind("operator-unknown", ERROR, "识别", "I7", "符号无法识别",
                 "符号“{text}”无法识别；请改为 ≥、>、=、<、≤ 或“文字描述”之一"),
+    ProblemKind("target-unsplit", WARNING, "识别", "", "指标值无法拆分",
+                "指标值“{text}”有符号但没有可识别的数值，未能拆成符号、数值和单位；请写成“≥95%”这样的形式，"
+                "或在符号栏写“文字描述”"),
+    ProblemKind("header-label-unknown", WARNING, "识别", "", "表头标签不认识",
+                "表头标签“{label}”不在标签词表中，其内容已原样保存；如是常见写法，请在标签词表中加入（--labels）"),
+    ProblemKind("column-unknown", WARNING, "识别", "", "指标列标题不认识",
+                "指标表的列标题“{label}”不在标签词表中，这一列的内容已原样保存在指标的其他信息里；"
+                "如是常见写法，请在标签词表中加入（--labels）"),
+    ProblemKind("target-column-missing", WARNING, "识别", "", "指标表没有指标值列",
+                "指标表中没有找到“指标值”一类的列（认得：{known}），指标值未能读出；"
+                "如表中用了别的列名，请在标签词表中加入（--labels）"),
+    ProblemKind("goals-unread", WARNING, "识别", "", "找不到目标文字",
+                "“{label}”的右侧和下方都没有找到目标文字；如果目标写在别处，perfxl 未能读出，请核对"),
     # the schemas
     ProblemKind("project-code-missing", ERROR, "审核", "P1", "项目编码为空", "项目编码为空；请填写项目编码"),
     ProblemKind("project-name-missing", ERROR, "审核", "P1", "项目名称为空", "项目名称为空；请填写项目名称"),

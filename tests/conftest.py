@@ -56,11 +56,16 @@ def specs() -> list[dict[str, Any]]:
     return load_specs()
 
 
+V1_TABLE = ("kind", "department", "project_code", "project_name", "template", "purpose", "amount", "spend_plan",
+            "goals", "indicators")
+V1_INDICATOR = ("level1", "level2", "level3", "description", "operator", "value", "unit", "target_text", "basis")
+
+
 def strip_positions(table: dict[str, Any]) -> dict[str, Any]:
-    """A contract table without the fields that depend on where it was drawn."""
-    out = {k: v for k, v in table.items() if k not in ("sheet", "anchor", "cells")}
-    out["indicators"] = [{k: v for k, v in i.items() if k not in ("cell", "cells")}
-                         for i in table["indicators"]]
+    """A contract table's v1 fields (what the golden seed tables hold), without those that
+    depend on where it was drawn."""
+    out = {k: table[k] for k in V1_TABLE if k in table}
+    out["indicators"] = [{k: i[k] for k in V1_INDICATOR if k in i} for i in table["indicators"]]
     return out
 
 

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from perfxl.tables.labels import classify
+from perfxl.tables.locate import is_title
 from perfxl.tables.normalize import (
     OPERATORS,
     clean_text,
@@ -18,6 +18,7 @@ from perfxl.tables.normalize import (
     parse_number,
     split_target,
 )
+from perfxl.tables.vocabulary import default_vocabulary
 
 SPACES = st.sampled_from(["", " ", "\u3000", "\u00a0", "\t", "\n", "  \u3000"])
 
@@ -58,11 +59,29 @@ def test_split_target_in_one_cell() -> None:
 @pytest.mark.parametrize("raw, field", [
     ("项 目 编 码", "project_code"), ("项目名称：", "project_name"), ("项目名称:", "project_name"),
     ("资金支出计划（累计进度%）", "spend_plan"), ("资金支出计划(累计进度%)", "spend_plan"),
-    ("指标值设定依据", "basis"), ("单位(文字描述)", "unit"), ("单位（文字描述）", "unit"),
-    ("（一）绩效目标", None), ("预算项目绩效信息表", "title_project"), ("其中：财政拨款", "funds_fiscal"),
+    ("（一）绩效目标", None), ("其中：财政拨款", "funds_line"), ("*项目名称", "project_name"),
+    ("项目\n名称", "project_name"), ("专项资金名称", "project_name"), ("业务主管部门：", "supervisor"),
+    ("项目资金\n(万元)", "funds_block"), ("预算执行情况(10分)", "funds_block"), ("全年预算数(A)", "funds_column"),
+    ("2.项目实施内容及过程概述", "field"), ("年度\n总体\n目标", "goals"),
 ])
-def test_label_variants(raw: str, field: str | None) -> None:
-    assert classify(raw) == field
+def test_header_label_variants(raw: str, field: str | None) -> None:
+    assert default_vocabulary().header(raw) == field
+
+
+@pytest.mark.parametrize("raw, role", [
+    ("指标值设定依据", "basis"), ("单位(文字描述)", "unit"), ("单位（文字描述）", "unit"), ("度量单位", "unit"),
+    ("指标性质", "operator"), ("年度\n指标值", "target"), ("*指标值", "target"), ("实际\n完成值", "actual"),
+    ("一级\n指标", "level1"), ("偏差原因分析及改进措施", "deviation"), ("指标权重", "weight"), ("指标", "name"),
+    ("绩效指标", None),
+])
+def test_column_label_variants(raw: str, role: str | None) -> None:
+    assert default_vocabulary().column(raw) == role
+
+
+def test_titles_are_told_from_labels() -> None:
+    vocab = default_vocabulary()
+    assert is_title("2023年项目支出绩效目标申报表", vocab) and is_title("预算项目绩效信息表", vocab)
+    assert not is_title("项目名称", vocab) and not is_title("表十二", vocab)
 
 
 @given(st.text(max_size=30), SPACES, SPACES)

@@ -51,7 +51,9 @@ def findings(results: tuple[ExtractResult, ...], rules: RuleSet,
     from .schemas import SpendPlanFrame, indicator_model, project_model, validate  # pandera: lazily
 
     projects = projects_frame(results)
-    out = validate(project_model(rules), projects[projects["kind"] == "project"])
+    # a form without a 项目编码 field cannot be faulted for an empty one
+    coded = projects["cells"].map(lambda cells: "project_code" in cells).astype(bool)
+    out = validate(project_model(rules), projects[(projects["kind"] == "project") & coded])
     out += validate(indicator_model(rules), indicators_frame(results), rules)
     out += validate(SpendPlanFrame, spend_plan_frame(results))
     out += run_rules(results, rules, per_file)

@@ -57,8 +57,14 @@ class RuleSet:
                 for p in problems]
 
     def level1(self, name: str | None) -> str | None:
-        """The canonical 一级指标 for a name as written (synonyms applied), or None."""
-        return self._level1_index.get(base_name(name))
+        """The canonical 一级指标 for a name as written (synonyms applied), or None. A name cut
+        short in the form ("产") stands for the one category it begins."""
+        key = base_name(name)
+        found = self._level1_index.get(key)
+        if found is None and key:
+            starts = {canon for alias, canon in self._level1_index.items() if alias.startswith(key)}
+            found = starts.pop() if len(starts) == 1 else None
+        return found
 
     def level2_ok(self, level1: str, level2: str | None) -> bool:
         return base_name(level2) in self._level2_sets.get(level1, frozenset())

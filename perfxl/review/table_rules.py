@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from ..a1 import a1_sort_key
 from ..model import ExtractResult, Indicator, Problem, Table
 from ..problems import problem
 from ..tables.normalize import NUMERIC_OPERATORS, OPERATOR_SIGNS
@@ -44,18 +45,47 @@ def run_rules(results: Iterable[ExtractResult], rules: RuleSet,
     return out
 
 
+# what the reader says it could not read, and the author faults that would then be wrong
+_UNSURE = {"goals-unread": {"goals-missing"},
+           "target-column-missing": {"target-missing", "operator-missing", "numeric-value-missing",
+                                     "numeric-unit-missing", "text-target-missing"}}
+
+
 def file_rules(result: ExtractResult, rules: RuleSet) -> list[Problem]:
-    """The findings of the rules that look at one file's tables alone."""
+    """The findings of the rules that look at one file's tables alone. A rule whose field the
+    form does not have (no 一级 column, no 指标值确定依据 column) is not applied, and a fault the
+    reader was unsure of (it says so itself) is not blamed on the unit."""
     out: list[Problem] = []
     # cells the reader already reported in this file are not reported again
     flagged = {(p.sheet, p.cell) for p in result.problems}
+    unsure = _unsure_by_table(result)
     for table in result.tables:
-        emit = _Emit(result.source, table, out)
+        found: list[Problem] = []
+        emit = _Emit(result.source, table, found)
         if table.kind == "project":
             _project_rules(table, emit)
         _table_indicator_rules(table, rules, emit)
         for ind in table.indicators:
             _indicator_rules(table, ind, rules, emit, flagged)
+        skip = set().union(*(_UNSURE[code] for code in unsure.get((table.sheet, table.anchor), ())))
+        out.extend(p for p in found if p.code not in skip)
+    return out
+
+
+def _unsure_by_table(result: ExtractResult) -> dict[tuple[str, str], set[str]]:
+    """The reader's own doubts (codes of ``_UNSURE``), under the table they concern: the nearest
+    table of the sheet whose anchor is at or above the problem's cell."""
+    anchors: dict[str, list[tuple[int, str]]] = {}
+    for table in result.tables:
+        anchors.setdefault(table.sheet, []).append((a1_sort_key(table.anchor)[0], table.anchor))
+    out: dict[tuple[str, str], set[str]] = {}
+    for p in result.problems:
+        if p.code not in _UNSURE or p.sheet is None:
+            continue
+        row = a1_sort_key(p.cell)[0]
+        above = [a for r, a in sorted(anchors.get(p.sheet, [])) if r <= row]
+        if above:
+            out.setdefault((p.sheet, above[-1]), set()).add(p.code)
     return out
 
 
@@ -79,6 +109,9 @@ def _table_indicator_rules(table: Table, rules: RuleSet, emit: _Emit) -> None:
     inds = table.indicators
     if not inds:
         return
+    _duplicates_and_share(inds, rules, emit, table)
+    if not any("level1" in i.cells for i in inds):
+        return  # a form without 一级/二级 columns: the category rules have nothing to look at
     levels = [rules.level1(i.level1) for i in inds]
     roles = rules.roles
     if roles["output"] not in levels:
@@ -89,6 +122,9 @@ def _table_indicator_rules(table: Table, rules: RuleSet, emit: _Emit) -> None:
         emit("no-satisfaction-indicator", table.anchor, name=roles["satisfaction"])
     if not any(rules.is_role("quantity", i.level2) for i in inds):
         emit("no-quantity-indicator", table.anchor, name=roles["quantity"])
+
+
+def _duplicates_and_share(inds: tuple[Indicator, ...], rules: RuleSet, emit: _Emit, table: Table) -> None:
     seen: dict[str, Indicator] = {}
     for ind in inds:
         key = re.sub(r"\s+", "", ind.level3 or "")
@@ -104,7 +140,9 @@ def _indicator_rules(table: Table, ind: Indicator, rules: RuleSet, emit: _Emit,
                      flagged: set[tuple[str | None, str | None]]) -> None:
     cells = ind.cells
     level1 = rules.level1(ind.level1)
-    if level1 is None:
+    if "level1" not in cells:
+        pass  # the form has no 一级/二级 columns
+    elif level1 is None:
         known = "、".join(list(rules.categories) + list(rules.synonyms))
         emit("level1-unknown", cells.get("level1"), level1=ind.level1 or "（空）", known=known)
     elif not rules.level2_ok(level1, ind.level2):
@@ -113,8 +151,8 @@ def _indicator_rules(table: Table, ind: Indicator, rules: RuleSet, emit: _Emit,
              allowed=allowed)
     op = ind.operator
     if op is None:
-        if (table.sheet, cells.get("operator")) in flagged:
-            pass  # already reported by extract (operator-unknown)
+        if (table.sheet, cells.get("operator")) in flagged or (table.sheet, cells.get("target")) in flagged:
+            pass  # already reported by extract (operator-unknown, target-unsplit)
         elif ind.value is None and ind.unit is None and ind.target_text is None:
             emit("target-missing", cells.get("operator") or ind.cell, name=ind.level3)
         else:
@@ -126,7 +164,7 @@ def _indicator_rules(table: Table, ind: Indicator, rules: RuleSet, emit: _Emit,
             emit("text-target-missing", cells.get("unit"))
         else:
             _text_rules(ind, rules, emit)
-    if ind.basis is None:
+    if ind.basis is None and "basis" in cells:
         emit("basis-missing", cells.get("basis"))
 
 

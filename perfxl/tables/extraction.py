@@ -14,21 +14,25 @@ from ..read.workbook import read_workbook
 from .locate import locate
 from .merged_grid import MergedGrid
 from .parse import read_table
+from .vocabulary import Vocabulary, resolve_vocabulary
 
 
-def extract(path: str | os.PathLike[str], *, data: bytes | None = None,
-            limits: Limits = DEFAULT_LIMITS) -> ExtractResult:
-    """Read every 预算项目绩效表 and 部门整体支出绩效指标 table of the workbook at ``path``
-    (from ``data`` when its bytes are already in memory).
+def extract(path: str | os.PathLike[str], *, data: bytes | None = None, limits: Limits = DEFAULT_LIMITS,
+            labels: Vocabulary | str | os.PathLike[str] | None = None) -> ExtractResult:
+    """Read every performance table (targets or self-evaluation, project or whole department, of
+    any template family) of the workbook at ``path`` (from ``data`` when its bytes are already in
+    memory). ``labels``: a Vocabulary, or a labels file extending the shipped one.
 
     Never raises for bad input: an unreadable file gives no tables and one ``unreadable`` problem.
+    Raises LabelsFileError for a bad labels file.
     """
+    vocab = resolve_vocabulary(labels)
     source = os.fspath(path)
     try:
         sheets = read_workbook(source, data, limits)
     except UnreadableWorkbook as exc:
         return unreadable(source, exc.reason)
-    return extract_sheets(source, sheets)
+    return extract_sheets(source, sheets, vocab)
 
 
 def unreadable(source: str, reason: str) -> ExtractResult:
@@ -36,7 +40,7 @@ def unreadable(source: str, reason: str) -> ExtractResult:
     return ExtractResult(source, (), (problem("unreadable", file=source, reason=reason),))
 
 
-def extract_sheets(source: str, sheets: list[Sheet]) -> ExtractResult:
+def extract_sheets(source: str, sheets: list[Sheet], vocab: Vocabulary) -> ExtractResult:
     """Tables and problems from sheets already read."""
     tables: list[Table] = []
     problems: list[Problem] = []
@@ -45,8 +49,8 @@ def extract_sheets(source: str, sheets: list[Sheet]) -> ExtractResult:
         if not sheet.rows:
             continue
         grid = MergedGrid(sheet)
-        for region in locate(grid):
-            table, found = read_table(grid, region, source)
+        for region in locate(grid, vocab):
+            table, found = read_table(grid, region, source, vocab)
             tables.append(table)
             problems.extend(found)
         problems.extend(problem("formula-no-cached-value", file=source, sheet=sheet.name, cell=to_a1(r, c))

@@ -1,34 +1,42 @@
 """Finding tables in a sheet by their labels, never by fixed coordinates.
 
-A table is an indicator block (the 一级指标 | 二级指标 | 三级指标 … header and its rows) plus, for a
-预算项目绩效表, the project labels above it (项目编码, 资金用途, 绩效目标 …). Several tables may be
-stacked in one sheet between paragraphs of narrative; report headers (单位名称：…, 金额单位：…)
-apply to every table below them.
+A table is an indicator block (a header row naming the indicator columns — 一级 | 二级 | 三级 … or
+just 指标 | 指标权重 … — and its rows) plus the header labels above it (项目名称, 主管部门, 项目资金,
+年度目标 …). Several tables may be stacked in one sheet, between titles, report headers or
+paragraphs of narrative; report headers (单位名称：…, 金额单位：…) apply to every table below them.
+A sheet listing many projects as rows (项目名称 among the indicator columns) gives one table per
+project (``list_groups``).
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from typing import Any
 
-from .labels import (
-    HEADER_FIELDS,
-    MAY_START,
-    PROJECT_FIELDS,
-    START_FIELDS,
-    SUBHEADER_FIELDS,
-    classify,
-    inline_label,
-    looks_like_level1,
-)
+from .labels import INLINE_START, inline_label, looks_like_level1
 from .merged_grid import MergedGrid
 from .normalize import clean_text, parse_number
+from .vocabulary import Vocabulary
+
+# what a cell of a header row may name besides the indicator's name, for the row to be a header
+_HEADER_COMPANIONS = frozenset({"level1", "level2", "target", "value", "operator", "unit", "weight", "actual",
+                                "score"})
+_SUBHEADER_ROLES = frozenset({"operator", "value", "unit"})
+# header fields that begin a table (or sit in a report header), never inside an indicator block
+_START_FIELDS = frozenset({"project_code", "project_name", "department", "money_unit", "funds_block",
+                           "supervisor", "implementer"})
+_REPORT_FIELDS = frozenset({"department", "money_unit"})
+_NAME_FIELDS = ("project_code", "project_name")
+_TABLE_NUMBER = re.compile(r"^(附表|表)[一二三四五六七八九十百\d]+$")
 
 
-class Hit(NamedTuple):
-    """A label cell: its field name, position and the text as written."""
+@dataclass(frozen=True)
+class Hit:
+    """A label cell: what it names as a header label and as an indicator column, and the text."""
 
-    field: str
+    field: str | None
+    role: str | None
     row: int
     col: int
     text: str
@@ -36,13 +44,27 @@ class Hit(NamedTuple):
 
 @dataclass
 class Block:
-    """An indicator block: header position, the column of every field, and its row range."""
+    """An indicator block: header position, the column of every role, its row range, and the
+    header cells it does not know."""
 
     header_row: int
     anchor: tuple[int, int]
     cols: dict[str, int]
     data_start: int
+    headers: dict[int, str] = field(default_factory=dict)  # column -> header text as written
+    extra: list[int] = field(default_factory=list)          # columns that go to ``extra``
+    unknown: list[tuple[int, int, str]] = field(default_factory=list)  # header cells not known
+    row_fields: dict[str, int] = field(default_factory=dict)  # header fields in the header row (list layout)
     end: int = -1
+    footers: list[tuple[int, int, str]] = field(default_factory=list)  # footer label cells met at the end
+
+    @property
+    def name_col(self) -> int:
+        return self.cols["level3"]
+
+    @property
+    def is_list(self) -> bool:
+        return "project_name" in self.row_fields
 
 
 @dataclass
@@ -57,140 +79,258 @@ class Region:
     department: str | None = None
     department_cell: tuple[int, int] | None = None
     money_scale: float = 1.0
+    after: int = -1  # the last row of the table before it (titles are looked for below it)
+    rows: tuple[int, int] | None = None  # list layout: the rows of this project
 
 
-def scan(grid: MergedGrid) -> tuple[list[Hit], list[tuple[str, str, int, int]]]:
+def scan(grid: MergedGrid, vocab: Vocabulary) -> tuple[list[Hit], list[tuple[str, str, int, int]]]:
     """Every label cell of the sheet, and every inline report header (field, value, row, col)."""
     hits: list[Hit] = []
     inline: list[tuple[str, str, int, int]] = []
+    starts = vocab.first_chars
     for r, row in enumerate(grid.sheet.rows):
         for c, value in enumerate(row):
             # most cells are values, rejected on their first character without a call
-            if type(value) is not str or not value or value[0] not in MAY_START:
+            if type(value) is not str or not value or value[0] not in starts:
                 continue
-            name = classify(value)
-            if name is not None:
-                hits.append(Hit(name, r, c, value))
-                continue
-            pair = inline_label(value)
-            if pair is not None:
+            if len(value) <= 40:
+                head, role = vocab.header(value), vocab.column(value)
+                if head is not None or role is not None:
+                    hits.append(Hit(head, role, r, c, value))
+                    continue
+            if value[0] in INLINE_START and (pair := inline_label(value, vocab)) is not None:
                 inline.append((pair[0], pair[1], r, c))
     return hits, inline
 
 
-def _header_block(grid: MergedGrid, row_hits: list[Hit], by_row: dict[int, list[Hit]]) -> Block | None:
-    cols: dict[str, int] = {}
-    for hit in row_hits:
-        if hit.field in HEADER_FIELDS and hit.field not in cols:
-            cols[hit.field] = hit.col
-    if not {"level1", "level3"} <= cols.keys() or cols["level1"] >= cols["level3"]:
-        return None
+def _header_block(grid: MergedGrid, row_hits: list[Hit], by_row: dict[int, list[Hit]],
+                  vocab: Vocabulary) -> Block | None:
     row = row_hits[0].row
+    cols: dict[str, int] = {}
+    headers: dict[int, str] = {}
+    for hit in row_hits:
+        if hit.role is not None and hit.role not in _SUBHEADER_ROLES | {"extra"}:
+            cols.setdefault(hit.role, hit.col)
+            headers.setdefault(hit.col, hit.text)
+    name = "level3" if "level3" in cols else "name" if "name" in cols else \
+        "description" if "description" in cols and "level1" in cols else None
+    if name is None or not (cols.keys() & _HEADER_COMPANIONS):
+        return None
+    if name != "level3":
+        cols["level3"] = cols.pop(name)
+        headers[cols["level3"]] = headers[cols["level3"]]
+    if "level1" in cols and cols["level1"] >= cols["level3"]:
+        return None
+    left = min(cols.values())
+    _two_row_cells(grid, row, left, cols, headers, vocab)
     header_end = max(grid.span(row, c)[2] for c in cols.values())
     sub_row = header_end + 1 if header_end == row else header_end
     for hit in row_hits:  # 符号 | 值 | 单位 written directly in the header row
-        if hit.field in SUBHEADER_FIELDS:
-            cols.setdefault(hit.field, hit.col)
+        if hit.role in _SUBHEADER_ROLES:
+            cols.setdefault(hit.role, hit.col)
+            headers.setdefault(hit.col, hit.text)
     if "target" in cols and "operator" not in cols:
         _, t1, _, t2 = grid.span(row, cols["target"])
         search_end = max(t2, min((c for c in cols.values() if c > t1), default=t1 + 3) - 1)
         for hit in by_row.get(sub_row, []):
-            if t1 <= hit.col <= search_end and hit.field in SUBHEADER_FIELDS | {"target"}:
-                cols.setdefault("value" if hit.field == "target" else hit.field, hit.col)
+            if t1 <= hit.col <= search_end and hit.role in _SUBHEADER_ROLES | {"target"}:
+                cols.setdefault("value" if hit.role == "target" else hit.role, hit.col)
         if "operator" not in cols and t2 - t1 >= 2:
             cols.update(operator=t1, value=t1 + 1, unit=t1 + 2)
-    has_sub = any(h.field in SUBHEADER_FIELDS for h in by_row.get(sub_row, []))
+    if "operator" in cols and "value" not in cols and "target" in cols:
+        cols["value"] = cols["target"]  # 指标性质 | 指标值 | 度量单位: the 指标值 column holds the number
+    has_sub = any(h.role in _SUBHEADER_ROLES for h in by_row.get(sub_row, []))
     data_start = max(header_end, sub_row if has_sub else row) + 1
-    anchor = (row, min(h.col for h in row_hits))
-    return Block(row, anchor, cols, data_start)
+    block = Block(row, (row, min(h.col for h in row_hits if h.role is not None)), cols, data_start, headers)
+    block.row_fields = {h.field: h.col for h in row_hits if h.field is not None and h.role is None
+                        and h.col < cols["level3"]}
+    _extra_columns(grid, block, row_hits, vocab)
+    return block
 
 
-def _block_end(grid: MergedGrid, block: Block, start_rows: set[int]) -> int:
-    """The last row of an indicator block: it ends where another table starts, or at a row of
-    prose (text left of the table, or a lone paragraph in the 一级指标 column)."""
+def _two_row_cells(grid: MergedGrid, row: int, left: int, cols: dict[str, int], headers: dict[int, str],
+                   vocab: Vocabulary) -> None:
+    """Header cells merged down from the row above (实际完成值 | 分值 | 得分 beside a sub-headed 年度指标值)."""
+    for c in range(left, grid.sheet.width):
+        r1, c1, _, _ = grid.span(row, c)
+        if r1 < row and c1 == c and grid.value(row, c) is None:
+            text = grid.value(r1, c1)
+            role = vocab.column(text) if isinstance(text, str) else None
+            if role is not None and role not in _SUBHEADER_ROLES | {"target", "extra"}:
+                cols.setdefault(role, c)
+                headers.setdefault(c, text)
+
+
+def _extra_columns(grid: MergedGrid, block: Block, row_hits: list[Hit], vocab: Vocabulary) -> None:
+    """Known columns without a field (指标解释, 备注 …) and header cells nobody knows: both go to
+    ``extra``; the unknown ones are reported."""
+    row, used = block.header_row, set(block.cols.values())
+    left = min(used)
+    for c in range(left, grid.sheet.width):
+        r1, c1, _, c2 = grid.span(row, c)
+        if c1 != c or c in used or any(c1 <= u <= c2 for u in used):
+            continue
+        text = clean_text(grid.value(r1, c1))
+        if text is None or r1 < row - 1:
+            continue
+        role = vocab.column(text)
+        if role in _SUBHEADER_ROLES or role == "target":
+            continue
+        block.headers[c] = text
+        block.extra.append(c)
+        if role is None and vocab.header(text) is None:
+            block.unknown.append((r1, c, text))
+
+
+def _block_end(grid: MergedGrid, block: Block, start_rows: set[int], vocab: Vocabulary) -> int:
+    """The last row of an indicator block: it ends where another table starts, at a title, a
+    footer (合计 / 总分 / 其他需要说明事项), or a row of prose (text left of the table, or a lone
+    paragraph in the 一级指标 column)."""
     end = block.data_start - 1
-    used = sorted(set(block.cols.values()))
-    first, level1 = used[0], block.cols["level1"]
+    used = sorted(set(block.cols.values()) | set(block.extra) | set(block.row_fields.values()))
+    first = used[0]
+    level1 = block.cols.get("level1")
     rows = grid.sheet.rows
     for r in range(block.data_start, len(rows)):
         row = rows[r]
         if r in start_rows:
             break
-        if any(v is not None and v != "" and parse_number(v) is None for v in row[:first]):
+        if any(v is not None and v != "" and parse_number(v) is None for v in row[:first]) \
+                and not _is_footer(row, vocab):
+            break
+        texts = [(c, t) for c, v in enumerate(row) if (t := clean_text(v)) is not None]
+        if texts and _is_footer(row, vocab):
+            if block.is_list:
+                continue  # a unit's 小计 between its projects
+            block.footers = [(r, c, t) for c, t in texts]
+            break
+        if len(texts) == 1 and (_TABLE_NUMBER.match(texts[0][1]) or _is_title(texts[0][1], vocab)):
             break
         filled = [c for c in used if c < len(row) and clean_text(row[c]) is not None]
-        if filled == [level1] and not looks_like_level1(row[level1]):
+        if level1 is not None and filled == [level1] and not looks_like_level1(row[level1]):
             break
         if filled:
             end = r
     return end
 
 
-def locate(grid: MergedGrid) -> list[Region]:
+def _is_footer(row: list[Any], vocab: Vocabulary) -> bool:
+    first = next((t for v in row if (t := clean_text(v)) is not None), None)
+    return first is not None and isinstance(first, str) and vocab.has("marks", "footer", first)
+
+
+def _is_title(text: str, vocab: Vocabulary) -> bool:
+    return len(text) <= 60 and vocab.header(text) is None and vocab.mentions("titles", "words", text)
+
+
+def is_title(text: str, vocab: Vocabulary) -> bool:
+    """True for a line that reads as a form's title (…绩效目标表, …自评表 …)."""
+    return _is_title(text, vocab)
+
+
+def locate(grid: MergedGrid, vocab: Vocabulary) -> list[Region]:
     """Every table in the sheet, top to bottom."""
-    hits, inline = scan(grid)
+    hits, inline = scan(grid, vocab)
     by_row: dict[int, list[Hit]] = {}
     for hit in hits:
         by_row.setdefault(hit.row, []).append(hit)
-    blocks = [b for r in sorted(by_row) if (b := _header_block(grid, by_row[r], by_row))]
-    start_rows = {h.row for h in hits if h.field in START_FIELDS} | {r for _, _, r, _ in inline}
+    blocks = [b for r in sorted(by_row) if (b := _header_block(grid, by_row[r], by_row, vocab))]
+    start_rows = {h.row for h in hits if h.field in _START_FIELDS and h.role is None} | \
+        {r for _, _, r, _ in inline}
     for block in blocks:
-        block.end = _block_end(grid, block, start_rows - {block.header_row})
+        block.end = _block_end(grid, block, start_rows - {block.header_row}, vocab)
     regions: list[Region] = []
     prev_end = -1
     bounded: list[Block | None] = [*blocks, None]  # None: the labels after the last block
     for current in bounded:
         limit = current.header_row if current else grid.sheet.height
-        area = [h for h in hits if prev_end < h.row < limit]
-        regions.extend(_regions_for(area, current))
+        area = [h for h in hits if prev_end < h.row < limit and h.field is not None]
+        if current is not None and current.is_list:
+            regions.extend(list_groups(grid, current, area, prev_end, vocab))
+        else:
+            for region in _regions_for(area, current):
+                region.after = prev_end
+                regions.append(region)
         if current:
             prev_end = current.end
-    _apply_report_headers(regions, hits, inline, grid)
+    _apply_report_headers(regions, hits, inline, grid, vocab)
     return regions
 
 
 def _regions_for(area: list[Hit], block: Block | None) -> list[Region]:
     """Split the labels above one indicator block into tables: each 项目编码 (or a 项目名称 with no
-    code before it) begins a project; the last one owns the block."""
+    code before it) begins a project; the last one owns the block. Labels before the first name
+    belong to the first table; without any name the block is a whole department's."""
     groups: list[list[Hit]] = []
-    names = ("project_code", "project_name")
-    fields = [h for h in area if h.field in PROJECT_FIELDS]
-    first = next((i for i, h in enumerate(fields) if h.field in names), 0)
-    for hit in fields[first:]:
-        if not groups or (hit.field in names and any(h.field == hit.field for h in groups[-1])):
+    table_labels = [h for h in area if h.field not in _REPORT_FIELDS]
+    first = next((i for i, h in enumerate(table_labels) if h.field in _NAME_FIELDS), None)
+    if first is None:
+        if block is None:
+            return []
+        top = min([(h.row, h.col) for h in table_labels] + [block.anchor])
+        return [Region("department", top[0], top, table_labels, block)]
+    for hit in table_labels[first:]:
+        if not groups or (hit.field in _NAME_FIELDS and any(h.field == hit.field for h in groups[-1])):
             groups.append([])
         groups[-1].append(hit)
-    if block is None and not any(h.field in ("project_code", "project_name") for g in groups for h in g):
-        return []
+    groups[0] = table_labels[:first] + groups[0]
+    if block is None:  # labels after the last block: a project only where a 项目编码 names one
+        groups = [g for g in groups if any(h.field == "project_code" for h in g)]
     regions = []
     for i, group in enumerate(groups):
-        top_hit = min(group, key=lambda h: (h.row, h.col))
+        named = [h for h in group if h.field in _NAME_FIELDS]
+        top_hit = min(named, key=lambda h: (h.row, h.col))
         owns = block if i == len(groups) - 1 else None
-        regions.append(Region("project", top_hit.row, (top_hit.row, top_hit.col), group, owns))
-    if not groups and block is not None:
-        regions.append(Region("department", block.header_row, block.anchor, [], block))
+        regions.append(Region("project", min(h.row for h in group), (top_hit.row, top_hit.col), group, owns))
+    return regions
+
+
+def list_groups(grid: MergedGrid, block: Block, area: list[Hit], prev_end: int,
+                vocab: Vocabulary) -> list[Region]:
+    """A sheet listing projects as rows: one region per run of rows under one 项目名称."""
+    col = block.row_fields["project_name"]
+    regions: list[Region] = []
+    current: tuple[int, int] | None = None
+    for r in range(block.data_start, block.end + 1):
+        r1, c1, _, _ = grid.span(r, col)
+        name = clean_text(grid.value(r1, c1))
+        if name is None or vocab.has("marks", "footer", name):
+            current = None
+            continue
+        if current is None or current != (r1, c1):
+            current = (r1, c1)
+            region = Region("project", r1, (r1, c1), list(area), block, rows=(r, r))
+            region.after = prev_end
+            regions.append(region)
+        first = regions[-1].rows[0] if regions[-1].rows else r
+        regions[-1].rows = (first, r)
     return regions
 
 
 def _apply_report_headers(regions: list[Region], hits: list[Hit],
-                          inline: list[tuple[str, str, int, int]], grid: MergedGrid) -> None:
+                          inline: list[tuple[str, str, int, int]], grid: MergedGrid, vocab: Vocabulary) -> None:
     """单位名称 / 金额单位 above a table apply to it (the nearest one above wins)."""
     headers: list[tuple[int, int, str, Any]] = [(r, c, f, v) for f, v, r, c in inline]
     for hit in hits:
-        if hit.field in ("department", "money_unit"):
+        if hit.field in _REPORT_FIELDS and hit.role is None:
             right = grid.first_right(hit.row, hit.col)
             # a blank 单位名称 followed by the 金额单位 label is not a department called 金额单位
-            if right is not None and classify(right[1]) is None:
-                headers.append((hit.row, right[0], hit.field, right[1]))
+            if right is not None and not (isinstance(right[1], str) and vocab.header(right[1])):
+                headers.append((hit.row, right[0], hit.field or "", right[1]))
     headers.sort()
     for region in regions:
         for row, col, name, value in headers:
             if row > region.top:
                 break
             text = clean_text(value)
-            if text is None:
+            if text is None or (name == "department" and vocab.has("marks", "stamp", text)):
                 continue
             if name == "department":
                 region.department, region.department_cell = text, (row, col)
             else:
-                region.money_scale = 0.0001 if text.rstrip("。") in ("元", "人民币元") else 1.0
+                region.money_scale = money_scale(text)
+
+
+def money_scale(unit: str) -> float:
+    """Factor from a 金额单位 to 万元 (元 → 0.0001)."""
+    return 0.0001 if unit.rstrip("。").strip("()（）") in ("元", "人民币元") else 1.0

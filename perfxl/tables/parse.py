@@ -1,111 +1,249 @@
-"""Turning a located region into a ``Table``: header fields, spend plan, goals and indicators,
-each value normalised and tied to its source cell. Data faults met on the way become Problems."""
+"""Turning a located region into a ``Table``: title, year, kind and stage, header fields, the money
+block, spend plan, goals, other header labels, and the indicators (``indicators``), each value
+normalised and tied to its source cell. What the reader cannot place becomes a Problem of its own,
+never a silent gap that a later check would blame on the unit."""
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass, field
 from typing import Any
 
 from ..a1 import from_a1, to_a1
-from ..model import Indicator, Problem, Table
-from ..problems import problem
-from .labels import classify, is_goal_label
-from .locate import Block, Hit, Region
+from ..model import Problem, Table
+from .cell_reader import Reader, label_text, value_text
+from .indicators import read_indicators
+from .labels import is_goal_label
+from .locate import Block, Hit, Region, is_title, money_scale
 from .merged_grid import MergedGrid
-from .normalize import clean_text, is_percent_unit, normalize_operator, normalize_unit, parse_number, split_target
+from .normalize import clean_text, fold, parse_number
+from .vocabulary import Vocabulary
+
+_SIMPLE = ("project_code", "project_name", "template", "purpose", "supervisor", "implementer")
+_GOAL_FIELDS = {"goals": "goals", "long_term_goals": "long_term_goals", "goals_achieved": "goals_achieved"}
+_YEAR = re.compile(r"((?:19|20)\d{2})\s*年")
+_MONEY_TEXT = re.compile(r"^\s*([+-]?\d[\d,]*(?:\.\d+)?)\s*(万元|万|元)?")
+_POINT_COLUMNS = ("分值", "权重", "得分")
+_RATE_COLUMNS = ("执行率",)
 
 
-class _Reader:
-    """Collects cell references and problems while one table is read."""
-
-    def __init__(self, grid: MergedGrid, file: str | None) -> None:
-        self.grid = grid
-        self.file = file
-        self.problems: list[Problem] = []
-
-    def problem(self, code: str, row: int, col: int, **params: Any) -> None:
-        self.problems.append(problem(code, file=self.file, sheet=self.grid.sheet.name,
-                                     cell=to_a1(row, col), **params))
-
-    def number(self, row: int, col: int, code: str, **params: Any) -> float | None:
-        """The number at (row, col); a problem of ``code`` when the cell holds text."""
-        raw = self.grid.value(row, col)
-        number = parse_number(raw)
-        if number is None:
-            if clean_text(raw) is not None:
-                self.problem(code, row, col, text=clean_text(raw), **params)
-            return None
-        if (row, col) in self.grid.sheet.percent:
-            number = round(number * 100, 10)
-        return number
-
-
-def read_table(grid: MergedGrid, region: Region, file: str | None) -> tuple[Table, list[Problem]]:
+def read_table(grid: MergedGrid, region: Region, file: str | None,
+               vocab: Vocabulary) -> tuple[Table, list[Problem]]:
     """The table described by ``region``, and the problems found while reading it."""
-    rd = _Reader(grid, file)
+    rd = Reader(grid, file, vocab)
     cells: dict[str, str] = {}
-    fields: dict[str, Any] = {}
-    labels = {h.field: h for h in reversed(region.labels)}  # first occurrence wins
-    for name in ("project_code", "project_name", "template", "purpose"):
-        hit = labels.get(name)
-        if hit is not None:
-            fields[name], cells[name] = _label_value(grid, hit)
+    values: dict[str, Any] = {}
+    labels: dict[str, Hit] = {}
+    for hit in region.labels:
+        labels.setdefault(hit.field or "", hit)
+    for name in _SIMPLE:
+        if (simple := labels.get(name)) is not None:
+            values[name], cells[name] = _label_value(rd, simple)
     code = labels.get("project_code")
-    if "project_name" not in labels and code is not None and "project_code" in cells:
+    if values.get("project_name") is None and code is not None and "project_code" in cells:
         # 项目编码 | code | name with no 项目名称 label between them (seen in real files)
         r, c = from_a1(cells["project_code"])
         nxt = grid.first_right(r, c)
-        if nxt is not None and clean_text(nxt[1]) is not None:
-            fields["project_name"], cells["project_name"] = clean_text(nxt[1]), to_a1(r, nxt[0])
-    amount = None
-    if "funds_total" in labels:
-        amount = _funds(rd, labels["funds_total"], region.money_scale, cells)
+        if nxt is not None and not rd.is_label(nxt[1]) and clean_text(nxt[1]) is not None:
+            values["project_name"], cells["project_name"] = clean_text(nxt[1]), to_a1(r, nxt[0])
+    title, year = _title(grid, region, vocab)
+    funds, amount, notes = _funds(rd, region, cells)
     spend_plan = _spend_plan(rd, labels["spend_plan"], cells) if "spend_plan" in labels else {}
-    goals = _goals(grid, labels["goals"], cells) if "goals" in labels else ()
-    indicators = _indicators(rd, region.block) if region.block else ()
-    if region.department_cell is not None:
-        cells["department"] = to_a1(*region.department_cell)
+    goals = _goals(rd, region, cells)
+    fields = {**_fields(rd, region), **notes}
+    block = region.block
+    department, department_cell = region.department, region.department_cell
+    if block is not None and block.is_list and region.rows is not None:
+        listed = _list_fields(rd, region, cells, funds)
+        department, department_cell = listed.department or department, listed.department_cell or department_cell
+        amount, goals["goals"], values["project_name"] = listed.amount, listed.goals, listed.project_name
+    indicators = read_indicators(rd, block, region.rows) if block else ()
+    if block is not None:
+        _footer_fields(rd, block.footers, fields)
+        if region.rows is None or region.rows[0] == block.data_start:  # once per block
+            _block_problems(rd, block, bool(indicators))
+    if department_cell is not None:
+        cells["department"] = to_a1(*department_cell)
+    kind = "department" if title and vocab.mentions("titles", "department", title) else region.kind
+    stage = "self-evaluation" if _self_evaluation(title, block, funds, vocab) else "target"
+    if stage == "self-evaluation":
+        amount = _first_line_value(funds, ("年初预算数", "年初预算"))
     table = Table(
-        kind=region.kind,  # type: ignore[arg-type]
+        kind=kind,  # type: ignore[arg-type]
         sheet=grid.sheet.name,
         anchor=to_a1(*region.anchor),
-        department=region.department,
-        project_code=fields.get("project_code"),
-        project_name=fields.get("project_name"),
-        template=fields.get("template"),
-        purpose=fields.get("purpose"),
+        department=department,
+        project_code=values.get("project_code"),
+        project_name=values.get("project_name"),
+        template=values.get("template"),
+        purpose=values.get("purpose"),
         amount=amount,
         spend_plan=spend_plan,
-        goals=goals,
+        goals=tuple(goals["goals"]),
         indicators=indicators,
         cells=cells,
+        stage=stage,  # type: ignore[arg-type]
+        title=title,
+        year=year,
+        supervisor=values.get("supervisor"),
+        implementer=values.get("implementer"),
+        funds=funds,
+        long_term_goals=tuple(goals["long_term_goals"]),
+        goals_achieved=tuple(goals["goals_achieved"]),
+        fields=fields,
     )
     return table, rd.problems
 
 
-def _label_value(grid: MergedGrid, hit: Hit) -> tuple[str | None, str]:
+def _label_value(rd: Reader, hit: Hit) -> tuple[str | None, str]:
     """The value written to the right of a label; a neighbouring label means the value is blank."""
+    grid = rd.grid
     nxt = grid.first_right(hit.row, hit.col)
     _, _, _, c2 = grid.span(hit.row, hit.col)
-    if nxt is None or classify(nxt[1]) is not None:
+    if nxt is None or rd.is_label(nxt[1]):
         return None, to_a1(hit.row, c2 + 1)
-    return clean_text(nxt[1]), to_a1(hit.row, nxt[0])
+    return value_text(nxt[1]), to_a1(hit.row, nxt[0])
 
 
-def _funds(rd: _Reader, hit: Hit, scale: float, cells: dict[str, str]) -> float | None:
+def _title(grid: MergedGrid, region: Region, vocab: Vocabulary) -> tuple[str | None, int | None]:
+    """The nearest title line above the table, and the year it (or a 年度 line below it) names."""
+    lines: list[str] = []
+    for r in range(region.top - 1, region.after, -1):
+        texts = [t for v in grid.sheet.rows[r] if (t := clean_text(v)) is not None] if r < grid.sheet.height else []
+        if not texts:
+            continue
+        text = texts[0]
+        if is_title(text, vocab):
+            year = next((int(m.group(1)) for t in [text, *lines] if (m := _YEAR.search(fold(t)))), None)
+            return text, year
+        lines.insert(0, text)
+    return None, None
+
+
+def _self_evaluation(title: str | None, block: Any, funds: dict[str, dict[str, float]],
+                     vocab: Vocabulary) -> bool:
+    if title is not None:
+        return vocab.mentions("titles", "self_evaluation", title)
+    if block is not None and ("actual" in block.cols or "score" in block.cols):
+        return True
+    return any("执行数" in column for line in funds.values() for column in line)
+
+
+def _money(raw: Any, scale: float) -> float | None:
+    """An amount from a cell: a number (in the block's unit), or text such as "854万(…)"."""
+    if isinstance(raw, (int, float)) and not isinstance(raw, bool):
+        number = parse_number(raw)
+        return None if number is None else round(number * scale, 6)
+    text = value_text(raw)
+    if text is None:
+        return None
+    m = _MONEY_TEXT.match(fold(text))
+    if not m:
+        return None
+    number = parse_number(m.group(1))
+    if number is None:
+        return None
+    unit = m.group(2)
+    factor = 1.0 if unit in ("万元", "万") else 0.0001 if unit == "元" else scale
+    return round(number * factor, 6)
+
+
+def _line_key(text: str) -> str:
+    key = label_text(text)
+    return key[2:].lstrip(":") if key.startswith("其中") else key
+
+
+Funds = dict[str, dict[str, float]]
+Fields = dict[str, dict[str, Any]]
+
+
+def _funds(rd: Reader, region: Region, cells: dict[str, str]) -> tuple[Funds, float | None, Fields]:
+    """The money block as lines × columns (万元), the year's total, and the notes written inside
+    the block (原因 …) by their column header."""
+    grid, funds = rd.grid, {}
+    notes: Fields = {}
+    scale = region.money_scale
+    block_hit = next((h for h in region.labels if h.field == "funds_block"), None)
+    columns: list[tuple[int, str]] = []
+    if block_hit is not None:
+        if m := re.search(r"[(（]\s*(元|万元|人民币元)\s*[)）]", fold(block_hit.text)):
+            scale = money_scale(m.group(1))
+        columns = [(h.col, label_text(h.text)) for h in region.labels
+                   if h.field == "funds_column" and h.row == block_hit.row and h.col > block_hit.col]
+    lines = [h for h in region.labels if h.field == "funds_line"]
+    if block_hit is not None:
+        r1, _, r2, _ = grid.span(block_hit.row, block_hit.col)
+        lines = [h for h in lines if r1 <= h.row <= max(r2, r1 + 1)]
+    rows_of_lines = [h.row for h in lines]
+    for hit in lines:
+        key = _line_key(hit.text)
+        if key in funds:
+            continue
+        line: dict[str, float] = {}
+        if columns:
+            for col, name in columns:
+                raw = grid.value(hit.row, col)
+                if isinstance(raw, str) and value_text(raw) is not None and parse_number(raw) is None:
+                    notes.setdefault(name, {"value": value_text(raw), "cell": to_a1(hit.row, col)})
+                    continue
+                number = parse_number(raw)
+                if number is None:
+                    continue
+                if any(word in name for word in _RATE_COLUMNS):
+                    line[name] = round(number * 100, 10) if (hit.row, col) in grid.sheet.percent else number
+                elif any(word in name for word in _POINT_COLUMNS):
+                    line[name] = number
+                else:
+                    line[name] = round(number * scale, 6)
+        else:
+            where = _amount_cell(rd, hit, across=rows_of_lines.count(hit.row) > 1)
+            if where is None:
+                funds[key] = line
+                continue
+            r, c = where
+            amount = _money(grid.value(r, c), scale)
+            if amount is None and value_text(grid.value(r, c)) is not None:
+                rd.problem("amount-not-number", r, c, text=clean_text(grid.value(r, c)))
+            if amount is not None:
+                line["金额"] = amount
+            cells.setdefault("amount" if not funds else f"funds.{key}", to_a1(r, c))
+        funds[key] = line
+    amount_hit = next((h for h in region.labels if h.field == "amount"), None)
+    if amount_hit is not None and (where := _amount_cell(rd, amount_hit, across=False)) is not None:
+        r, c = where
+        value = _money(grid.value(r, c), scale)
+        if value is None and value_text(grid.value(r, c)) is not None:
+            rd.problem("amount-not-number", r, c, text=clean_text(grid.value(r, c)))
+        cells["amount"] = to_a1(r, c)
+        funds = {label_text(amount_hit.text): {"金额": value} if value is not None else {}, **funds}
+        return funds, value, notes
+    return funds, _first_line_value(funds, ("金额",)), notes
+
+
+def _amount_cell(rd: Reader, hit: Hit, across: bool) -> tuple[int, int] | None:
+    """Where the amount of a line label sits: to its right, or under it when the lines are
+    written across one row (a 项目资金 block with the amounts below) or the right neighbour is
+    the next label. None when there is no place for it."""
     grid = rd.grid
     nxt = grid.first_right(hit.row, hit.col)
     below = grid.span(hit.row, hit.col)[2] + 1
-    r, c = (hit.row, nxt[0]) if nxt is not None else (below, hit.col)
-    # the amount sits under the label when the right neighbour is the next label (项目资金 block)
-    if nxt is not None and parse_number(nxt[1]) is None and (
-            classify(nxt[1]) is not None or parse_number(grid.value(below, hit.col)) is not None):
-        r, c = below, hit.col
-    cells["amount"] = to_a1(r, c)
-    number = rd.number(r, c, "amount-not-number")
-    return None if number is None else round(number * scale, 6)
+    if nxt is None:
+        under = grid.value(below, hit.col)
+        return (below, hit.col) if across or (under is not None and not rd.is_label(under)) else None
+    if parse_number(nxt[1]) is None and _money(nxt[1], 1.0) is None and (
+            rd.is_label(nxt[1]) or parse_number(grid.value(below, hit.col)) is not None):
+        return below, hit.col
+    return hit.row, nxt[0]
 
 
-def _spend_plan(rd: _Reader, hit: Hit, cells: dict[str, str]) -> dict[str, float | None]:
+def _first_line_value(funds: dict[str, dict[str, float]], columns: tuple[str, ...]) -> float | None:
+    first = next(iter(funds.values()), None)
+    if first is None:
+        return None
+    return next((first[c] for c in columns if c in first), None)
+
+
+def _spend_plan(rd: Reader, hit: Hit, cells: dict[str, str]) -> dict[str, float | None]:
     grid = rd.grid
     values_row = hit.row + 1
     plan: dict[str, float | None] = {}
@@ -120,8 +258,60 @@ def _spend_plan(rd: _Reader, hit: Hit, cells: dict[str, str]) -> dict[str, float
     return plan
 
 
-def _goals(grid: MergedGrid, hit: Hit, cells: dict[str, str]) -> tuple[str, ...]:
-    r1, c1, r2, _c2 = grid.span(hit.row, hit.col)
+def _goals(rd: Reader, region: Region, cells: dict[str, str]) -> dict[str, list[str]]:
+    """This year's goals, the long-term ones and, in a self-evaluation, what was achieved: the
+    text right of their label, one per 目标N row, or the cell under a sub-header (预期目标 |
+    实际完成情况)."""
+    out: dict[str, list[str]] = {name: [] for name in _GOAL_FIELDS}
+    done: set[str] = set()
+    for hit in region.labels:
+        if hit.field == "goal_group":
+            nxt = rd.grid.first_right(hit.row, hit.col)
+            if nxt is not None and is_goal_label(nxt[1]) and "goals" not in done:
+                out["goals"] = _numbered_goals(rd.grid, hit, cells)
+                done.add("goals")
+            continue
+        target = _GOAL_FIELDS.get(hit.field or "")
+        if target is None or target in done:
+            continue
+        texts = _goal_texts(rd, hit, cells, target)
+        if texts is not None:
+            done.add(target)
+            out[target] = texts
+    return out
+
+
+def _goal_texts(rd: Reader, hit: Hit, cells: dict[str, str], target: str) -> list[str] | None:
+    """The goal texts of one label; None when the label only frames sub-headers beside it
+    (年度总体目标 | 预期目标 | 实际完成情况)."""
+    grid = rd.grid
+    nxt = grid.first_right(hit.row, hit.col)
+    if nxt is not None and is_goal_label(nxt[1]):
+        return _numbered_goals(grid, hit, cells) if target == "goals" else []
+    if nxt is not None and isinstance(nxt[1], str) and (rd.vocab.header(nxt[1]) or "") in _GOAL_FIELDS \
+            and grid.span(hit.row, hit.col)[2] > hit.row:
+        return None  # a label merged down beside its sub-headers frames them
+    if nxt is not None and not rd.is_label(nxt[1]):
+        text = value_text(nxt[1])
+        if text is not None:
+            cells.setdefault(f"{target}.0", to_a1(hit.row, nxt[0]))
+            return [text]
+        return []
+    _, c1, r2, _ = grid.span(hit.row, hit.col)
+    below = grid.span(r2 + 1, c1)
+    value = grid.value(below[0], below[1])
+    if r2 + 1 >= grid.sheet.height or rd.is_label(value):
+        rd.problem("goals-unread", hit.row, hit.col, label=label_text(hit.text))
+        return []
+    text = value_text(value)
+    if text is None:
+        return []
+    cells.setdefault(f"{target}.0", to_a1(below[0], below[1]))
+    return [text]
+
+
+def _numbered_goals(grid: MergedGrid, hit: Hit, cells: dict[str, str]) -> list[str]:
+    r1, c1, r2, _ = grid.span(hit.row, hit.col)
     goals: list[str] = []
     row = r1
     while row < grid.sheet.height:
@@ -132,101 +322,108 @@ def _goals(grid: MergedGrid, hit: Hit, cells: dict[str, str]) -> tuple[str, ...]
         if right and is_goal_label(right[0][1]):
             right = right[1:]
         if right:
-            text = clean_text(right[0][1])
+            text = value_text(right[0][1])
             if text is not None:
                 cells[f"goals.{len(goals)}"] = to_a1(row, right[0][0])
                 goals.append(text)
         row += 1
-    return tuple(goals)
+    return goals
 
 
-def _indicators(rd: _Reader, block: Block) -> tuple[Indicator, ...]:
-    grid, cols = rd.grid, block.cols
-    out: list[Indicator] = []
-    level1: str | None = None
-    level2: str | None = None
-    rest = [c for f, c in cols.items() if f not in ("level1", "level2", "level3")]
-    c1, c2, c3 = cols["level1"], cols.get("level2"), cols["level3"]
-    rows, width = grid.sheet.rows, grid.sheet.width
-    for r in range(block.data_start, block.end + 1):
-        row = rows[r]
-        if len(row) < width:
-            row = row + [""] * (width - len(row))
-        l1 = clean_text(grid.merged_value(r, c1))
-        if l1 is not None and l1 != level1:
-            level1, level2 = l1, None
-        if c2 is not None:
-            l2 = clean_text(grid.merged_value(r, c2))
-            if l2 is not None:
-                level2 = l2
-        name = clean_text(row[c3])
-        if name is None:
-            if any(clean_text(row[c]) is not None for c in rest):
-                rd.problem("indicator-name-missing", r, c3)
+def _fields(rd: Reader, region: Region) -> dict[str, dict[str, Any]]:
+    """Header labels with no field of their own (立项依据, 项目负责人及电话 …), and header cells
+    nobody knows that hold a value beside them: both kept as label -> value, cell; the unknown
+    ones reported."""
+    out: dict[str, dict[str, Any]] = {}
+    for hit in region.labels:
+        if hit.field != "field":
             continue
-        out.append(_indicator(rd, cols, r, row, level1, level2, name))
-    return tuple(out)
+        value, cell = _label_value(rd, hit)
+        out.setdefault(label_text(hit.text), {"value": value, "cell": cell})
+    _unknown_labels(rd, region, out)
+    return out
 
 
-_MERGED_FIELDS = ("level1", "level2", "basis")
-
-
-def _indicator(rd: _Reader, cols: dict[str, int], r: int, row: list[Any], level1: str | None,
-               level2: str | None, name: str) -> Indicator:
+def _unknown_labels(rd: Reader, region: Region, out: dict[str, dict[str, Any]]) -> None:
+    """A cell in the label column of the table's header that no vocabulary word names, with a
+    value beside it: a label perfxl does not know yet."""
+    if not region.labels or region.block is None or region.block.is_list:
+        return
     grid = rd.grid
-    span = grid.span
-    cells = {f: to_a1(*span(r, c)[:2]) if f in _MERGED_FIELDS else to_a1(r, c)
-             for f, c in cols.items()}
-    description = clean_text(row[cols["description"]]) if "description" in cols else None
-    basis = clean_text(grid.merged_value(r, cols["basis"])) if "basis" in cols else None
-    if "operator" in cols:
-        operator, value, unit, words = _target_columns(rd, cols, r, row)
-    elif "target" in cols:
-        operator, value, unit, words = _target_combined(rd, r, cols["target"])
-    else:  # a header without any 指标值 column: the checks report the missing targets
-        operator, value, unit, words = None, None, None, None
-    return Indicator(level1, level2, name, description, operator, value, unit, words, basis,
-                     cells["level3"], cells)
+    label_col = min(h.col for h in region.labels)
+    known_rows = {h.row for h in region.labels}
+    for r in range(region.top, region.block.header_row):
+        if r in known_rows:
+            continue
+        raw = grid.value(r, label_col)
+        text = clean_text(raw)
+        if text is None or not isinstance(raw, str) or parse_number(raw) is not None or len(text) > 30:
+            continue
+        if grid.span(r, label_col)[0] != r or is_title(text, rd.vocab):
+            continue
+        nxt = grid.first_right(r, label_col)
+        if nxt is None or rd.is_label(nxt[1]):
+            continue
+        key = label_text(text)
+        out.setdefault(key, {"value": value_text(nxt[1]), "cell": to_a1(r, nxt[0])})
+        rd.problem("header-label-unknown", r, label_col, label=key)
 
 
-Target = tuple[str | None, float | None, str | None, str | None]
+def _block_problems(rd: Reader, block: Block, has_indicators: bool) -> None:
+    """What the reader could not place in an indicator block, said once."""
+    for r, c, text in block.unknown:
+        rd.problem("column-unknown", r, c, label=text)
+    if has_indicators and not block.cols.keys() & {"target", "value", "operator"}:
+        known = "、".join(rd.vocab.sections["columns"]["target"][:4])
+        rd.problem("target-column-missing", *block.anchor, known=known)
 
 
-def _target_columns(rd: _Reader, cols: dict[str, int], r: int, row: list[Any]) -> Target:
-    """指标值 written in three columns: 符号 | 值 | 单位（文字描述）."""
-    raw_op = row[cols["operator"]] or None
-    vcol = cols.get("value")
-    raw_value = row[vcol] if vcol is not None else None
-    if raw_value == "":
-        raw_value = None
-    unit = clean_text(row[cols["unit"]]) if "unit" in cols else None
-    operator = normalize_operator(raw_op)
-    if operator is None and clean_text(raw_op) is not None:
-        rd.problem("operator-unknown", r, cols["operator"], text=clean_text(raw_op))
-    if operator == "text":
-        return "text", None, None, unit or clean_text(raw_value)
-    if type(raw_value) is str:
-        inline_op, inline_value, inline_unit = split_target(raw_value)
-        if inline_op is not None:  # "≥80" typed into the 值 column
-            return operator or inline_op, inline_value, normalize_unit(unit or inline_unit), None
-    value = None
-    if vcol is not None and clean_text(raw_value) is not None:
-        value = rd.number(r, vcol, "value-not-number")
-        if (r, vcol) in rd.grid.sheet.percent or (
-                isinstance(raw_value, str) and raw_value.strip().endswith(("%", "％"))):
-            unit = unit if unit is not None and not is_percent_unit(unit) else "%"
-    return operator, value, normalize_unit(unit), None
+def _footer_fields(rd: Reader, footers: list[tuple[int, int, str]], fields: dict[str, dict[str, Any]]) -> None:
+    """A footer row's notes (其他需要说明事项 …) go to ``fields``; totals (总分, 等级) do not."""
+    for r, c, text in footers:
+        if rd.vocab.header(text) == "field":
+            nxt = rd.grid.first_right(r, c)
+            value = value_text(nxt[1]) if nxt is not None and not rd.vocab.has("marks", "footer", str(nxt[1])) else None
+            cell = to_a1(r, nxt[0]) if nxt is not None else to_a1(r, c + 1)
+            fields.setdefault(label_text(text), {"value": value, "cell": cell})
 
 
-def _target_combined(rd: _Reader, r: int, col: int) -> Target:
-    """指标值 written in one cell: "≥80%", "100%", "及时支付"."""
-    raw = rd.grid.value(r, col)
-    if isinstance(raw, (int, float)) and not isinstance(raw, bool):
-        value = rd.number(r, col, "value-not-number")
-        unit = "%" if (r, col) in rd.grid.sheet.percent else None
-        return "=", value, unit, None
-    operator, value, unit = split_target(raw)
-    text = clean_text(raw)
-    if value is None and text is not None:
-        return "text", None, None, text
-    return operator or "=", value, unit, None
+@dataclass
+class Listed:
+    """A project's own cells in a list layout."""
+
+    project_name: str | None = None
+    department: str | None = None
+    department_cell: tuple[int, int] | None = None
+    amount: float | None = None
+    goals: list[str] = field(default_factory=list)
+
+
+def _list_fields(rd: Reader, region: Region, cells: dict[str, str], funds: Funds) -> Listed:
+    """The project's own cells in a list layout: 单位名称, 项目名称, 预算数, 年度目标 merged down
+    its rows."""
+    assert region.block is not None and region.rows is not None
+    grid, row_fields = rd.grid, region.block.row_fields
+    first = region.rows[0]
+
+    def at(name: str) -> tuple[Any, tuple[int, int]] | None:
+        if name not in row_fields:
+            return None
+        r1, c1, _, _ = grid.span(first, row_fields[name])
+        return grid.value(r1, c1), (r1, c1)
+
+    out = Listed()
+    if (found := at("department")) is not None and value_text(found[0]) is not None:
+        out.department, out.department_cell = value_text(found[0]), found[1]
+    if (found := at("amount")) is not None:
+        out.amount = _money(found[0], region.money_scale)
+        cells["amount"] = to_a1(*found[1])
+        header = grid.value(region.block.header_row, row_fields["amount"])
+        funds[label_text(str(header))] = {"金额": out.amount} if out.amount is not None else {}
+    if (found := at("goals")) is not None and (text := value_text(found[0])) is not None:
+        out.goals = [text]
+        cells["goals.0"] = to_a1(*found[1])
+    if (found := at("project_name")) is not None:
+        out.project_name = value_text(found[0])
+        cells["project_name"] = to_a1(*found[1])
+    return out

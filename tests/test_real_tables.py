@@ -1,0 +1,60 @@
+"""Published tables of seven provinces (``tests/real``): every table found with its kind and stage,
+every field of the contract equal to the hand-made expected JSON, and no author fault reported by
+``check`` that the source does not have."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import perfxl
+
+REAL = Path(__file__).parent / "real"
+CASES = sorted(p.name[: -len(".json")] for p in (REAL / "expected").glob("*.json"))
+TABLE_KEYS = ("kind", "stage", "sheet", "anchor", "title", "year", "department", "supervisor", "implementer",
+              "project_code", "project_name", "template", "purpose", "amount", "funds", "spend_plan", "goals",
+              "long_term_goals", "goals_achieved", "fields")
+INDICATOR_KEYS = ("level1", "level2", "level3", "description", "operator", "value", "unit", "target_text", "basis",
+                  "weight", "level1_weight", "actual", "actual_value", "score", "deviation", "extra", "cell")
+
+
+def _expected(name: str) -> list[dict[str, Any]]:
+    tables: list[dict[str, Any]] = json.loads((REAL / "expected" / f"{name}.json").read_text("utf-8"))["tables"]
+    return tables
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_every_field_of_every_table(name: str) -> None:
+    got = perfxl.extract(REAL / "workbooks" / name).to_dict()["tables"]
+    expected = _expected(name)
+    assert len(got) == len(expected)
+    for i, (table, want) in enumerate(zip(got, expected, strict=True)):
+        for key in TABLE_KEYS:
+            assert table[key] == want[key], f"table {i} {key}"
+        assert len(table["indicators"]) == len(want["indicators"]), f"table {i} indicators"
+        for ind, want_ind in zip(table["indicators"], want["indicators"], strict=True):
+            for key in INDICATOR_KEYS:
+                assert ind[key] == want_ind[key], f"table {i} {want_ind['cell']} {key}"
+
+
+def test_the_project_list_sheet_is_not_a_table() -> None:
+    """D05 lists fourteen project names on a sheet of its own: not a performance table."""
+    [table] = perfxl.extract(REAL / "workbooks" / CASES[4]).tables
+    assert table.sheet != "项目清单"
+
+
+def test_check_blames_no_unit_for_fields_its_form_does_not_have() -> None:
+    """National and provincial forms have no 项目编码, no 指标值确定依据 and (D01) no 一级/二级
+    columns: none of that is an error of the unit's."""
+    codes = {p.code for p in perfxl.check([REAL / "workbooks"]).problems}
+    assert not codes & {"project-code-missing", "basis-missing", "level1-unknown", "no-output-indicator",
+                        "goals-missing", "operator-unknown", "header-label-unknown", "column-unknown"}
+
+
+def test_a_cut_first_level_label_stands_for_its_category() -> None:
+    """D05 writes 一级 as "产" (the page cut the label); it is 产出指标 for the rules."""
+    found = perfxl.check([REAL / "workbooks" / CASES[4]]).problems
+    assert not [p for p in found if p.code in ("level1-unknown", "no-output-indicator")]
