@@ -139,6 +139,8 @@ def test_dependency_floors_cover_the_apis_the_code_uses() -> None:
     assert floors["pandera"] >= (0, 24)
     assert floors["python-calamine"] >= (0, 4)
     assert floors["xlsxwriter"] >= (3, 3)
+    assert floors["pandas"] >= (2, 2, 1)  # below it pip may pair pandas with a numpy it cannot import
+    assert floors["click"] >= (8, 4)  # the Chinese usage errors match click 8.4's message texts
 
 
 def test_public_functions_stay_functions_after_every_import() -> None:

@@ -20,6 +20,7 @@ from ..read.inbox import scan_inbox
 from ..read.limits import DEFAULT_LIMITS, Limits
 from ..review.checking import check_results
 from ..review.ruleset import RuleSet, resolve_ruleset
+from ..tables.vocabulary import Vocabulary, resolve_vocabulary
 from ..write.atomic import ensure_dir
 from .pool import FileRead, read_all, worker_pool
 from .units import folder_unit, relative_to
@@ -30,14 +31,17 @@ def consolidate(inbox: str | os.PathLike[str] = "workbooks/inbox",
                 out_dir: str | os.PathLike[str] = "workbooks/out", *, jobs: int | None = None,
                 department: str | None = None, rules: RuleSet | str | os.PathLike[str] | None = None,
                 progress: Callable[[int, int], Any] | None = None, write: bool = True,
-                limits: Limits = DEFAULT_LIMITS) -> Consolidation:
+                limits: Limits = DEFAULT_LIMITS,
+                labels: Vocabulary | str | os.PathLike[str] | None = None) -> Consolidation:
     """Consolidate every workbook under ``inbox`` into summaries in ``out_dir``.
 
     ``progress(done, total)`` is called as files are read. Raises OutputError when the run
-    cannot happen (inbox missing, output folder not writable), RulesFileError for a bad rules file.
+    cannot happen (inbox missing, output folder not writable), RulesFileError or LabelsFileError
+    for a bad rules or labels file.
     """
     root = Path(inbox)
-    ruleset = resolve_ruleset(rules)  # a bad rules file stops the run before anything is read
+    ruleset = resolve_ruleset(rules)  # a bad rules or labels file stops the run before anything is read
+    vocab = resolve_vocabulary(labels)
     if not root.is_dir():
         raise OutputError(f"收件箱文件夹不存在：{root}；请确认路径，或先把各单位的工作簿放进去")
     if write:
@@ -56,7 +60,7 @@ def consolidate(inbox: str | os.PathLike[str] = "workbooks/inbox",
             progress(done, len(paths))
 
     with worker_pool(jobs, len(paths)) as pool:
-        reads = read_all(paths, ruleset, limits, jobs, tick, pool)
+        reads = read_all(paths, ruleset, limits, vocab, jobs, tick, pool)
         gc.freeze()  # everything read stays alive to the end: spare the collector rescanning it
         try:
             run = _gather(root, paths, _drop_duplicates(paths, reads), scan.skipped, department, ruleset)

@@ -20,6 +20,7 @@ from ..review.checking import warm_up
 from ..review.ruleset import RuleSet
 from ..review.table_rules import file_rules
 from ..tables.extraction import extract, unreadable
+from ..tables.vocabulary import Vocabulary
 
 SERIAL_BELOW = 40  # files; below this a process pool costs more than it saves
 STILL_CHANGING = "文件在读取时仍在变化（可能还在复制或保存中），本次未使用；请等文件复制完成后重新运行"
@@ -36,7 +37,7 @@ class FileRead:
     findings: list[Problem] = field(default_factory=list)
 
 
-def read_one(path: str, limits: Limits) -> FileRead:
+def read_one(path: str, limits: Limits, vocab: Vocabulary) -> FileRead:
     """Extract one file from a single read of its bytes, which also give its size and digest.
     A file whose size or time changes while it is read (still being copied) is not used."""
     try:
@@ -54,21 +55,21 @@ def read_one(path: str, limits: Limits) -> FileRead:
     if before is None or (before.st_size, before.st_mtime_ns) != (after.st_size, after.st_mtime_ns) \
             or len(data) != after.st_size:
         return FileRead(unreadable(path, STILL_CHANGING), size, digest, modified)
-    return FileRead(extract(path, data=data, limits=limits), size, digest, modified)
+    return FileRead(extract(path, data=data, limits=limits, labels=vocab), size, digest, modified)
 
 
-def read_chunk(paths: Sequence[str], limits: Limits, rules: RuleSet) -> list[FileRead]:
+def read_chunk(paths: Sequence[str], limits: Limits, rules: RuleSet, vocab: Vocabulary) -> list[FileRead]:
     """Read files and run the rules that need one file only, where the file was read."""
     out = []
     with paused():  # extraction allocates small acyclic objects only
         for path in paths:
-            read = read_one(path, limits)
+            read = read_one(path, limits, vocab)
             out.append(FileRead(read.result, read.size, read.sha256, read.modified,
                                 file_rules(read.result, rules)))
     return out
 
 
-def read_all(paths: Sequence[str], rules: RuleSet, limits: Limits, jobs: int | None = None,
+def read_all(paths: Sequence[str], rules: RuleSet, limits: Limits, vocab: Vocabulary, jobs: int | None = None,
              progress: Callable[[int], None] | None = None,
              pool: ProcessPoolExecutor | None = None) -> list[FileRead]:
     """Extract every path (and run the per-file rules), in chunks over a process pool when it
@@ -77,7 +78,7 @@ def read_all(paths: Sequence[str], rules: RuleSet, limits: Limits, jobs: int | N
     if pool is None and (jobs <= 1 or len(paths) < SERIAL_BELOW):
         out = []
         for p in paths:
-            out.extend(read_chunk([p], limits, rules))
+            out.extend(read_chunk([p], limits, rules, vocab))
             if progress:
                 progress(1)
         return out
@@ -87,7 +88,7 @@ def read_all(paths: Sequence[str], rules: RuleSet, limits: Limits, jobs: int | N
     with contextlib.ExitStack() as stack:
         if pool is None:
             pool = stack.enter_context(ProcessPoolExecutor(max_workers=jobs))
-        futures = [pool.submit(read_chunk, chunk, limits, rules) for chunk in chunks]
+        futures = [pool.submit(read_chunk, chunk, limits, rules, vocab) for chunk in chunks]
         warm_up(rules)  # the slow pandas/pandera imports overlap the reading
         for future in futures:
             part = future.result()

@@ -49,6 +49,8 @@ def _print_json(data: Any) -> None:
 
 
 _HELP = "显示本说明并退出。"
+_LABELS_HELP = ("在内置标签词表之外再加一份词表（TOML，格式同 perfxl/tables/labels.toml），"
+                "用来认出本地表格的其他写法。")
 _LIMIT_HELP = ("放宽读取上限，可重复，如 --limit cells=5000000。可用：file_mb=50（文件大小）、"
                "part_mb=64（解压后单个部件）、cells=1000000（每表单元格范围）、cell_chars=32767（单元格字数）、"
                "merges=5000（每表合并单元格数）。")
@@ -99,7 +101,8 @@ def main() -> None:
 @click.argument("path", metavar="文件")
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 输出（格式见 extract 契约）。")
 @click.option("--limit", "limit", multiple=True, metavar="名称=N", help=_LIMIT_HELP)
-def extract(path: str, as_json: bool, limit: tuple[str, ...]) -> None:
+@click.option("--labels", "labels_file", default=None, metavar="词表文件", help=_LABELS_HELP)
+def extract(path: str, as_json: bool, limit: tuple[str, ...], labels_file: str | None) -> None:
     """读取一个工作簿（.xlsx / .xlsm / .xls），按标签找出其中每张绩效表并整理成结构化数据。
 
     \b
@@ -111,7 +114,9 @@ def extract(path: str, as_json: bool, limit: tuple[str, ...]) -> None:
     退出码：0 = 读取成功且没有错误；1 = 读取成功但数据有错误；
             2 = 文件无法作为工作簿读取（不存在、损坏、加密或不是表格文件）。
     """
-    result = perfxl.extract(path, limits=_limits(limit))
+    limits = _limits(limit)
+    with _cannot_continue():
+        result = perfxl.extract(path, limits=limits, labels=labels_file)
     if as_json:
         _print_json(result.to_dict())
     else:
@@ -126,12 +131,40 @@ def _print_extract_summary(result: perfxl.ExtractResult) -> None:
         return
     _echo(f"找到 {len(result.tables)} 张表。")
     for i, table in enumerate(result.tables, start=1):
-        kind = "预算项目绩效表" if table.kind == "project" else "部门整体支出绩效指标表"
+        kind = _KIND_NAMES[(table.kind, table.stage)]
         name = table.project_name or table.department or ""
         code = f"（{table.project_code}）" if table.project_code else ""
         _echo(f"  {i}. [{table.sheet}!{table.anchor}] {kind} {name}{code}："
-                   f"{len(table.indicators)} 个三级指标，{len(table.goals)} 个绩效目标")
+              f"{len(table.indicators)} 个三级指标，{len(table.goals)} 个绩效目标")
+        if details := _table_details(table):
+            _echo(f"     {details}")
     _print_problems(result.problems)
+
+
+_KIND_NAMES = {("project", "target"): "预算项目绩效表", ("department", "target"): "部门整体支出绩效指标表",
+               ("project", "self-evaluation"): "项目支出绩效自评表",
+               ("department", "self-evaluation"): "部门整体支出绩效自评表"}
+
+
+def _table_details(table: perfxl.Table) -> str:
+    """A table's v2 facts in one line: year, 主管部门, 实施单位, weights, actuals and scores."""
+    parts = []
+    if table.year:
+        parts.append(f"{table.year} 年度")
+    if table.supervisor:
+        parts.append(f"主管部门：{table.supervisor}")
+    if table.implementer:
+        parts.append(f"实施单位：{table.implementer}")
+    if table.amount is not None and table.funds:
+        parts.append(f"资金 {table.amount:g} 万元")
+    weights = [i.weight for i in table.indicators if i.weight is not None]
+    if weights:
+        parts.append(f"权重/分值合计 {sum(weights):g}")
+    if table.stage == "self-evaluation":
+        actual = sum(i.actual is not None for i in table.indicators)
+        scores = [i.score for i in table.indicators if i.score is not None]
+        parts.append(f"{actual} 个指标有实际完成值" + (f"，得分合计 {sum(scores):g}" if scores else ""))
+    return " · ".join(parts)
 
 
 def _print_problems(problems: tuple[Problem, ...]) -> None:
@@ -157,8 +190,9 @@ def _problem_line(p: Problem) -> str:
 @click.option("--annotate", "annotate_dir", metavar="输出文件夹",
               help="为每个工作簿在该文件夹另存一份副本：问题单元格标色并附批注，另加“问题清单”工作表。原文件不会被修改。")
 @click.option("--limit", "limit", multiple=True, metavar="名称=N", help=_LIMIT_HELP)
+@click.option("--labels", "labels_file", default=None, metavar="词表文件", help=_LABELS_HELP)
 def check(paths: tuple[str, ...], as_json: bool, rules_file: str | None,
-          annotate_dir: str | None, limit: tuple[str, ...]) -> None:
+          annotate_dir: str | None, limit: tuple[str, ...], labels_file: str | None) -> None:
     """按数据规范和审核规则检查工作簿，一次列出全部问题。
 
     \b
@@ -176,7 +210,7 @@ def check(paths: tuple[str, ...], as_json: bool, rules_file: str | None,
     """
     limits = _limits(limit)
     with _cannot_continue():
-        result = perfxl.check(paths, rules=rules_file, limits=limits)
+        result = perfxl.check(paths, rules=rules_file, limits=limits, labels=labels_file)
         written = perfxl.annotate(result, annotate_dir, limits=limits) if annotate_dir else []
     if as_json:
         _print_json(result.to_dict())
@@ -223,8 +257,10 @@ def _print_check_summary(result: perfxl.CheckResult) -> None:
 @click.option("--quiet", is_flag=True, help="不显示进度条。")
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 输出运行摘要。")
 @click.option("--limit", "limit", multiple=True, metavar="名称=N", help=_LIMIT_HELP)
+@click.option("--labels", "labels_file", default=None, metavar="词表文件", help=_LABELS_HELP)
 def consolidate(inbox: str, out_dir: str, jobs: int | None, department: str | None,
-                rules_file: str | None, quiet: bool, as_json: bool, limit: tuple[str, ...]) -> None:
+                rules_file: str | None, quiet: bool, as_json: bool, limit: tuple[str, ...],
+                labels_file: str | None) -> None:
     """汇总收件箱里的全部工作簿，检查后按单位写出汇总工作簿。
 
     \b
@@ -261,7 +297,7 @@ def consolidate(inbox: str, out_dir: str, jobs: int | None, department: str | No
     try:
         with _cannot_continue():
             result = perfxl.consolidate(inbox, out_dir, jobs=jobs, department=department, rules=rules_file,
-                                        progress=progress, limits=limits)
+                                        progress=progress, limits=limits, labels=labels_file)
     finally:
         if bar is not None:
             bar.close()
@@ -292,8 +328,9 @@ def consolidate(inbox: str, out_dir: str, jobs: int | None, department: str | No
               help="下拉列表（一级、二级指标，符号，单位）取自这份规则文件，与 check 使用的相同。")
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 输出写出的文件和工作表。")
 @click.option("--limit", "limit", multiple=True, metavar="名称=N", help=_LIMIT_HELP)
+@click.option("--labels", "labels_file", default=None, metavar="词表文件", help=_LABELS_HELP)
 def template(kind: str, output: str | None, source: str | None, rows: int,
-             rules_file: str | None, as_json: bool, limit: tuple[str, ...]) -> None:
+             rules_file: str | None, as_json: bool, limit: tuple[str, ...], labels_file: str | None) -> None:
     """生成可直接下发填报的绩效表模板（.xlsx）。
 
     \b
@@ -316,7 +353,8 @@ def template(kind: str, output: str | None, source: str | None, rows: int,
     """
     limits = _limits(limit)
     with _cannot_continue():
-        result = perfxl.template(kind, output, source=source, rules=rules_file, rows=rows, limits=limits)
+        result = perfxl.template(kind, output, source=source, rules=rules_file, rows=rows, limits=limits,
+                                 labels=labels_file)
     if as_json:
         _print_json(result.to_dict())
         return

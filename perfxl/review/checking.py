@@ -11,22 +11,26 @@ from ..model import CheckResult, ExtractResult, Indicator, Problem, Table
 from ..read.inbox import scan_inbox
 from ..read.limits import DEFAULT_LIMITS, Limits
 from ..tables.extraction import extract
+from ..tables.vocabulary import Vocabulary, resolve_vocabulary
 from .ruleset import RuleSet, resolve_ruleset
 from .table_rules import run_rules
 
 
 def check(paths: Iterable[str | os.PathLike[str]] | str | os.PathLike[str],
           rules: RuleSet | str | os.PathLike[str] | None = None,
-          limits: Limits = DEFAULT_LIMITS) -> CheckResult:
+          limits: Limits = DEFAULT_LIMITS,
+          labels: Vocabulary | str | os.PathLike[str] | None = None) -> CheckResult:
     """Check the workbooks at ``paths`` (files and folders) against the schemas and review rules.
 
-    ``rules`` is a RuleSet or the path of a rules file (default: the shipped rules.toml).
+    ``rules`` is a RuleSet or the path of a rules file (default: the shipped rules.toml);
+    ``labels`` a Vocabulary or a labels file extending the shipped one.
     """
     if isinstance(paths, (str, os.PathLike)):
         paths = [paths]
     ruleset = resolve_ruleset(rules)
+    vocab = resolve_vocabulary(labels)
     scan = scan_inbox(paths)
-    results = tuple(extract(p, limits=limits) for p in scan.found)
+    results = tuple(extract(p, limits=limits, labels=vocab) for p in scan.found)
     return check_results(results, ruleset, skipped=scan.skipped)
 
 

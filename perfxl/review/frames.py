@@ -14,12 +14,14 @@ from ..model import ExtractResult, Table
 if TYPE_CHECKING:
     import pandas as pd
 
-PROJECT_COLUMNS = ["file", "sheet", "cell", "table_id", "kind", "department", "project_code",
-                   "project_name", "template", "purpose", "amount", "spend_plan", "goals",
-                   "goal_count", "indicator_count", "cells"]
-INDICATOR_COLUMNS = ["file", "sheet", "cell", "table_id", "kind", "department", "project_code",
+PROJECT_COLUMNS = ["file", "sheet", "cell", "table_id", "kind", "stage", "title", "year", "department",
+                   "supervisor", "implementer", "project_code", "project_name", "template", "purpose", "amount",
+                   "funds", "spend_plan", "goals", "goal_count", "long_term_goals", "goals_achieved", "fields",
+                   "indicator_count", "cells"]
+INDICATOR_COLUMNS = ["file", "sheet", "cell", "table_id", "kind", "stage", "department", "project_code",
                      "project_name", "level1", "level2", "level3", "description", "operator",
-                     "value", "unit", "target_text", "basis", "cells"]
+                     "value", "unit", "target_text", "basis", "weight", "level1_weight", "actual", "actual_value",
+                     "score", "deviation", "extra", "cells"]
 SPEND_PLAN_COLUMNS = ["file", "sheet", "cell", "table_id", "project_code", "checkpoint", "value"]
 
 
@@ -34,12 +36,14 @@ def project_records(results: Iterable[ExtractResult]) -> list[dict[str, Any]]:
         for t in result.tables:
             rows.append({
                 "file": result.source, "sheet": t.sheet, "cell": t.anchor,
-                "table_id": table_id(result.source, t), "kind": t.kind,
-                "department": t.department, "project_code": t.project_code,
+                "table_id": table_id(result.source, t), "kind": t.kind, "stage": t.stage,
+                "title": t.title, "year": t.year, "department": t.department, "supervisor": t.supervisor,
+                "implementer": t.implementer, "project_code": t.project_code,
                 "project_name": t.project_name, "template": t.template, "purpose": t.purpose,
-                "amount": t.amount, "spend_plan": dict(t.spend_plan), "goals": list(t.goals),
-                "goal_count": len(t.goals), "indicator_count": len(t.indicators),
-                "cells": dict(t.cells),
+                "amount": t.amount, "funds": {k: dict(v) for k, v in t.funds.items()},
+                "spend_plan": dict(t.spend_plan), "goals": list(t.goals), "goal_count": len(t.goals),
+                "long_term_goals": list(t.long_term_goals), "goals_achieved": list(t.goals_achieved),
+                "fields": dict(t.fields), "indicator_count": len(t.indicators), "cells": dict(t.cells),
             })
     return rows
 
@@ -52,11 +56,14 @@ def indicator_records(results: Iterable[ExtractResult]) -> list[dict[str, Any]]:
             for ind in t.indicators:
                 rows.append({
                     "file": result.source, "sheet": t.sheet, "cell": ind.cell, "table_id": tid,
-                    "kind": t.kind, "department": t.department, "project_code": t.project_code,
+                    "kind": t.kind, "stage": t.stage, "department": t.department, "project_code": t.project_code,
                     "project_name": t.project_name, "level1": ind.level1, "level2": ind.level2,
                     "level3": ind.level3, "description": ind.description,
                     "operator": ind.operator, "value": ind.value, "unit": ind.unit,
-                    "target_text": ind.target_text, "basis": ind.basis, "cells": dict(ind.cells),
+                    "target_text": ind.target_text, "basis": ind.basis, "weight": ind.weight,
+                    "level1_weight": ind.level1_weight, "actual": ind.actual, "actual_value": ind.actual_value,
+                    "score": ind.score, "deviation": ind.deviation, "extra": dict(ind.extra),
+                    "cells": dict(ind.cells),
                 })
     return rows
 

@@ -10,7 +10,7 @@ from typing import Any
 
 from ..a1 import to_a1
 from ..model import Indicator
-from .cell_reader import Reader
+from .cell_reader import Reader, value_text
 from .locate import Block
 from .normalize import clean_text, fold, is_percent_unit, normalize_operator, normalize_unit, parse_number, split_target
 
@@ -90,7 +90,7 @@ def _indicator(rd: Reader, block: Block, r: int, row: list[Any], level1: str | N
     return Indicator(level1, level2, name, description, operator, value, unit, words, basis, cells["level3"], cells,
                      weight=_points(row, cols.get("weight")), level1_weight=level1_weight, actual=actual,
                      actual_value=actual_value, score=_points(row, cols.get("score")),
-                     deviation=clean_text(row[cols["deviation"]]) if "deviation" in cols else None, extra=extra)
+                     deviation=value_text(row[cols["deviation"]]) if "deviation" in cols else None, extra=extra)
 
 
 def _points(row: list[Any], col: int | None) -> float | None:

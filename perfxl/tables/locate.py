@@ -267,7 +267,9 @@ def _regions_for(area: list[Hit], block: Block | None) -> list[Region]:
     if first is None:
         if block is None:
             return []
-        top = min([(h.row, h.col) for h in table_labels] + [block.anchor])
+        # the unit's own 部门（单位）名称 label cell is the department table's first label
+        named = [h for h in area if h.field == "department"]
+        top = min([(h.row, h.col) for h in [*table_labels, *named]] + [block.anchor])
         return [Region("department", top[0], top, table_labels, block)]
     for hit in table_labels[first:]:
         if not groups or (hit.field in _NAME_FIELDS and any(h.field == hit.field for h in groups[-1])):

@@ -338,10 +338,33 @@ def _fields(rd: Reader, region: Region) -> dict[str, dict[str, Any]]:
     for hit in region.labels:
         if hit.field != "field":
             continue
+        if (rows := _sub_table(rd, hit)) is not None:
+            out.setdefault(label_text(hit.text), rows)
+            continue
         value, cell = _label_value(rd, hit)
         out.setdefault(label_text(hit.text), {"value": value, "cell": cell})
     _unknown_labels(rd, region, out)
     return out
+
+
+def _sub_table(rd: Reader, hit: Hit) -> dict[str, Any] | None:
+    """A label merged down beside a small table of its own (年度履职目标 | 部门职能 | 年度目标任务 |
+    …): its rows as header -> value, the cell of its first header."""
+    grid = rd.grid
+    r1, c1, r2, _ = grid.span(hit.row, hit.col)
+    headers = [(c, label_text(str(v))) for c, v in grid.right_of(r1, c1) if isinstance(v, str)]
+    if r2 <= r1 or len(headers) < 2:
+        return None
+    rows = []
+    for r in range(r1 + 1, r2 + 1):
+        row: dict[str, Any] = {}
+        for c, name in headers:
+            raw = grid.value(r, c)
+            number = parse_number(raw) if not isinstance(raw, str) or _MONEY_TEXT.fullmatch(str(raw)) else None
+            row[name] = number if number is not None else value_text(raw)
+        if any(v is not None for v in row.values()):
+            rows.append(row)
+    return {"value": rows, "cell": to_a1(r1, headers[0][0])}
 
 
 def _unknown_labels(rd: Reader, region: Region, out: dict[str, dict[str, Any]]) -> None:
@@ -357,7 +380,8 @@ def _unknown_labels(rd: Reader, region: Region, out: dict[str, dict[str, Any]]) 
             continue
         raw = grid.value(r, label_col)
         text = clean_text(raw)
-        if text is None or not isinstance(raw, str) or parse_number(raw) is not None or len(text) > 30:
+        if text is None or not isinstance(raw, str) or parse_number(raw) is not None or len(text) > 30 \
+                or rd.is_label(raw):
             continue
         if grid.span(r, label_col)[0] != r or is_title(text, rd.vocab):
             continue

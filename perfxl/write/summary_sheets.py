@@ -17,6 +17,7 @@ from ..tables.normalize import OPERATOR_SIGNS
 from .summary_book import Col, LineChart, SheetData, source_link
 
 _LEVEL1_COLUMNS = ("产出指标", "效益指标", "满意度指标", "成本指标")
+STAGE_NAMES = {"target": "目标表", "self-evaluation": "自评表"}
 
 
 @dataclass(frozen=True)
@@ -105,11 +106,13 @@ def _overview_row(unit: str, part: UnitPart, rules: RuleSet) -> list[Any]:
 
 def _projects(tables: list[tuple[str, Table]], rules: RuleSet,
               by_table: dict[tuple[str, str, str], list[Problem]], out_dir: Path) -> SheetData:
-    cols = [Col("项目编码"), Col("项目名称"), Col("单位"), Col("年度资金总额（万元）", "money"),
+    cols = [Col("项目编码"), Col("项目名称"), Col("单位"), Col("主管部门"), Col("实施单位"), Col("年度", "int"),
+            Col("表类"), Col("年度资金总额（万元）", "money"),
             Col("资金支出计划（累计）", width=30), Col("绩效目标", width=50), Col("指标数", "int"),
             Col("产出指标", "int"), Col("效益指标", "int"), Col("满意度指标", "int"),
             Col("定性指标", "int"), Col("错误", "int"), Col("警告", "int"), Col("状态"),
             Col("来源文件", "link"), Col("工作表"), Col("单元格")]
+    link_col, status_col = len(cols) - 3, len(cols) - 4
     rows: list[list[Any]] = []
     links: dict[tuple[int, int], str | None] = {}
     fmts: dict[int, dict[int, str]] = {}
@@ -122,13 +125,14 @@ def _projects(tables: list[tuple[str, Table]], rules: RuleSet,
         plan = "；".join(f"{k} {v:g}%" if v is not None else f"{k} 空" for k, v in t.spend_plan.items())
         goals = "\n".join(f"{i}. {g}" for i, g in enumerate(t.goals, start=1))
         r = len(rows)
-        rows.append([t.project_code, t.project_name, t.department, t.amount, plan, goals,
+        rows.append([t.project_code, t.project_name, t.department, t.supervisor, t.implementer, t.year,
+                     STAGE_NAMES[t.stage], t.amount, plan, goals,
                      len(t.indicators), level1.count("产出指标"), level1.count("效益指标"),
                      level1.count("满意度指标"), sum(i.operator == "text" for i in t.indicators),
                      errors, warnings, status, os.path.basename(source), t.sheet, t.anchor])
-        links[(r, 14)] = source_link(out_dir, source, t.sheet, t.anchor)
+        links[(r, link_col)] = source_link(out_dir, source, t.sheet, t.anchor)
         if errors or warnings:
-            fmts[r] = {13: "error" if errors else "warning"}
+            fmts[r] = {status_col: "error" if errors else "warning"}
     return SheetData("项目汇总", cols, rows, links, fmts)
 
 
@@ -138,14 +142,15 @@ def _indicators(name: str, tables: list[tuple[str, Table]], with_project: bool) 
     head = [Col("项目编码"), Col("项目名称")] if with_project else [Col("来源文件")]
     cols = [*head, Col("一级指标"), Col("二级指标"), Col("三级指标", width=30),
             Col("绩效指标描述", width=36), Col("符号"), Col("值", "num"), Col("单位（计量）"),
-            Col("目标（文字描述）", width=30), Col("指标值确定依据", width=30), Col("单元格")]
+            Col("目标（文字描述）", width=30), Col("指标值确定依据", width=30), Col("权重/分值", "num"),
+            Col("实际完成值"), Col("得分", "num"), Col("单元格")]
     rows: list[list[Any]] = []
     for source, t in tables:  # no links here: 问题清单 and 项目汇总 carry them
         first = [t.project_code, t.project_name] if with_project else [os.path.basename(source)]
         for i in t.indicators:
             rows.append([*first, i.level1, i.level2, i.level3, i.description,
                          OPERATOR_SIGNS.get(i.operator or "", i.operator), i.value, i.unit,
-                         i.target_text, i.basis, f"{t.sheet}!{i.cell}"])
+                         i.target_text, i.basis, i.weight, i.actual, i.score, f"{t.sheet}!{i.cell}"])
     return SheetData(name, cols, rows)
 
 

@@ -25,6 +25,7 @@ from ..problems import problem
 from ..read.limits import DEFAULT_LIMITS, Limits
 from ..review.ruleset import RuleSet, resolve_ruleset
 from ..tables.extraction import extract
+from ..tables.vocabulary import Vocabulary
 from .atomic import atomic_target
 from .template_form import COLUMNS, TITLES, WIDTHS, Form, build_form, form_for, table_values
 
@@ -52,7 +53,8 @@ class TemplateResult:
 def template(kind: str = "project", output: str | os.PathLike[str] | None = None,
              source: str | os.PathLike[str] | None = None,
              rules: RuleSet | str | os.PathLike[str] | None = None,
-             rows: int = 20, goals: int = 5, limits: Limits = DEFAULT_LIMITS) -> TemplateResult:
+             rows: int = 20, goals: int = 5, limits: Limits = DEFAULT_LIMITS,
+             labels: Vocabulary | str | os.PathLike[str] | None = None) -> TemplateResult:
     """Write a template workbook and return what was written.
 
     Without ``source``: one blank sheet of ``kind`` with ``rows`` indicator rows. With
@@ -61,7 +63,7 @@ def template(kind: str = "project", output: str | os.PathLike[str] | None = None
     if kind not in TITLES:
         raise PerfxlError(f"模板类型只能是 project（预算项目绩效表）或 department（部门整体），不能是“{kind}”")
     ruleset = resolve_ruleset(rules)
-    tables, problems = _source_tables(source, limits) if source is not None else ([], [])
+    tables, problems = _source_tables(source, limits, labels) if source is not None else ([], [])
     default = f"{TITLES[kind]}_模板.xlsx" if source is None else f"{Path(source).stem}_新年度模板.xlsx"
     target = Path(output) if output is not None else Path(default)
     if source is not None and target.resolve() == Path(source).resolve():
@@ -85,9 +87,9 @@ def template(kind: str = "project", output: str | os.PathLike[str] | None = None
                           sheets, tuple(problems))
 
 
-def _source_tables(source: str | os.PathLike[str],
-                   limits: Limits) -> tuple[list[dict[str, Any]], list[Problem]]:
-    result = extract(source, limits=limits)
+def _source_tables(source: str | os.PathLike[str], limits: Limits,
+                   labels: Vocabulary | str | os.PathLike[str] | None) -> tuple[list[dict[str, Any]], list[Problem]]:
+    result = extract(source, limits=limits, labels=labels)
     if not result.readable:
         raise UnreadableWorkbook(os.fspath(source), result.problems[0].message)
     if not result.tables:
