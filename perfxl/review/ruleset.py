@@ -10,7 +10,7 @@ import os
 import re
 import tomllib
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
@@ -46,6 +46,7 @@ class RuleSet:
     vague_words: list[str]
     money_units: list[str]
     severity: dict[str, str]
+    accepted: dict[str, list[str]] = field(default_factory=dict)  # more 二级 allowed under a 一级
     operators: tuple[str, ...] = ("≥", ">", "=", "<", "≤", "文字描述")
     units: tuple[str, ...] = ()
 
@@ -77,7 +78,8 @@ class RuleSet:
 
     @cached_property
     def _level2_sets(self) -> dict[str, frozenset[str]]:
-        return {canon: frozenset(base_name(x) for x in subs) for canon, subs in self.categories.items()}
+        return {canon: frozenset(base_name(x) for x in [*subs, *self.accepted.get(canon, [])])
+                for canon, subs in self.categories.items()}
 
     @property
     def operator_codes(self) -> frozenset[str]:
@@ -125,6 +127,7 @@ def load_ruleset(path: str | os.PathLike[str] | None = None) -> RuleSet:
             vague_words=[str(w) for w in words.get("vague", [])],
             money_units=[str(w) for w in words.get("money_units", ["元", "万元"])],
             severity={str(k): str(v) for k, v in data.get("severity", {}).items()},
+            accepted={str(k): [str(x) for x in v] for k, v in data.get("accepted", {}).items()},
             operators=tuple(str(x) for x in data.get("operators", {}).get("choices", RuleSet.operators)),
             units=tuple(str(x) for x in data.get("template", {}).get("units", [])),
         )

@@ -118,7 +118,7 @@ def _table_indicator_rules(table: Table, rules: RuleSet, emit: _Emit) -> None:
         emit("no-output-indicator", table.anchor, name=roles["output"])
     if roles["benefit"] not in levels:
         emit("no-benefit-indicator", table.anchor, name=roles["benefit"])
-    if roles["satisfaction"] not in levels:
+    if roles["satisfaction"] not in levels and not any(rules.is_role("satisfaction_level2", i.level2) for i in inds):
         emit("no-satisfaction-indicator", table.anchor, name=roles["satisfaction"])
     if not any(rules.is_role("quantity", i.level2) for i in inds):
         emit("no-quantity-indicator", table.anchor, name=roles["quantity"])
