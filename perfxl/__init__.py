@@ -26,6 +26,7 @@ __all__ = [
     "check",
     "consolidate",
     "extract",
+    "score",
     "template",
 ]
 
@@ -33,6 +34,7 @@ if TYPE_CHECKING:
     from .batch.consolidation import consolidate
     from .model import CheckResult, Consolidation, ExtractResult, Indicator, Problem, Severity, Table
     from .review.checking import check
+    from .review.scoring import score
     from .tables.extraction import extract
     from .write.annotate import annotate
     from .write.template_book import template
@@ -40,6 +42,7 @@ if TYPE_CHECKING:
 _LAZY = {
     "extract": "tables.extraction",
     "check": "review.checking",
+    "score": "review.scoring",
     "consolidate": "batch.consolidation",
     "template": "write.template_book",
     "annotate": "write.annotate",

@@ -158,6 +158,7 @@ class Table:
     long_term_goals: tuple[str, ...] = ()
     goals_achieved: tuple[str, ...] = ()
     fields: dict[str, dict[str, Any]] = field(default_factory=dict)  # other header labels -> value, cell
+    totals: dict[str, Any] = field(default_factory=dict)  # a self-evaluation's 总分 row: 分值, 得分, 等级
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -181,6 +182,7 @@ class Table:
             "long_term_goals": list(self.long_term_goals),
             "goals_achieved": list(self.goals_achieved),
             "fields": {k: dict(v) for k, v in self.fields.items()},
+            "totals": dict(self.totals),
             "indicators": [i.to_dict() for i in self.indicators],
             "cells": dict(self.cells),
         }

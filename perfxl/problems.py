@@ -22,7 +22,7 @@ class ProblemKind:
 
     code: str
     severity: Severity
-    stage: str      # where it is found: 读取 / 识别 / 审核 / 汇总 / 模板
+    stage: str      # where it is found: 读取 / 识别 / 审核 / 自评 / 汇总 / 模板
     rule: str       # the review rule it implements (P1 … I16), or ""
     title: str      # what it means, in a few words
     message: str    # str.format template of the message; says what to change
@@ -148,6 +148,44 @@ KINDS: tuple[ProblemKind, ...] = (
                 setting="thresholds.qualitative_share_max"),
     ProblemKind("basis-missing", WARNING, "审核", "I16", "指标值确定依据为空",
                 "指标值确定依据为空；请写明指标值的来源（文件、计划或历史数据）"),
+    # self-evaluations
+    ProblemKind("score-above-weight", ERROR, "自评", "", "得分超过分值",
+                "得分 {score:g} 超过该指标的分值 {weight:g}；得分不能高于分值，请改正"),
+    ProblemKind("weights-not-100", WARNING, "自评", "", "分值合计不是 100",
+                "各指标分值与预算执行率分值合计为 {total:g}，不是 100；请核对各项分值", setting="scoring.weights"),
+    ProblemKind("total-mismatch", ERROR, "自评", "", "得分合计与总分不符",
+                "各项得分合计 {sum:g}，与填写的总分 {total:g} 不符；请重新合计"),
+    ProblemKind("score-inflated", ERROR, "自评", "", "自评得分高于规则所给",
+                "自评得分 {stated:g} 高于按评分规则计算的 {computed:g}（{how}）；请按实际完成情况重新打分",
+                setting="scoring"),
+    ProblemKind("deviation-missing", ERROR, "自评", "", "未达成但没有偏差原因",
+                "“{name}”没有达到目标（{how}），但没有填写偏差原因分析及改进措施；请写明原因和改进措施"),
+    ProblemKind("actual-missing", ERROR, "自评", "", "没有实际完成值",
+                "“{name}”没有填写实际完成值；请填写全年实际完成的数值或情况"),
+    ProblemKind("actual-not-judged", INFO, "自评", "", "实际完成值需人工判断",
+                "“{name}”的实际完成值“{actual}”无法自动判断是否达成，未据此重算得分；请人工核对"),
+    ProblemKind("execution-rate-mismatch", ERROR, "自评", "", "执行率与金额不符",
+                "执行率填写为 {stated:g}%，但全年执行数 ÷ 全年预算数 = {computed:.1f}%；请改正", setting="scoring"),
+    ProblemKind("grade-mismatch", ERROR, "自评", "", "等级与总分不符",
+                "总分 {total:g} 对应的等级是“{expected}”，表中填写的是“{stated}”；请改正", setting="scoring.grades"),
+    # self-evaluations held against the approved targets
+    ProblemKind("approved-target-missing", WARNING, "自评", "", "找不到批复的绩效目标",
+                "没有找到“{name}”本年度批复的绩效目标表（按项目编码，或单位加项目名称查找）；"
+                "请把目标表一并放入，或用 --targets 指定目标表所在文件夹"),
+    ProblemKind("approved-target-ambiguous", WARNING, "自评", "", "批复目标对应不唯一",
+                "“{name}”对应到多张批复的绩效目标表：{places}；未作比对，请在自评表中填写项目编码"),
+    ProblemKind("target-lowered", ERROR, "自评", "", "自评表调低了批复目标",
+                "“{name}”的目标批复为 {before}，自评表中写成 {after}，降低了目标；请按批复目标（{approved}）填写"),
+    ProblemKind("target-operator-changed", ERROR, "自评", "", "自评表改了目标的符号",
+                "“{name}”的目标批复为 {before}，自评表中写成 {after}，符号不同；请按批复目标（{approved}）填写"),
+    ProblemKind("target-changed", WARNING, "自评", "", "自评表中的目标与批复不同",
+                "“{name}”的目标批复为 {before}，自评表中写成 {after}；请核对（批复表：{approved}）"),
+    ProblemKind("indicator-dropped", ERROR, "自评", "", "自评表漏了批复的指标",
+                "批复的指标“{name}”（{target}）在自评表中没有出现；请补上并如实填写完成情况（批复表：{approved}）"),
+    ProblemKind("indicator-added", WARNING, "自评", "", "自评表多了批复没有的指标",
+                "指标“{name}”不在批复的绩效目标中；请核对是否擅自增加（批复表：{approved}）"),
+    ProblemKind("weight-changed", WARNING, "自评", "", "自评表改了指标权重",
+                "“{name}”的权重批复为 {before:g}，自评表中为 {after:g}；请核对（批复表：{approved}）"),
     # consolidating
     ProblemKind("department-unknown", WARNING, "汇总", "", "不知道属于哪个单位",
                 "表中没有“单位名称”，文件也不在单位子文件夹里；已归入“未指定单位”。"
@@ -196,7 +234,7 @@ def reference_markdown() -> str:
         "- **提示**：问题说明的模板，`{…}` 处填入具体的值；分号后是修改方法。",
         "",
     ]
-    for stage in ("读取", "识别", "审核", "汇总", "模板"):
+    for stage in ("读取", "识别", "审核", "自评", "汇总", "模板"):
         lines += [f"## {stage}", "", "| 代码 | 级别 | 规则 | 含义 | 提示 | 可调 | 设置 |",
                   "|---|---|---|---|---|---|---|"]
         for kind in KINDS:

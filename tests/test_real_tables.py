@@ -1,6 +1,7 @@
-"""Published tables of seven provinces (``tests/real``): every table found with its kind and stage,
-every field of the contract equal to the hand-made expected JSON, and no author fault reported by
-``check`` that the source does not have."""
+"""Published tables of seven provinces (``tests/real``) and forms of other provinces drawn by an
+independent tester (``tests/provincial``): every table found with its kind and stage, every field
+of the contract equal to the hand-made expected JSON, and no author fault reported by ``check``
+that the source does not have."""
 
 from __future__ import annotations
 
@@ -13,7 +14,10 @@ import pytest
 import perfxl
 
 REAL = Path(__file__).parent / "real"
+PROVINCIAL = Path(__file__).parent / "provincial"
 CASES = sorted(p.name[: -len(".json")] for p in (REAL / "expected").glob("*.json"))
+ALL = [(folder, p.name[: -len(".json")]) for folder in (REAL, PROVINCIAL)
+       for p in sorted((folder / "expected").glob("*.json"))]
 TABLE_KEYS = ("kind", "stage", "sheet", "anchor", "title", "year", "department", "supervisor", "implementer",
               "project_code", "project_name", "template", "purpose", "amount", "funds", "spend_plan", "goals",
               "long_term_goals", "goals_achieved", "fields")
@@ -21,15 +25,15 @@ INDICATOR_KEYS = ("level1", "level2", "level3", "description", "operator", "valu
                   "weight", "level1_weight", "actual", "actual_value", "score", "deviation", "extra", "cell")
 
 
-def _expected(name: str) -> list[dict[str, Any]]:
-    tables: list[dict[str, Any]] = json.loads((REAL / "expected" / f"{name}.json").read_text("utf-8"))["tables"]
+def _expected(folder: Path, name: str) -> list[dict[str, Any]]:
+    tables: list[dict[str, Any]] = json.loads((folder / "expected" / f"{name}.json").read_text("utf-8"))["tables"]
     return tables
 
 
-@pytest.mark.parametrize("name", CASES)
-def test_every_field_of_every_table(name: str) -> None:
-    got = perfxl.extract(REAL / "workbooks" / name).to_dict()["tables"]
-    expected = _expected(name)
+@pytest.mark.parametrize(("folder", "name"), ALL, ids=[name[:3] for _, name in ALL])
+def test_every_field_of_every_table(folder: Path, name: str) -> None:
+    got = perfxl.extract(folder / "workbooks" / name).to_dict()["tables"]
+    expected = _expected(folder, name)
     assert len(got) == len(expected)
     for i, (table, want) in enumerate(zip(got, expected, strict=True)):
         for key in TABLE_KEYS:
@@ -52,6 +56,14 @@ def test_check_blames_no_unit_for_fields_its_form_does_not_have() -> None:
     codes = {p.code for p in perfxl.check([REAL / "workbooks"]).problems}
     assert not codes & {"project-code-missing", "basis-missing", "level1-unknown", "no-output-indicator",
                         "goals-missing", "operator-unknown", "header-label-unknown", "column-unknown"}
+
+
+def test_the_provincial_forms_draw_no_error_at_all() -> None:
+    """The drawn provincial forms hold no fault of error severity: check finds none (a reader's
+    misread would show up here as blame)."""
+    errors = [(p.file, p.cell, p.code) for p in perfxl.check([PROVINCIAL / "workbooks"]).problems
+              if p.severity == "error"]
+    assert errors == []
 
 
 def test_a_cut_first_level_label_stands_for_its_category() -> None:

@@ -18,7 +18,7 @@ from ..model import UNASSIGNED, Consolidation, ExtractResult, Problem, ReadStatu
 from ..problems import problem
 from ..read.inbox import scan_inbox
 from ..read.limits import DEFAULT_LIMITS, Limits
-from ..review.checking import check_results
+from ..review.checking import check_results, read_targets
 from ..review.ruleset import RuleSet, resolve_ruleset
 from ..tables.vocabulary import Vocabulary, resolve_vocabulary
 from ..write.atomic import ensure_dir
@@ -32,12 +32,14 @@ def consolidate(inbox: str | os.PathLike[str] = "workbooks/inbox",
                 department: str | None = None, rules: RuleSet | str | os.PathLike[str] | None = None,
                 progress: Callable[[int, int], Any] | None = None, write: bool = True,
                 limits: Limits = DEFAULT_LIMITS,
-                labels: Vocabulary | str | os.PathLike[str] | None = None) -> Consolidation:
+                labels: Vocabulary | str | os.PathLike[str] | None = None,
+                targets: str | os.PathLike[str] | None = None) -> Consolidation:
     """Consolidate every workbook under ``inbox`` into summaries in ``out_dir``.
 
     ``progress(done, total)`` is called as files are read. Raises OutputError when the run
     cannot happen (inbox missing, output folder not writable), RulesFileError or LabelsFileError
-    for a bad rules or labels file.
+    for a bad rules or labels file. ``targets``: a folder of the year's approved target tables that
+    the self-evaluations are held against (besides the target tables in the inbox).
     """
     root = Path(inbox)
     ruleset = resolve_ruleset(rules)  # a bad rules or labels file stops the run before anything is read
@@ -63,7 +65,8 @@ def consolidate(inbox: str | os.PathLike[str] = "workbooks/inbox",
         reads = read_all(paths, ruleset, limits, vocab, jobs, tick, pool)
         gc.freeze()  # everything read stays alive to the end: spare the collector rescanning it
         try:
-            run = _gather(root, paths, _drop_duplicates(paths, reads), scan.skipped, department, ruleset)
+            approved = read_targets(targets, limits, vocab)
+            run = _gather(root, paths, _drop_duplicates(paths, reads), scan.skipped, department, ruleset, approved)
             if write:
                 run.outputs = write_summaries(run, Path(out_dir), ruleset, jobs, pool)
             return run
@@ -89,7 +92,7 @@ def _drop_duplicates(paths: list[str], reads: list[FileRead]) -> list[FileRead]:
 
 
 def _gather(root: Path, paths: list[str], reads: list[FileRead], skipped: list[Problem],
-            department: str | None, rules: RuleSet) -> Consolidation:
+            department: str | None, rules: RuleSet, targets: tuple[ExtractResult, ...] = ()) -> Consolidation:
     """The run: every table in its unit, every file with its status, every problem checked."""
     results: list[ExtractResult] = []
     sources: list[SourceFile] = []
@@ -114,7 +117,8 @@ def _gather(root: Path, paths: list[str], reads: list[FileRead], skipped: list[P
         status, reason = _status(result, bool(tables))
         sources.append(SourceFile(path, relative_to(path, root), read.size, read.sha256, read.modified,
                                   len(tables), status, unit, reason))
-    checked = check_results(results, rules, per_file=[read.findings for read in reads], skipped=skipped)
+    checked = check_results(results, rules, per_file=[read.findings for read in reads], skipped=skipped,
+                            targets=targets)
     problems = sorted(list(checked.problems) + rules.adjusted(extra), key=Problem.sort_key)
     seen = {s.department for s in sources if s.status is not ReadStatus.SKIPPED}
     departments = sorted(seen | {t.department or UNASSIGNED for r in results for t in r.tables})

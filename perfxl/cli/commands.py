@@ -49,6 +49,7 @@ def _print_json(data: Any) -> None:
 
 
 _HELP = "显示本说明并退出。"
+_TARGETS_HELP = "本年度批复的绩效目标表所在的文件夹（或文件）：自评表中的目标逐项与之比对。"
 _LABELS_HELP = ("在内置标签词表之外再加一份词表（TOML，格式同 perfxl/tables/labels.toml），"
                 "用来认出本地表格的其他写法。")
 _LIMIT_HELP = ("放宽读取上限，可重复，如 --limit cells=5000000。可用：file_mb=50（文件大小）、"
@@ -89,6 +90,8 @@ def main() -> None:
       perfxl extract 绩效表.xlsx          读出一个工作簿里的所有表
       perfxl check workbooks/inbox        检查文件夹里所有工作簿，列出每个问题所在的单元格
       perfxl check 绩效表.xlsx --annotate 批注   另存一份标出问题单元格的副本
+      perfxl check 自评表 --targets 目标表       自评表中的目标与批复的目标逐项比对
+      perfxl score 自评表.xlsx                   按评分规则为自评表重新计分
       perfxl template --kind department   生成一份空白的部门整体支出绩效指标模板
       perfxl template --from 去年.xlsx     用去年报送的表预填今年的模板
 
@@ -191,8 +194,9 @@ def _problem_line(p: Problem) -> str:
               help="为每个工作簿在该文件夹另存一份副本：问题单元格标色并附批注，另加“问题清单”工作表。原文件不会被修改。")
 @click.option("--limit", "limit", multiple=True, metavar="名称=N", help=_LIMIT_HELP)
 @click.option("--labels", "labels_file", default=None, metavar="词表文件", help=_LABELS_HELP)
+@click.option("--targets", "targets", default=None, metavar="目标表文件夹", help=_TARGETS_HELP)
 def check(paths: tuple[str, ...], as_json: bool, rules_file: str | None,
-          annotate_dir: str | None, limit: tuple[str, ...], labels_file: str | None) -> None:
+          annotate_dir: str | None, limit: tuple[str, ...], labels_file: str | None, targets: str | None) -> None:
     """按数据规范和审核规则检查工作簿，一次列出全部问题。
 
     \b
@@ -210,7 +214,7 @@ def check(paths: tuple[str, ...], as_json: bool, rules_file: str | None,
     """
     limits = _limits(limit)
     with _cannot_continue():
-        result = perfxl.check(paths, rules=rules_file, limits=limits, labels=labels_file)
+        result = perfxl.check(paths, rules=rules_file, limits=limits, labels=labels_file, targets=targets)
         written = perfxl.annotate(result, annotate_dir, limits=limits) if annotate_dir else []
     if as_json:
         _print_json(result.to_dict())
@@ -246,6 +250,64 @@ def _print_check_summary(result: perfxl.CheckResult) -> None:
 
 @main.command(options_metavar="[选项]")
 @click.help_option("-h", "--help", help=_HELP)
+@click.argument("path", metavar="文件")
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出每张自评表的评分。")
+@click.option("--rules", "rules_file", default=None, metavar="规则文件",
+              help="使用另一份规则文件（分值、定性档次、等级分数线在其 [scoring] 部分）。")
+@click.option("--limit", "limit", multiple=True, metavar="名称=N", help=_LIMIT_HELP)
+@click.option("--labels", "labels_file", default=None, metavar="词表文件", help=_LABELS_HELP)
+def score(path: str, as_json: bool, rules_file: str | None, limit: tuple[str, ...], labels_file: str | None) -> None:
+    """按评分规则（财预〔2020〕10号）为工作簿中的每张绩效自评表重新计分，与自评得分对照。
+
+    \b
+    定量指标：达到目标得满分，未达到按 实际÷目标（“≤”类为 目标÷实际）折算；定性指标：按实际完成情况
+    的说法（达成 / 部分达成 / 未达成）最高得分值的 100% / 80% / 60%；预算执行率得分 = 执行率 × 分值。
+    实际完成值是无法判断的文字时，如实说明，不作猜测。
+
+    \b
+    示例：
+      perfxl score 2023年项目支出绩效自评表.xlsx
+      perfxl score 自评表.xls --json
+
+    \b
+    退出码：0 = 已计分；2 = 文件无法读取或规则文件有误。
+    """
+    limits = _limits(limit)
+    with _cannot_continue():
+        result = perfxl.extract(path, limits=limits, labels=labels_file)
+        scores = perfxl.score(result, rules=rules_file)
+    if as_json:
+        _print_json([s.to_dict() for s in scores])
+    else:
+        _print_scores(result, scores)
+    sys.exit(2 if not result.readable else 0)
+
+
+def _print_scores(result: perfxl.ExtractResult, scores: list[Any]) -> None:
+    _echo(f"文件：{result.source}")
+    if not result.readable:
+        _echo(f"无法读取：{result.problems[0].message}")
+        return
+    if not scores:
+        _echo("没有找到绩效自评表。")
+    for s in scores:
+        c = s.counts
+        _echo(f"[{s.sheet}!{s.anchor}] {s.project_name or s.department or ''}")
+        total = "—" if s.computed_total is None else f"{s.computed_total:g}（{s.computed_grade}）"
+        stated = "—" if s.stated_total is None else f"{s.stated_total:g}"
+        stated += f"（{s.stated_grade}）" if s.stated_grade else ""
+        rate = "—" if s.execution_rate is None else f"{s.execution_rate:.1f}%"
+        _echo(f"  自评总分 {stated} · 按规则计算 {total} · 预算执行率 {rate}")
+        _echo(f"  指标：达成 {c['met']} 个，未达成 {c['not_met']} 个，无法自动判断 {c['not_judged']} 个")
+        for i in s.indicators:
+            if not i.judged or (i.stated is not None and i.computed is not None and i.stated > i.computed + 0.01):
+                stated_i = "—" if i.stated is None else f"{i.stated:g}"
+                rule_i = "—" if i.computed is None else f"{i.computed:g}"
+                _echo(f"    {i.cell} {i.level3}：自评 {stated_i} 分，规则 {rule_i} 分（{i.note}）")
+
+
+@main.command(options_metavar="[选项]")
+@click.help_option("-h", "--help", help=_HELP)
 @click.argument("inbox", default="workbooks/inbox", metavar="[收件箱]")
 @click.option("-o", "--out", "out_dir", default="workbooks/out", show_default=True, metavar="输出文件夹",
               help="汇总工作簿写到这里（不能在收件箱内）。")
@@ -258,9 +320,10 @@ def _print_check_summary(result: perfxl.CheckResult) -> None:
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 输出运行摘要。")
 @click.option("--limit", "limit", multiple=True, metavar="名称=N", help=_LIMIT_HELP)
 @click.option("--labels", "labels_file", default=None, metavar="词表文件", help=_LABELS_HELP)
+@click.option("--targets", "targets", default=None, metavar="目标表文件夹", help=_TARGETS_HELP)
 def consolidate(inbox: str, out_dir: str, jobs: int | None, department: str | None,
                 rules_file: str | None, quiet: bool, as_json: bool, limit: tuple[str, ...],
-                labels_file: str | None) -> None:
+                labels_file: str | None, targets: str | None) -> None:
     """汇总收件箱里的全部工作簿，检查后按单位写出汇总工作簿。
 
     \b
@@ -297,7 +360,7 @@ def consolidate(inbox: str, out_dir: str, jobs: int | None, department: str | No
     try:
         with _cannot_continue():
             result = perfxl.consolidate(inbox, out_dir, jobs=jobs, department=department, rules=rules_file,
-                                        progress=progress, limits=limits, labels=labels_file)
+                                        progress=progress, limits=limits, labels=labels_file, targets=targets)
     finally:
         if bar is not None:
             bar.close()

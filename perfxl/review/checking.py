@@ -12,6 +12,7 @@ from ..read.inbox import scan_inbox
 from ..read.limits import DEFAULT_LIMITS, Limits
 from ..tables.extraction import extract
 from ..tables.vocabulary import Vocabulary, resolve_vocabulary
+from .approved_targets import compare_with_approved
 from .ruleset import RuleSet, resolve_ruleset
 from .table_rules import run_rules
 
@@ -19,11 +20,14 @@ from .table_rules import run_rules
 def check(paths: Iterable[str | os.PathLike[str]] | str | os.PathLike[str],
           rules: RuleSet | str | os.PathLike[str] | None = None,
           limits: Limits = DEFAULT_LIMITS,
-          labels: Vocabulary | str | os.PathLike[str] | None = None) -> CheckResult:
+          labels: Vocabulary | str | os.PathLike[str] | None = None,
+          targets: Iterable[str | os.PathLike[str]] | str | os.PathLike[str] | None = None) -> CheckResult:
     """Check the workbooks at ``paths`` (files and folders) against the schemas and review rules.
 
     ``rules`` is a RuleSet or the path of a rules file (default: the shipped rules.toml);
-    ``labels`` a Vocabulary or a labels file extending the shipped one.
+    ``labels`` a Vocabulary or a labels file extending the shipped one; ``targets`` the year's
+    approved target tables (files or folders) that self-evaluations are held against, besides
+    the target tables among ``paths``.
     """
     if isinstance(paths, (str, os.PathLike)):
         paths = [paths]
@@ -31,18 +35,30 @@ def check(paths: Iterable[str | os.PathLike[str]] | str | os.PathLike[str],
     vocab = resolve_vocabulary(labels)
     scan = scan_inbox(paths)
     results = tuple(extract(p, limits=limits, labels=vocab) for p in scan.found)
-    return check_results(results, ruleset, skipped=scan.skipped)
+    approved = read_targets(targets, limits, vocab)
+    return check_results(results, ruleset, skipped=scan.skipped, targets=approved)
+
+
+def read_targets(targets: Iterable[str | os.PathLike[str]] | str | os.PathLike[str] | None, limits: Limits,
+                 vocab: Vocabulary) -> tuple[ExtractResult, ...]:
+    """The approved target tables at ``targets`` (files or folders), read once."""
+    if targets is None:
+        return ()
+    if isinstance(targets, (str, os.PathLike)):
+        targets = [targets]
+    return tuple(extract(p, limits=limits, labels=vocab) for p in scan_inbox(targets).found)
 
 
 def check_results(results: Sequence[ExtractResult], rules: RuleSet,
                   per_file: list[list[Problem]] | None = None,
-                  skipped: Sequence[Problem] = ()) -> CheckResult:
+                  skipped: Sequence[Problem] = (), targets: Sequence[ExtractResult] = ()) -> CheckResult:
     """The check of workbooks already extracted. ``per_file`` (one list per result): the
     per-file rule findings already made, by the workers that read the files; ``skipped``: what
     the inbox scan passed over."""
     results = tuple(results)
     problems = [p for r in results for p in r.problems] + list(skipped)
     problems += findings(results, rules, per_file)
+    problems += compare_with_approved(results, targets)
     problems = rules.adjusted(problems)
     problems.sort(key=Problem.sort_key)
     return CheckResult(results, tuple(problems))

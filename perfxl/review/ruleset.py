@@ -33,6 +33,52 @@ def base_name(name: str | None) -> str:
 
 
 @dataclass(frozen=True)
+class QualitativeTier:
+    """A qualitative indicator whose 实际完成值 says one of ``words`` earns at most ``share`` of its 分值."""
+
+    name: str
+    share: float
+    words: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Scoring:
+    """How a self-evaluation is scored: default weights, tolerances, grade bands, qualitative tiers."""
+
+    weights: dict[str, float] = field(default_factory=lambda: {"产出指标": 50.0, "效益指标": 30.0, "满意度指标": 10.0})
+    execution_weight: float = 10.0
+    score_tolerance: float = 0.01
+    rate_tolerance: float = 0.5
+    grades: tuple[tuple[str, float], ...] = (("优", 90.0), ("良", 80.0), ("中", 60.0), ("差", 0.0))
+    tiers: tuple[QualitativeTier, ...] = ()
+
+    def grade(self, total: float) -> str:
+        """The grade of a total (the highest band whose lowest total it reaches)."""
+        for name, lowest in sorted(self.grades, key=lambda g: -g[1]):
+            if total >= lowest - self.score_tolerance:
+                return name
+        return self.grades[-1][0]
+
+    def tier(self, text: str) -> QualitativeTier | None:
+        """The tier whose words a 实际完成值 contains, or None when it says none of them."""
+        return next((t for t in self.tiers if any(w in text for w in t.words)), None)
+
+
+def _scoring(data: dict[str, Any]) -> Scoring:
+    base = Scoring()
+    tiers = tuple(QualitativeTier(str(name), float(spec["share"]), tuple(str(w) for w in spec["words"]))
+                  for name, spec in data.get("qualitative", {}).items())
+    return Scoring(
+        weights={str(k): float(v) for k, v in data.get("weights", base.weights).items()},
+        execution_weight=float(data.get("execution_weight", base.execution_weight)),
+        score_tolerance=float(data.get("score_tolerance", base.score_tolerance)),
+        rate_tolerance=float(data.get("rate_tolerance", base.rate_tolerance)),
+        grades=tuple((str(k), float(v)) for k, v in data.get("grades", dict(base.grades)).items()),
+        tiers=tiers,
+    )
+
+
+@dataclass(frozen=True)
 class RuleSet:
     """Parsed rules data with the look-ups the checks need."""
 
@@ -47,6 +93,7 @@ class RuleSet:
     money_units: list[str]
     severity: dict[str, str]
     accepted: dict[str, list[str]] = field(default_factory=dict)  # more 二级 allowed under a 一级
+    scoring: Scoring = field(default_factory=lambda: Scoring())
     operators: tuple[str, ...] = ("≥", ">", "=", "<", "≤", "文字描述")
     units: tuple[str, ...] = ()
 
@@ -128,6 +175,7 @@ def load_ruleset(path: str | os.PathLike[str] | None = None) -> RuleSet:
             money_units=[str(w) for w in words.get("money_units", ["元", "万元"])],
             severity={str(k): str(v) for k, v in data.get("severity", {}).items()},
             accepted={str(k): [str(x) for x in v] for k, v in data.get("accepted", {}).items()},
+            scoring=_scoring(data.get("scoring", {})),
             operators=tuple(str(x) for x in data.get("operators", {}).get("choices", RuleSet.operators)),
             units=tuple(str(x) for x in data.get("template", {}).get("units", [])),
         )

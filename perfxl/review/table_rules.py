@@ -17,6 +17,7 @@ from ..model import ExtractResult, Indicator, Problem, Table
 from ..problems import problem
 from ..tables.normalize import NUMERIC_OPERATORS, OPERATOR_SIGNS
 from .ruleset import RuleSet
+from .self_evaluation_rules import self_evaluation_rules
 
 _NUMBER_IN_TEXT = re.compile(r"\d+(\.\d+)?\s*(%|％|个|次|户|人|家|项|篇|万元|元|天|日|小时|分钟)")
 
@@ -67,6 +68,8 @@ def file_rules(result: ExtractResult, rules: RuleSet) -> list[Problem]:
         _table_indicator_rules(table, rules, emit)
         for ind in table.indicators:
             _indicator_rules(table, ind, rules, emit, flagged)
+        if table.stage == "self-evaluation":
+            self_evaluation_rules(result.source, table, rules, emit)
         skip = set().union(*(_UNSURE[code] for code in unsure.get((table.sheet, table.anchor), ())))
         out.extend(p for p in found if p.code not in skip)
     return out

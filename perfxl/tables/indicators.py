@@ -73,13 +73,15 @@ def _indicator(rd: Reader, block: Block, r: int, row: list[Any], level1: str | N
     cells = {f: to_a1(*span(r, c)[:2]) if f in _MERGED_FIELDS else to_a1(r, c) for f, c in cols.items()}
     if "target" in cols and "operator" not in cols:  # one cell holds sign, value and unit
         cells.update(operator=cells["target"], value=cells["target"], unit=cells["target"])
-    description = clean_text(row[cols["description"]]) if "description" in cols else None
-    basis = clean_text(grid.merged_value(r, cols["basis"])) if "basis" in cols else None
+    description = value_text(row[cols["description"]]) if "description" in cols else None
+    basis = value_text(grid.merged_value(r, cols["basis"])) if "basis" in cols else None
     extra: dict[str, Any] = {}
     if "operator" in cols:
         operator, value, unit, words = _target_columns(rd, block, r, row, extra)
     elif "target" in cols:
         operator, value, unit, words = _target_combined(rd, r, cols["target"])
+        if unit is None and operator not in (None, "text") and "unit" in cols:  # 目标值 | 计量单位
+            unit = normalize_unit(value_text(row[cols["unit"]]))
     else:  # a header without any 指标值 column: the reader says so once per table (see parse)
         operator, value, unit, words = None, None, None, None
     actual, actual_value = _actual(rd, r, cols.get("actual"))

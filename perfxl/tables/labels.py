@@ -10,7 +10,9 @@ from typing import Any
 from .normalize import clean_text, fold
 from .vocabulary import Vocabulary
 
-_INLINE = re.compile(r"^(单位名称|部门名称|填报单位|预算单位|预算部门|编制单位|部门|金额单位|单位)\s*[:：]\s*(.+)$")
+# "填报单位（盖章）：某局": a stamp mark between the label and its colon is not part of either
+_INLINE = re.compile(r"^(单位名称|部门名称|填报单位|预算单位|预算部门|编制单位|部门|金额单位|单位)\s*"
+                     r"(?:[(（]\s*(?:盖章|公章|签章)\s*[)）])?\s*[:：]\s*(.+)$")
 # what an inline report header may start with as written
 INLINE_START = frozenset("单部填预编金 \u3000")
 _GOAL = re.compile(r"^目标\s*\d+$")

@@ -156,7 +156,7 @@ def _two_row_cells(grid: MergedGrid, row: int, left: int, cols: dict[str, int], 
         if r1 < row and c1 == c and grid.value(row, c) is None:
             text = grid.value(r1, c1)
             role = vocab.column(text) if isinstance(text, str) else None
-            if role is not None and role not in _SUBHEADER_ROLES | {"target", "extra"}:
+            if role is not None and role not in _SUBHEADER_ROLES | {"extra"}:
                 cols.setdefault(role, c)
                 headers.setdefault(c, text)
 
@@ -262,7 +262,8 @@ def _regions_for(area: list[Hit], block: Block | None) -> list[Region]:
     code before it) begins a project; the last one owns the block. Labels before the first name
     belong to the first table; without any name the block is a whole department's."""
     groups: list[list[Hit]] = []
-    table_labels = [h for h in area if h.field not in _REPORT_FIELDS]
+    # a unit's own label inside the table (预算单位 beside 项目名称) belongs to it; one above it is a report header
+    table_labels = [h for h in area if h.field != "money_unit" and (h.field != "department" or _inside(h, area))]
     first = next((i for i, h in enumerate(table_labels) if h.field in _NAME_FIELDS), None)
     if first is None:
         if block is None:
@@ -285,6 +286,12 @@ def _regions_for(area: list[Hit], block: Block | None) -> list[Region]:
         owns = block if i == len(groups) - 1 else None
         regions.append(Region("project", min(h.row for h in group), (top_hit.row, top_hit.col), group, owns))
     return regions
+
+
+def _inside(hit: Hit, area: list[Hit]) -> bool:
+    """True for a label in a row below the first project label of its area."""
+    first = min((h.row for h in area if h.field in _NAME_FIELDS), default=None)
+    return first is not None and hit.row >= first
 
 
 def list_groups(grid: MergedGrid, block: Block, area: list[Hit], prev_end: int,

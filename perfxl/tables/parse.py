@@ -53,13 +53,21 @@ def read_table(grid: MergedGrid, region: Region, file: str | None,
     fields = {**_fields(rd, region), **notes}
     block = region.block
     department, department_cell = region.department, region.department_cell
+    if (own := labels.get("department")) is not None:  # the unit's own label inside the table
+        value, cell = _label_value(rd, own)
+        if value is not None and not vocab.has("marks", "stamp", value):
+            department, department_cell = value, from_a1(cell)
     if block is not None and block.is_list and region.rows is not None:
         listed = _list_fields(rd, region, cells, funds)
         department, department_cell = listed.department or department, listed.department_cell or department_cell
         amount, goals["goals"], values["project_name"] = listed.amount, listed.goals, listed.project_name
+    if block is not None:
+        _settle_direction(grid, block, vocab)
     indicators = read_indicators(rd, block, region.rows) if block else ()
+    totals: dict[str, Any] = {}
     if block is not None:
         _footer_fields(rd, block.footers, fields)
+        totals = _totals(rd, block.footers, cells)
         if region.rows is None or region.rows[0] == block.data_start:  # once per block
             _block_problems(rd, block, bool(indicators))
     if department_cell is not None:
@@ -91,6 +99,7 @@ def read_table(grid: MergedGrid, region: Region, file: str | None,
         long_term_goals=tuple(goals["long_term_goals"]),
         goals_achieved=tuple(goals["goals_achieved"]),
         fields=fields,
+        totals=totals,
     )
     return table, rd.problems
 
@@ -189,6 +198,7 @@ def _funds(rd: Reader, region: Region, cells: dict[str, str]) -> tuple[Funds, fl
                 number = parse_number(raw)
                 if number is None:
                     continue
+                cells[f"funds.{key}.{name}"] = to_a1(hit.row, col)
                 if any(word in name for word in _RATE_COLUMNS):
                     line[name] = round(number * 100, 10) if (hit.row, col) in grid.sheet.percent else number
                 elif any(word in name for word in _POINT_COLUMNS):
@@ -208,15 +218,23 @@ def _funds(rd: Reader, region: Region, cells: dict[str, str]) -> tuple[Funds, fl
                 line["金额"] = amount
             cells.setdefault("amount" if not funds else f"funds.{key}", to_a1(r, c))
         funds[key] = line
-    amount_hit = next((h for h in region.labels if h.field == "amount"), None)
-    if amount_hit is not None and (where := _amount_cell(rd, amount_hit, across=False)) is not None:
+    amounts: dict[str, dict[str, float]] = {}
+    year_amount: tuple[bool, float | None] | None = None  # (the year's own figure?, value)
+    for amount_hit in (h for h in region.labels if h.field == "amount"):
+        where = _amount_cell(rd, amount_hit, across=False)
+        if where is None or label_text(amount_hit.text) in amounts:
+            continue
         r, c = where
         value = _money(grid.value(r, c), scale)
         if value is None and value_text(grid.value(r, c)) is not None:
             rd.problem("amount-not-number", r, c, text=clean_text(grid.value(r, c)))
-        cells["amount"] = to_a1(r, c)
-        funds = {label_text(amount_hit.text): {"金额": value} if value is not None else {}, **funds}
-        return funds, value, notes
+        amounts[label_text(amount_hit.text)] = {"金额": value} if value is not None else {}
+        # the year's figure (当年预算, 年度…) wins over a multi-year one (项目总预算)
+        this_year = any(w in amount_hit.text for w in ("当年", "本年", "年度"))
+        if year_amount is None or (this_year and not year_amount[0]):
+            year_amount, cells["amount"] = (this_year, value), to_a1(r, c)
+    if year_amount is not None:
+        return {**amounts, **funds}, year_amount[1], notes
     return funds, _first_line_value(funds, ("金额",)), notes
 
 
@@ -368,29 +386,66 @@ def _sub_table(rd: Reader, hit: Hit) -> dict[str, Any] | None:
 
 
 def _unknown_labels(rd: Reader, region: Region, out: dict[str, dict[str, Any]]) -> None:
-    """A cell in the label column of the table's header that no vocabulary word names, with a
-    value beside it: a label perfxl does not know yet."""
+    """Header cells no vocabulary word names that hold a value beside them: labels perfxl does not
+    know yet. Each header row is read as label | value pairs; values under a sub-header (预期目标 |
+    实际完成情况) and rows framed by a label merged down beside them are values, not labels."""
     if not region.labels or region.block is None or region.block.is_list:
         return
     grid = rd.grid
     label_col = min(h.col for h in region.labels)
-    known_rows = {h.row for h in region.labels}
     for r in range(region.top, region.block.header_row):
-        if r in known_rows:
-            continue
-        raw = grid.value(r, label_col)
-        text = clean_text(raw)
-        if text is None or not isinstance(raw, str) or parse_number(raw) is not None or len(text) > 30 \
-                or rd.is_label(raw):
-            continue
-        if grid.span(r, label_col)[0] != r or is_title(text, rd.vocab):
-            continue
-        nxt = grid.first_right(r, label_col)
-        if nxt is None or rd.is_label(nxt[1]):
-            continue
-        key = label_text(text)
-        out.setdefault(key, {"value": value_text(nxt[1]), "cell": to_a1(r, nxt[0])})
-        rd.problem("header-label-unknown", r, label_col, label=key)
+        first = grid.span(r, label_col)
+        if first[0] != r and rd.is_label(grid.value(first[0], first[1])):
+            continue  # rows of a block framed by a label merged down (资金情况, 年度履职目标 …)
+        cells = [(c, v) for c, v in grid.right_of(r, label_col - 1) if grid.span(r, c)[0] == r]
+        i = 0
+        while i < len(cells):
+            c, value = cells[i]
+            following = cells[i + 1] if i + 1 < len(cells) else None
+            if rd.is_label(value) or is_goal_label(value):
+                if grid.span(r, c)[2] > r and rd.vocab.header(str(value)) == "field":
+                    break  # the header row of a small table framed by this label (年度履职目标)
+                i += 2 if following is not None and not rd.is_label(following[1]) else 1
+                continue
+            if following is not None and _looks_like_label(rd, r, c, value) and not rd.is_label(following[1]):
+                key = label_text(str(value))
+                out.setdefault(key, {"value": value_text(following[1]), "cell": to_a1(r, following[0])})
+                rd.problem("header-label-unknown", r, c, label=key)
+                i += 2
+                continue
+            i += 1
+
+
+def _looks_like_label(rd: Reader, r: int, c: int, value: Any) -> bool:
+    """A short text, not a number, not a title, not sitting under a label (then it is that label's value)."""
+    if not isinstance(value, str) or parse_number(value) is not None:
+        return False
+    text = clean_text(value)
+    if text is None or len(text) > 12 or any(ch.isdigit() for ch in text) or is_title(text, rd.vocab):
+        return False
+    if r == 0:
+        return True
+    r1, c1, _, _ = rd.grid.span(r - 1, c)
+    above = rd.grid.value(r1, c1)
+    if not rd.is_label(above):
+        return True
+    beside = rd.grid.first_right(r1, c1)  # a sub-header has its value below it, nothing beside it
+    return beside is not None and not rd.is_label(beside[1])
+
+
+def _settle_direction(grid: MergedGrid, block: Block, vocab: Vocabulary) -> None:
+    """A sign column (指标方向, 指标性质) that holds only 正向/反向 is a direction, not a sign: it goes
+    to ``extra`` and the target is read from its own cell."""
+    col = block.cols.get("operator")
+    if col is None or "target" not in block.cols:
+        return
+    texts = [t for r in range(block.data_start, block.end + 1) if (t := value_text(grid.value(r, col))) is not None]
+    if texts and all(vocab.has("marks", "direction", t) for t in texts):
+        del block.cols["operator"]
+        if block.cols.get("value") == block.cols["target"]:
+            del block.cols["value"]
+        block.extra.append(col)
+        block.headers.setdefault(col, clean_text(grid.merged_value(block.header_row, col)) or "指标方向")
 
 
 def _block_problems(rd: Reader, block: Block, has_indicators: bool) -> None:
@@ -400,6 +455,31 @@ def _block_problems(rd: Reader, block: Block, has_indicators: bool) -> None:
     if has_indicators and not block.cols.keys() & {"target", "value", "operator"}:
         known = "、".join(rd.vocab.sections["columns"]["target"][:4])
         rd.problem("target-column-missing", *block.anchor, known=known)
+
+
+_GRADES = frozenset("优良中差")
+
+
+def _totals(rd: Reader, footers: list[tuple[int, int, str]], cells: dict[str, str]) -> dict[str, Any]:
+    """The 总分 row of a self-evaluation: the points it totals (分值), the score (得分) and the
+    grade (等级) written after its label; one number alone is the score."""
+    start = next(((r, c) for r, c, text in footers if rd.vocab.has("marks", "footer", text)
+                  and rd.vocab.header(text) != "field"), None)
+    if start is None:
+        return {}
+    numbers: list[tuple[float, str]] = []
+    out: dict[str, Any] = {}
+    for c, value in rd.grid.right_of(*start):
+        number = parse_number(value)
+        if number is not None:
+            numbers.append((number, to_a1(start[0], c)))
+        elif isinstance(value, str) and (text := value_text(value)) in _GRADES:
+            out["等级"], cells["totals.等级"] = text, to_a1(start[0], c)
+    named = list(zip(("分值", "得分"), numbers, strict=False)) if len(numbers) > 1 else [("得分", numbers[0])] \
+        if numbers else []
+    for name, (number, cell) in named:
+        out[name], cells[f"totals.{name}"] = number, cell
+    return out
 
 
 def _footer_fields(rd: Reader, footers: list[tuple[int, int, str]], fields: dict[str, dict[str, Any]]) -> None:
