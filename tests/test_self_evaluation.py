@@ -1,0 +1,212 @@
+"""Year-end self-evaluations: scores recomputed by the rules of 财预〔2020〕10号 and compared with the
+unit's own, every fault of the self-evaluation at its cell, and the targets held against the ones
+approved for the year. The forms are drawn here; every expected number is worked out by hand in
+the comments."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+import perfxl
+from perfxl.cli import main
+from tests.fixtures.engines import write_grids
+from tests.fixtures.grids import Grid
+
+# (一级, 二级, 三级, 年度指标值, 实际完成值, 分值, 得分, 偏差原因)
+ROWS: list[tuple[Any, ...]] = [
+    ("产出指标", "数量指标", "培训人次", "≥100人次", "120人次", 20, 20, None),        # met: 20
+    ("产出指标", "质量指标", "培训合格率", "≥90%", "81%", 20, 18, "部分学员未按时参训"),  # 81/90 = 0.9 → 18
+    ("产出指标", "成本指标", "人均培训成本", "≤500元", "400元", 10, 10, None),       # ≤ met: 10
+    ("效益指标", "社会效益指标", "政策知晓率", "≥80%", "88%", 30, 30, None),        # met: 30
+    # 部分达成: at most 0.8 × 10
+    ("效益指标", "可持续影响指标", "长效培训机制", "建立长效机制", "基本完成", 10, 8, "制度已起草，待审定"),
+]
+# 分值 20+20+10+30+10 = 90, + 预算执行率 10 = 100; 执行率 90 ÷ 100 = 90% → 9 分
+# 得分 20+18+10+30+8 = 86, + 9 = 95 → 优
+
+
+@dataclass
+class Form:
+    """A 项目支出绩效自评表 in the national 2020 layout, and the words a province uses instead."""
+
+    weight: str = "分值"
+    actual: str = "实际完成值"
+    money: str = "万元"
+    rows: list[list[Any]] = field(default_factory=lambda: [list(r) for r in ROWS])
+    total: tuple[float, float, str] | None = (100, 95, "优")
+    rate_shown: float = 0.9
+    execution_score: float = 9
+
+    def grid(self) -> Grid:
+        g = Grid("自评表")
+        scale = 10000 if self.money == "元" else 1
+        g.put(0, 0, "2023年度项目支出绩效自评表", "title", c2=7)
+        g.put(1, 0, "项目名称", "label")
+        g.put(1, 1, "乡村振兴技能培训", "cell", c2=7)
+        g.put(2, 0, "主管部门", "label")
+        g.put(2, 1, "某县人社局", "cell", c2=3)
+        g.put(2, 4, "实施单位", "label")
+        g.put(2, 5, "某县就业服务中心", "cell", c2=7)
+        g.put(3, 0, f"项目资金\n（{self.money}）", "label", r2=6)
+        for c, name in enumerate(["年初预算数", "全年预算数", "全年执行数", self.weight, "执行率", "得分"], start=2):
+            g.put(3, c, name, "label")
+        g.put(4, 1, "年度资金总额", "label")
+        for c, v in ((2, 100 * scale), (3, 100 * scale), (4, 90 * scale), (5, 10)):
+            g.put(4, c, v, "num")
+        g.put(4, 6, self.rate_shown, "pct")
+        g.put(4, 7, self.execution_score, "num")
+        g.put(5, 1, "其中：财政拨款", "label")
+        for c, v in ((2, 100 * scale), (3, 100 * scale), (4, 90 * scale)):
+            g.put(5, c, v, "num")
+        g.put(6, 1, "其他资金", "label")
+        g.put(7, 0, "年度总体目标", "label", r2=8)
+        g.put(7, 1, "预期目标", "label", c2=3)
+        g.put(7, 4, "实际完成情况", "label", c2=7)
+        g.put(8, 1, "完成1000人次技能培训", "wrap", c2=3)
+        g.put(8, 4, "完成1200人次培训", "wrap", c2=7)
+        for c, name in enumerate(["一级指标", "二级指标", "三级指标", "年度指标值", self.actual, self.weight, "得分",
+                                  "偏差原因分析及改进措施"]):
+            g.put(9, c, name, "label")
+        for i, row in enumerate(self.rows):
+            for c, value in enumerate(row):
+                if value is not None:
+                    g.put(10 + i, c, value, "num" if isinstance(value, (int, float)) else "cell")
+        if self.total is not None:
+            end = 10 + len(self.rows)
+            g.put(end, 0, "总分", "label", c2=4)
+            g.put(end, 5, self.total[0], "num")
+            g.put(end, 6, self.total[1], "num")
+            g.put(end, 7, self.total[2], "cell")
+        return g
+
+    def write(self, path: Path, engine: str = "xlsxwriter") -> Path:
+        write_grids(path, [self.grid()], engine)
+        return path
+
+
+@pytest.mark.parametrize(("form", "engine", "suffix"), [
+    (Form(), "xlsxwriter", ".xlsx"),
+    (Form(weight="权重", actual="完成值", money="元"), "openpyxl", ".xlsx"),
+    (Form(weight="权重", actual="完成值", money="元"), "xlwt", ".xls"),
+], ids=["national", "provincial", "provincial-xls"])
+def test_scores_recomputed_by_the_rules(tmp_path: Path, form: Form, engine: str, suffix: str) -> None:
+    path = form.write(tmp_path / f"自评{suffix}", engine)
+    [scored] = perfxl.score(path)
+    assert [(i.level3, i.weight, i.stated, i.computed, i.met) for i in scored.indicators] == [
+        ("培训人次", 20, 20, 20, True), ("培训合格率", 20, 18, 18, False), ("人均培训成本", 10, 10, 10, True),
+        ("政策知晓率", 30, 30, 30, True), ("长效培训机制", 10, 8, 8, False)]
+    assert (scored.execution_rate, scored.execution_computed, scored.execution_stated) == (90, 9, 9)
+    assert (scored.stated_total, scored.computed_total, scored.stated_grade, scored.computed_grade) == \
+        (95, 95, "优", "优")
+    [table] = perfxl.extract(path).tables
+    assert table.amount == 100 and table.funds["年度资金总额"]["全年执行数"] == 90  # 元 → 万元
+    codes = {p.code for p in perfxl.check([path]).problems}
+    assert not codes & {"score-above-weight", "score-inflated", "weights-not-100", "total-mismatch",
+                        "deviation-missing", "actual-missing", "execution-rate-mismatch", "grade-mismatch"}
+
+
+def test_every_fault_of_a_self_evaluation_at_its_cell(tmp_path: Path) -> None:
+    form = Form(total=(100, 97, "良"), rate_shown=0.95)  # 执行率 written 95%, the amounts give 90%
+    form.rows[1][6] = 20           # 合格率 81% of 90%: the rule gives 18, the unit says 20
+    form.rows[1][7] = None         # … and gives no reason for the shortfall
+    form.rows[2][6] = 12           # 得分 12 above its 分值 10
+    form.rows[3][4] = None         # no 实际完成值
+    path = form.write(tmp_path / "自评.xlsx")
+    found = {(p.code, p.cell) for p in perfxl.check([path]).problems}
+    assert {("score-inflated", "G12"), ("deviation-missing", "H12"), ("score-above-weight", "G13"),
+            ("actual-missing", "E14"), ("execution-rate-mismatch", "G5"),
+            # 20+20+12+30+8 + 9 = 99, written 97; 97 is 优, written 良
+            ("total-mismatch", "G16"), ("grade-mismatch", "H16")} <= found
+
+
+def test_a_qualitative_actual_that_names_no_tier_is_not_guessed(tmp_path: Path) -> None:
+    form = Form()
+    form.rows[4][4] = "持续推进中"
+    path = form.write(tmp_path / "自评.xlsx")
+    [scored] = perfxl.score(path)
+    last = scored.indicators[-1]
+    assert (last.judged, last.computed, scored.computed_total) == (False, None, 95)  # the unit's 8 is kept
+    assert ("actual-not-judged", "E15") in {(p.code, p.cell) for p in perfxl.check([path]).problems}
+
+
+def _approved(path: Path) -> Path:
+    """The year's approved 申报表 of the same project: targets and 权重."""
+    g = Grid("申报表")
+    g.put(0, 0, "2023年项目支出绩效目标申报表", "title", c2=5)
+    g.put(1, 0, "项目名称", "label")
+    g.put(1, 1, "乡村振兴技能培训", "cell", c2=5)
+    g.put(2, 0, "主管部门", "label")
+    g.put(2, 1, "某县人社局", "cell")
+    g.put(2, 2, "实施单位", "label")
+    g.put(2, 3, "某县就业服务中心", "cell", c2=5)
+    g.put(3, 0, "年度目标", "label")
+    g.put(3, 1, "完成1000人次技能培训", "cell", c2=5)
+    for c, name in enumerate(["一级指标", "二级指标", "三级指标", "指标值", "权重"]):
+        g.put(4, c, name, "label")
+    rows = [("产出指标", "数量指标", "培训人次", "≥100人次", 20),
+            ("产出指标", "质量指标", "培训合格率", "≥90%", 20),
+            ("产出指标", "成本指标", "人均培训成本", "≤500元", 10),
+            ("效益指标", "社会效益指标", "政策知晓率", "≥80%", 30),
+            ("满意度指标", "服务对象满意度指标", "学员满意度", "≥95%", 10)]
+    for i, row in enumerate(rows):
+        for c, value in enumerate(row):
+            g.put(5 + i, c, value, "num" if isinstance(value, (int, float)) else "cell")
+    write_grids(path, [g], "openpyxl")
+    return path
+
+
+def test_targets_held_against_the_approved_ones(tmp_path: Path) -> None:
+    box = tmp_path / "某县就业服务中心"
+    box.mkdir()
+    _approved(box / "2023年申报表.xlsx")
+    form = Form(weight="权重")
+    form.rows[0][3] = "≥80人次"    # lowered from ≥100人次
+    form.rows[1][3] = "=90%"       # the sign changed from ≥
+    form.rows[2][3] = "≤600元"     # a ≤ target made easier: lowered
+    form.rows[3][5] = 25           # 权重 30 → 25
+    # 长效培训机制 is not approved (added); 学员满意度 is approved but missing (dropped)
+    form.write(box / "2023年自评表.xlsx")
+    found = {(p.code, p.cell) for p in perfxl.check([box]).problems}
+    assert {("target-lowered", "D11"), ("target-operator-changed", "D12"), ("target-lowered", "D13"),
+            ("weight-changed", "F14"), ("indicator-added", "C15"), ("indicator-dropped", "A2")} <= found
+    by_folder = perfxl.check([box / "2023年自评表.xlsx"], targets=[box / "2023年申报表.xlsx"])
+    assert found == {(p.code, p.cell) for p in by_folder.problems}
+
+
+def test_an_unchanged_self_evaluation_draws_no_target_finding(tmp_path: Path) -> None:
+    form = Form()
+    form.rows = [r for r in form.rows if r[2] != "长效培训机制"] + [
+        ["满意度指标", "服务对象满意度指标", "学员满意度", "≥95%", "96%", 10, 10, None]]
+    form.write(tmp_path / "自评.xlsx")
+    _approved(tmp_path / "申报表.xlsx")
+    codes = {p.code for p in perfxl.check([tmp_path]).problems}
+    assert not codes & {"target-lowered", "target-operator-changed", "target-changed", "indicator-dropped",
+                        "indicator-added", "approved-target-missing", "approved-target-ambiguous"}
+
+
+def test_a_self_evaluation_without_its_approved_table_is_listed(tmp_path: Path) -> None:
+    Form().write(tmp_path / "自评.xlsx")
+    other = _approved(tmp_path / "申报表.xlsx")
+    assert other.exists()
+    renamed = Form()
+    renamed.write(tmp_path / "另一个自评.xlsx")
+    found = [p for p in perfxl.check([tmp_path / "自评.xlsx"], targets=[tmp_path / "无关.xlsx"]).problems
+             if p.code == "approved-target-missing"]
+    assert found == []  # no approved table given at all: nothing to hold it against
+    both = perfxl.check([tmp_path]).problems
+    assert not [p for p in both if p.code == "approved-target-missing"]
+    assert [p.code for p in both if p.code == "approved-target-ambiguous"] == []
+
+
+def test_score_command_prints_what_score_returns(tmp_path: Path) -> None:
+    path = Form().write(tmp_path / "自评.xlsx")
+    result = CliRunner().invoke(main, ["score", str(path), "--json"])
+    assert result.exit_code == 0 and json.loads(result.output) == [s.to_dict() for s in perfxl.score(path)]
+    text = CliRunner().invoke(main, ["score", str(path)]).output
+    assert "自评总分 95（优） · 按规则计算 95（优） · 预算执行率 90.0%" in text
