@@ -284,6 +284,7 @@ class Consolidation:
     problems: list[Problem]
     departments: list[str]
     outputs: list[str] = field(default_factory=list)
+    targets: list[ExtractResult] = field(default_factory=list)  # approved target tables given apart (--targets)
 
     @property
     def counts(self) -> dict[str, int]:

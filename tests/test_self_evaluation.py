@@ -6,6 +6,7 @@ the comments."""
 from __future__ import annotations
 
 import json
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -210,3 +211,29 @@ def test_score_command_prints_what_score_returns(tmp_path: Path) -> None:
     assert result.exit_code == 0 and json.loads(result.output) == [s.to_dict() for s in perfxl.score(path)]
     text = CliRunner().invoke(main, ["score", str(path)]).output
     assert "自评总分 95（优） · 按规则计算 95（优） · 预算执行率 90.0%" in text
+
+
+def test_summaries_show_every_self_evaluation_scored(tmp_path: Path) -> None:
+    from openpyxl import load_workbook
+
+    box = tmp_path / "inbox" / "某县就业服务中心"
+    box.mkdir(parents=True)
+    _approved(box / "申报表.xlsx")
+    Form().write(box / "自评表.xlsx")
+    run = perfxl.consolidate(tmp_path / "inbox", tmp_path / "out", jobs=1)
+    book = load_workbook(run.outputs[0])
+    assert book.sheetnames[:4] == ["概览", "项目汇总", "绩效自评", "自评指标"]
+    [header, row] = [[c.value for c in r] for r in book["绩效自评"].iter_rows()]
+    got = dict(zip(header, row, strict=True))
+    assert (got["项目名称"], got["自评总分"], got["重算总分"], got["重算等级"], got["达成"], got["未达成"]) == \
+        ("乡村振兴技能培训", 95, 95, "优", 3, 2)
+    assert got["批复目标表"] == "乡村振兴技能培训" and got["预算执行率"] == 0.9
+    rows = [[c.value for c in r] for r in book["自评指标"].iter_rows()]
+    first = dict(zip(rows[0], rows[1], strict=True))
+    assert (first["三级指标"], first["年度指标值"], first["批复目标值"], first["是否达成"]) == \
+        ("培训人次", "≥100人次", "≥100人次", "达成")
+    overview = [[c.value for c in r] for r in book["概览"].iter_rows()]
+    line = dict(zip(overview[0], overview[1], strict=True))
+    assert (line["自评表数"], line["平均自评总分"], line["优"]) == (1, 95, 1)
+    with zipfile.ZipFile(run.outputs[0]) as zf:  # the grade distribution, a column chart
+        assert any(b"<c:barChart>" in zf.read(n) for n in zf.namelist() if n.startswith("xl/charts/"))

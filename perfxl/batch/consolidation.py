@@ -122,7 +122,7 @@ def _gather(root: Path, paths: list[str], reads: list[FileRead], skipped: list[P
     problems = sorted(list(checked.problems) + rules.adjusted(extra), key=Problem.sort_key)
     seen = {s.department for s in sources if s.status is not ReadStatus.SKIPPED}
     departments = sorted(seen | {t.department or UNASSIGNED for r in results for t in r.tables})
-    return Consolidation(str(root), results, sources, problems, departments)
+    return Consolidation(str(root), results, sources, problems, departments, targets=list(targets))
 
 
 def _status(result: ExtractResult, has_tables: bool) -> tuple[ReadStatus, str | None]:

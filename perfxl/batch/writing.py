@@ -10,7 +10,10 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 from pathlib import Path
 
 from ..model import ALL_UNITS, Consolidation
+from ..review.approved_targets import match_approved
 from ..review.ruleset import RuleSet
+from ..review.scoring import score_table
+from ..write.self_evaluation_sheets import Evaluations
 from ..write.summary_book import SheetData, write_book
 from ..write.summary_sheets import book_contents, partition
 from .units import place_problems
@@ -24,6 +27,15 @@ def book_path(out_dir: Path, unit: str | None) -> Path:
     return out_dir / (_SAFE_NAME.sub("_", unit or ALL_UNITS) + "_绩效目标汇总.xlsx")
 
 
+def _evaluations(run: Consolidation, rules: RuleSet) -> Evaluations:
+    """The scores of the run's self-evaluations and the approved table each one matched (once)."""
+    scores = {(r.source, t.sheet, t.anchor): score_table(r.source, t, rules)
+              for r in run.results for t in r.tables if t.stage == "self-evaluation"}
+    matches = match_approved(run.results, run.targets) if scores else {}
+    approved = {key: found[0][1] for key, found in matches.items() if len(found) == 1}
+    return Evaluations(scores, approved)
+
+
 def write_summaries(run: Consolidation, out_dir: Path, rules: RuleSet, jobs: int | None = None,
                     pool: ProcessPoolExecutor | None = None) -> list[str]:
     """One ``<单位>_绩效目标汇总.xlsx`` per department and ``全部单位_绩效目标汇总.xlsx``.
@@ -33,9 +45,10 @@ def write_summaries(run: Consolidation, out_dir: Path, rules: RuleSet, jobs: int
     books wait at a time."""
     placement = place_problems(run)
     parts = partition(run, placement.units)
+    evaluations = _evaluations(run, rules)
 
     def contents(unit: str | None) -> list[SheetData]:
-        return book_contents(parts, unit, run.departments, rules, placement.by_table, out_dir)
+        return book_contents(parts, unit, run.departments, rules, placement.by_table, out_dir, evaluations)
 
     # small books first, one per worker, so every worker starts at once; then the biggest
     # (whose rows take longest to build here), then the rest

@@ -32,16 +32,27 @@ def _unit(table: Table) -> str:
     return _key(table.department or table.implementer or table.supervisor)
 
 
+def match_approved(results: Sequence[ExtractResult],
+                   targets: Sequence[ExtractResult] = ()) -> dict[tuple[str, str, str], list[Located]]:
+    """Each self-evaluation of ``results`` (by file, sheet, anchor) with the approved target tables
+    that match it among ``results`` and ``targets``; empty when no target table is there at all."""
+    approved = [(r.source, t) for r in [*results, *targets] for t in r.tables if t.stage == "target"]
+    if not approved:
+        return {}
+    return {(r.source, t.sheet, t.anchor): _candidates(t, approved)
+            for r in results for t in r.tables if t.stage == "self-evaluation"}
+
+
 def compare_with_approved(results: Sequence[ExtractResult], targets: Sequence[ExtractResult] = ()) -> list[Problem]:
     """Every difference between the self-evaluations of ``results`` and the approved targets found
     in ``results`` and ``targets``. Nothing when no target table is there at all."""
-    approved = [(r.source, t) for r in [*results, *targets] for t in r.tables if t.stage == "target"]
+    matches = match_approved(results, targets)
     evaluations = [(r.source, t) for r in results for t in r.tables if t.stage == "self-evaluation"]
-    if not approved or not evaluations:
-        return []
     out: list[Problem] = []
     for source, table in evaluations:
-        found = _candidates(table, approved)
+        if (source, table.sheet, table.anchor) not in matches:
+            continue
+        found = matches[(source, table.sheet, table.anchor)]
         if not found:
             out.append(problem("approved-target-missing", file=source, sheet=table.sheet, cell=table.anchor,
                                name=table.project_name or table.department or table.anchor))
@@ -107,6 +118,16 @@ def _lowered(was: Indicator, now: Indicator) -> bool:
     if was.value is None or now.value is None or was.unit != now.unit or was.operator != now.operator:
         return False
     return now.value > was.value if was.operator in ("<=", "<") else now.value < was.value
+
+
+def indicator_key(name: str | None) -> str:
+    """An indicator's name as the comparison key (spaces, brackets and punctuation ignored)."""
+    return _key(name)
+
+
+def shown(ind: Indicator) -> str:
+    """A target as a clerk writes it: ≥95%, 文字, （空）."""
+    return _shown(ind)
 
 
 def _shown(ind: Indicator) -> str:

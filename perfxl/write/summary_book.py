@@ -1,6 +1,6 @@
 """Writing one summary workbook with xlsxwriter from the rows of its sheets (``SheetData``): real
 Excel tables with filters, frozen headers, widths that fit Chinese text, number formats,
-severity colours, print setup, line charts, and staff text always written as text (never as a
+severity colours, print setup, charts, and staff text always written as text (never as a
 live formula)."""
 
 from __future__ import annotations
@@ -31,14 +31,16 @@ class Col:
 
 
 @dataclass(frozen=True)
-class LineChart:
-    """A line chart below a sheet's table: one series per listed row, over a range of columns."""
+class Chart:
+    """A chart below a sheet's table: one series per listed row, over a range of columns."""
 
     title: str
     first_col: int
     last_col: int
-    series: tuple[tuple[str, int], ...]  # (name, data row) of each line
+    series: tuple[tuple[str, int], ...]  # (name, data row) of each line or set of columns
     at_row: int
+    kind: str = "line"      # line | column
+    percent: bool = True    # the values are shares (0–1), shown as per cent
 
 
 @dataclass
@@ -50,7 +52,7 @@ class SheetData:
     rows: list[list[Any]]
     links: dict[tuple[int, int], str | None] = field(default_factory=dict)
     fmts: dict[int, dict[int, str]] = field(default_factory=dict)
-    chart: LineChart | None = None
+    chart: Chart | None = None
 
 
 class SummaryBook:
@@ -128,15 +130,18 @@ class SummaryBook:
         ws.set_footer("&C第 &P 页，共 &N 页")
         return ws
 
-    def line_chart(self, ws: Any, sheet: str, spec: LineChart) -> None:
-        """A line chart of the rows named in ``spec.series``, below the table."""
-        chart = self.wb.add_chart({"type": "line"})
+    def chart(self, ws: Any, sheet: str, spec: Chart) -> None:
+        """A chart of the rows named in ``spec.series``, below the table."""
+        chart = self.wb.add_chart({"type": spec.kind})
         first, last = spec.first_col, spec.last_col
         for name, row in spec.series:
-            chart.add_series({"name": name, "categories": [sheet, 0, first, 0, last],
-                              "values": [sheet, row, first, row, last], "marker": {"type": "circle"}})
+            series: dict[str, Any] = {"name": name, "categories": [sheet, 0, first, 0, last],
+                                      "values": [sheet, row, first, row, last]}
+            if spec.kind == "line":
+                series["marker"] = {"type": "circle"}
+            chart.add_series(series)
         chart.set_title({"name": spec.title})
-        chart.set_y_axis({"min": 0, "max": 1, "num_format": "0%"})
+        chart.set_y_axis({"min": 0, "max": 1, "num_format": "0%"} if spec.percent else {"min": 0})
         chart.set_legend({"position": "bottom"})
         ws.insert_chart(spec.at_row, 1, chart, {"x_scale": 1.5, "y_scale": 1.2})
 
@@ -199,6 +204,6 @@ def write_book(target: Path, sheets: list[SheetData]) -> str:
         for data in sheets:
             ws = book.sheet(data.name, data.cols, data.rows, data.links, data.fmts)
             if data.chart and len(data.rows) <= book.max_rows:
-                book.line_chart(ws, data.name, data.chart)
+                book.chart(ws, data.name, data.chart)
         book.close()
     return str(target)

@@ -14,7 +14,8 @@ from typing import Any
 from ..model import UNASSIGNED, Consolidation, Problem, ReadStatus, SourceFile, Table, severity_counts
 from ..review.ruleset import RuleSet
 from ..tables.normalize import OPERATOR_SIGNS
-from .summary_book import Col, LineChart, SheetData, source_link
+from .self_evaluation_sheets import GRADES, SCORE_COLUMNS, Evaluations, evaluation_sheets, unit_scores
+from .summary_book import Chart, Col, SheetData, source_link
 
 _LEVEL1_COLUMNS = ("产出指标", "效益指标", "满意度指标", "成本指标")
 STAGE_NAMES = {"target": "目标表", "self-evaluation": "自评表"}
@@ -60,11 +61,15 @@ def partition(run: Consolidation, problem_units: list[str]) -> dict[str | None, 
 
 def book_contents(parts: dict[str | None, UnitPart], unit: str | None, units: list[str],
                   rules: RuleSet, by_table: dict[tuple[str, str, str], list[Problem]],
-                  out_dir: Path) -> list[SheetData]:
-    """The sheets of one unit's book, or of the 全部单位 book when ``unit`` is None."""
+                  out_dir: Path, evaluations: Evaluations | None = None) -> list[SheetData]:
+    """The sheets of one unit's book, or of the 全部单位 book when ``unit`` is None. A run holding
+    self-evaluations (``evaluations``) adds 绩效自评 and 自评指标, and scores in 概览."""
     part = parts[unit]
     shown = units if unit is None else [unit]
-    sheets = [_overview(parts, shown, rules), _projects(part.tables, rules, by_table, out_dir)]
+    evaluations = evaluations or Evaluations()
+    sheets = [_overview(parts, shown, rules, evaluations), _projects(part.tables, rules, by_table, out_dir)]
+    if evaluations:
+        sheets.extend(evaluation_sheets(part.tables, evaluations, by_table))
     if unit is not None:  # the 全部单位 book leaves the indicator detail to each unit's book
         sheets.append(_indicators("绩效指标", [t for t in part.tables if t[1].kind == "project"], True))
         sheets.append(_indicators("部门整体指标", [t for t in part.tables if t[1].kind == "department"],
@@ -80,13 +85,21 @@ def _counts(problems: list[Problem]) -> tuple[int, int]:
     return counts["error"], counts["warning"]
 
 
-def _overview(parts: dict[str | None, UnitPart], units: list[str], rules: RuleSet) -> SheetData:
+def _overview(parts: dict[str | None, UnitPart], units: list[str], rules: RuleSet,
+              evaluations: Evaluations) -> SheetData:
     cols = [Col("单位"), Col("项目数", "int"), Col("部门整体表数", "int"), Col("资金总额（万元）", "money"),
             *[Col(name, "int") for name in _LEVEL1_COLUMNS], Col("其他一级指标", "int"),
             Col("定量指标占比", "pct"), Col("错误", "int"), Col("警告", "int"),
             Col("读取文件数", "int"), Col("失败文件数", "int")]
-    return SheetData("概览", cols, [_overview_row(unit, parts.get(unit) or UnitPart(), rules)
-                                   for unit in units])
+    rows = [_overview_row(unit, parts.get(unit) or UnitPart(), rules) for unit in units]
+    if not evaluations:
+        return SheetData("概览", cols, rows)
+    first = len(cols) + 3  # the grade columns, after 自评表数 and the two averages
+    for unit, row in zip(units, rows, strict=True):
+        row.extend(unit_scores((parts.get(unit) or UnitPart()).tables, evaluations))
+    chart = Chart("自评等级分布（按重算总分）", first, first + len(GRADES) - 1,
+                  tuple((unit, r + 1) for r, unit in enumerate(units)), len(rows) + 3, kind="column", percent=False)
+    return SheetData("概览", cols + SCORE_COLUMNS, rows, chart=chart)
 
 
 def _overview_row(unit: str, part: UnitPart, rules: RuleSet) -> list[Any]:
@@ -171,7 +184,7 @@ def _spend_plan(tables: list[tuple[str, Table]], units: list[str]) -> SheetData:
                      *[_weighted(mine, p) for p in points]])
     chart = None
     if points and rows:
-        chart = LineChart("资金支出计划：累计进度", 4, 3 + len(points),
+        chart = Chart("资金支出计划：累计进度", 4, 3 + len(points),
                           tuple((f"{unit}（按资金加权）", len(projects) + 1 + k) for k, unit in enumerate(units)),
                           len(rows) + 3)
     return SheetData("支出计划", cols, rows, chart=chart)
