@@ -38,6 +38,9 @@ _NOT_NUMBER = "“{text}”不是数字；请只填写数字，例如 80"
 KINDS: tuple[ProblemKind, ...] = (
     # reading files and folders
     ProblemKind("unreadable", ERROR, "读取", "", "文件无法读取", "{reason}", adjustable=False),
+    ProblemKind("reader-error", ERROR, "识别", "", "perfxl 读取出错",
+                "perfxl 读取这个文件时出了错（{error}），这是 perfxl 自身的问题，不是填报错误；文件中的表没有读出，"
+                "请把文件交给维护人员", adjustable=False),
     ProblemKind("sheet-too-large", ERROR, "读取", "", "工作表范围过大，未读取",
                 "工作表“{sheet}”的数据分布在约 {area:,} 个单元格的范围内，超过上限 {limit:,}，"
                 "未读取该表；请删除远处多余的内容后重新提交，或用 --limit cells=N 放宽"),

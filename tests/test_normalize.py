@@ -72,7 +72,7 @@ def test_header_label_variants(raw: str, field: str | None) -> None:
     ("指标值设定依据", "basis"), ("单位(文字描述)", "unit"), ("单位（文字描述）", "unit"), ("度量单位", "unit"),
     ("指标性质", "operator"), ("年度\n指标值", "target"), ("*指标值", "target"), ("实际\n完成值", "actual"),
     ("一级\n指标", "level1"), ("偏差原因分析及改进措施", "deviation"), ("指标权重", "weight"), ("指标", "name"),
-    ("绩效指标", None),
+    ("绩效指标", "name"),  # a 绩效指标 column names the indicators (merged over 一级…三级 it only frames them)
 ])
 def test_column_label_variants(raw: str, role: str | None) -> None:
     assert default_vocabulary().column(raw) == role

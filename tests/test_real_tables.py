@@ -58,12 +58,20 @@ def test_check_blames_no_unit_for_fields_its_form_does_not_have() -> None:
                         "goals-missing", "operator-unknown", "header-label-unknown", "column-unknown"}
 
 
-def test_the_provincial_forms_draw_no_error_at_all() -> None:
-    """The drawn provincial forms hold no fault of error severity: check finds none (a reader's
-    misread would show up here as blame)."""
-    errors = [(p.file, p.cell, p.code) for p in perfxl.check([PROVINCIAL / "workbooks"]).problems
-              if p.severity == "error"]
-    assert errors == []
+def test_check_finds_the_planted_faults_and_blames_nothing_else() -> None:
+    """The drawn provincial forms hold only the faults planted on purpose (``_faults``): check
+    reports each on its row, and no other finding of error severity (a misread would show up here
+    as blame)."""
+    planted: set[tuple[str, str, int]] = set()
+    for path in (PROVINCIAL / "expected").glob("*.json"):
+        for fault in json.loads(path.read_text("utf-8")).get("_faults", []):
+            planted.add((path.name[: -len(".json")], fault["code"], fault["row"]))
+    found = perfxl.check([PROVINCIAL / "workbooks"]).problems
+    reported = {(Path(p.file or "").name, p.code, int("".join(ch for ch in (p.cell or "0") if ch.isdigit())))
+                for p in found}
+    assert planted and planted <= reported
+    blamed = {(Path(p.file or "").name, p.code) for p in found if p.severity == "error"}
+    assert blamed <= {(name, code) for name, code, _ in planted}
 
 
 def test_a_cut_first_level_label_stands_for_its_category() -> None:

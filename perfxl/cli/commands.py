@@ -379,8 +379,9 @@ def consolidate(inbox: str, out_dir: str, jobs: int | None, department: str | No
 
 @main.command(options_metavar="[选项]")
 @click.help_option("-h", "--help", help=_HELP)
-@click.option("--kind", type=click.Choice(["project", "department"]), default="project",
-              show_default=True, help="project = 预算项目绩效表；department = 部门整体支出绩效指标。")
+@click.option("--kind", type=click.Choice(["project", "department", "self-evaluation"]), default="project",
+              show_default=True, help="project = 预算项目绩效表；department = 部门整体支出绩效指标；"
+              "self-evaluation = 项目支出绩效自评表（配合 --from 本年度批复的目标表，目标锁定不可改）。")
 @click.option("-o", "--output", default=None, metavar="文件.xlsx",
               help="模板保存到这里；默认为当前文件夹下的“<表名>_模板.xlsx”。")
 @click.option("--from", "source", default=None, metavar="去年的工作簿",
@@ -410,6 +411,7 @@ def template(kind: str, output: str | None, source: str | None, rows: int,
       perfxl template
       perfxl template --kind department -o 部门整体支出绩效指标.xlsx
       perfxl template --from 2020年绩效目标.xlsx -o 2021年绩效目标.xlsx
+      perfxl template --kind self-evaluation --from 2023年批复目标.xlsx -o 2023年自评表.xlsx
 
     \b
     退出码：0 = 已写出；2 = 无法写出（来源文件无法读取或没有绩效表、规则文件有误、输出位置不可写）。

@@ -194,11 +194,21 @@ def _numeric_rules(table: Table, ind: Indicator, level1: str | None, rules: Rule
             wrong.append(f"目标值 {ind.value:g} 低于 {rules.satisfaction_min:g}")
         if wrong:
             emit("satisfaction-target", cells.get("value"), minimum=rules.satisfaction_min, wrong="；".join(wrong))
-    if (rules.is_role("cost_level2", ind.level2) and table.amount is not None
+    funds = _funds_ceiling(table)
+    if (rules.is_role("cost_level2", ind.level2) and funds is not None
             and ind.value is not None and unit in rules.money_units):
         in_wan = ind.value / 10000 if unit == "元" else ind.value * 10000 if unit == "亿元" else ind.value
-        if in_wan > table.amount:
-            emit("cost-above-funds", cells.get("value"), value=ind.value, unit=unit, amount=table.amount)
+        if in_wan > funds:
+            emit("cost-above-funds", cells.get("value"), value=ind.value, unit=unit, amount=funds)
+
+
+def _funds_ceiling(table: Table) -> float | None:
+    """The project's funds a cost is held against: the year's amount, or an adjusted 全年预算数
+    when a self-evaluation's budget grew during the year."""
+    budgets = [v for line in table.funds.values() for k, v in line.items()
+               if k.startswith(("全年预算数", "调整后预算数"))]
+    candidates = [x for x in (table.amount, *budgets[:1]) if x is not None]
+    return max(candidates) if candidates else None
 
 
 def _text_rules(ind: Indicator, rules: RuleSet, emit: _Emit) -> None:

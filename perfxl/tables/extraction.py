@@ -32,7 +32,10 @@ def extract(path: str | os.PathLike[str], *, data: bytes | None = None, limits: 
         sheets = read_workbook(source, data, limits)
     except UnreadableWorkbook as exc:
         return unreadable(source, exc.reason)
-    return extract_sheets(source, sheets, vocab)
+    try:
+        return extract_sheets(source, sheets, vocab)
+    except Exception as exc:  # a fault of perfxl's own reader must not take the run down with it
+        return ExtractResult(source, (), (problem("reader-error", file=source, error=f"{type(exc).__name__}: {exc}"),))
 
 
 def unreadable(source: str, reason: str) -> ExtractResult:

@@ -31,7 +31,9 @@ def read_indicators(rd: Reader, block: Block, rows: tuple[int, int] | None = Non
     rest = [c for f, c in cols.items() if f not in _NOT_NAME] + block.extra
     c1, c2, c3 = cols.get("level1"), cols.get("level2"), cols["level3"]
     first, last = rows if rows is not None else (block.data_start, block.end)
-    sheet_rows, width = grid.sheet.rows, grid.sheet.width
+    sheet_rows = grid.sheet.rows
+    # a column may lie past the last value of the sheet (a 指标值 merged to the right edge, left empty)
+    width = max(grid.sheet.width, *cols.values(), *block.extra) + 1
     for r in range(first, last + 1):
         row = sheet_rows[r]
         if len(row) < width:

@@ -40,6 +40,7 @@ class Hit:
     row: int
     col: int
     text: str
+    value: str | None = None  # a value written in the label's own cell, after its colon ("项目名称：某项目")
 
 
 @dataclass
@@ -100,7 +101,23 @@ def scan(grid: MergedGrid, vocab: Vocabulary) -> tuple[list[Hit], list[tuple[str
                     continue
             if value[0] in INLINE_START and (pair := inline_label(value, vocab)) is not None:
                 inline.append((pair[0], pair[1], r, c))
+            elif (found := _inline_field(value, vocab)) is not None:
+                hits.append(Hit(found[0], None, r, c, found[1], found[2]))
     return hits, inline
+
+
+_COLON = re.compile(r"[:：]")
+
+
+def _inline_field(text: str, vocab: Vocabulary) -> tuple[str, str, str] | None:
+    """A header label and its value in one cell ("项目名称：某项目") as (field, label, value)."""
+    parts = _COLON.split(text, maxsplit=1)
+    if len(parts) != 2 or not parts[1].strip() or len(parts[0]) > 20:
+        return None
+    field = vocab.header(parts[0])
+    if field is None or field in _REPORT_FIELDS or field == "goal_group":
+        return None
+    return field, parts[0], parts[1].strip()
 
 
 def _header_block(grid: MergedGrid, row_hits: list[Hit], by_row: dict[int, list[Hit]],
@@ -110,8 +127,14 @@ def _header_block(grid: MergedGrid, row_hits: list[Hit], by_row: dict[int, list[
     headers: dict[int, str] = {}
     for hit in row_hits:
         if hit.role is not None and hit.role not in _SUBHEADER_ROLES | {"extra"}:
+            _, c1, r2, c2 = grid.span(hit.row, hit.col)
+            if hit.role == "name" and any(h.role in ("level1", "level2", "level3") and c1 <= h.col <= c2
+                                          for h in by_row.get(r2 + 1, [])):
+                continue  # 绩效指标 merged over 一级 | 二级 | 三级 in the row below frames them
             cols.setdefault(hit.role, hit.col)
             headers.setdefault(hit.col, hit.text)
+    if "level3" in cols:
+        cols.pop("name", None)  # 三级指标 names the indicator; a 指标/绩效指标 column beside it frames the rows
     name = "level3" if "level3" in cols else "name" if "name" in cols else \
         "description" if "description" in cols and "level1" in cols else None
     if name is None or not (cols.keys() & _HEADER_COMPANIONS):
@@ -248,7 +271,7 @@ def locate(grid: MergedGrid, vocab: Vocabulary) -> list[Region]:
         if current is not None and current.is_list:
             regions.extend(list_groups(grid, current, area, prev_end, vocab))
         else:
-            for region in _regions_for(area, current):
+            for region in _regions_for(area, current, grid, vocab):
                 region.after = prev_end
                 regions.append(region)
         if current:
@@ -257,10 +280,11 @@ def locate(grid: MergedGrid, vocab: Vocabulary) -> list[Region]:
     return regions
 
 
-def _regions_for(area: list[Hit], block: Block | None) -> list[Region]:
+def _regions_for(area: list[Hit], block: Block | None, grid: MergedGrid, vocab: Vocabulary) -> list[Region]:
     """Split the labels above one indicator block into tables: each 项目编码 (or a 项目名称 with no
-    code before it) begins a project; the last one owns the block. Labels before the first name
-    belong to the first table; without any name the block is a whole department's."""
+    code before it) begins a project; the last one owns the block. Labels just before the first
+    name belong to the first table; without any name the block is a whole department's. A table is
+    contiguous: labels across a blank row or a title (narrative above it) are not its own."""
     groups: list[list[Hit]] = []
     # a unit's own label inside the table (预算单位 beside 项目名称) belongs to it; one above it is a report header
     table_labels = [h for h in area if h.field != "money_unit" and (h.field != "department" or _inside(h, area))]
@@ -268,6 +292,8 @@ def _regions_for(area: list[Hit], block: Block | None) -> list[Region]:
     if first is None:
         if block is None:
             return []
+        start = _run_above(grid, block.header_row, vocab)
+        table_labels = [h for h in table_labels if h.row >= start]
         # the unit's own 部门（单位）名称 label cell is the department table's first label
         named = [h for h in area if h.field == "department"]
         top = min([(h.row, h.col) for h in [*table_labels, *named]] + [block.anchor])
@@ -276,7 +302,8 @@ def _regions_for(area: list[Hit], block: Block | None) -> list[Region]:
         if not groups or (hit.field in _NAME_FIELDS and any(h.field == hit.field for h in groups[-1])):
             groups.append([])
         groups[-1].append(hit)
-    groups[0] = table_labels[:first] + groups[0]
+    start = _run_above(grid, table_labels[first].row, vocab)
+    groups[0] = [h for h in table_labels[:first] if h.row >= start] + groups[0]
     if block is None:  # labels after the last block: a project only where a 项目编码 names one
         groups = [g for g in groups if any(h.field == "project_code" for h in g)]
     regions = []
@@ -286,6 +313,18 @@ def _regions_for(area: list[Hit], block: Block | None) -> list[Region]:
         owns = block if i == len(groups) - 1 else None
         regions.append(Region("project", min(h.row for h in group), (top_hit.row, top_hit.col), group, owns))
     return regions
+
+
+def _run_above(grid: MergedGrid, row: int, vocab: Vocabulary) -> int:
+    """The first row of the unbroken run of rows that ends just above ``row`` (no blank row, no
+    title in between)."""
+    r = row
+    while r > 0:
+        texts = [t for v in grid.sheet.rows[r - 1] if (t := clean_text(v)) is not None]
+        if not texts or (len(texts) == 1 and (_is_title(texts[0], vocab) or _TABLE_NUMBER.match(texts[0]))):
+            break
+        r -= 1
+    return r
 
 
 def _inside(hit: Hit, area: list[Hit]) -> bool:

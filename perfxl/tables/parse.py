@@ -105,10 +105,18 @@ def read_table(grid: MergedGrid, region: Region, file: str | None,
 
 
 def _label_value(rd: Reader, hit: Hit) -> tuple[str | None, str]:
-    """The value written to the right of a label; a neighbouring label means the value is blank."""
+    """The value of a label: after its colon in the same cell, to its right, or — when nothing is
+    to its right — in the cell under it; a neighbouring label means the value is blank."""
     grid = rd.grid
+    if hit.value is not None:
+        return value_text(hit.value), to_a1(hit.row, hit.col)
     nxt = grid.first_right(hit.row, hit.col)
-    _, _, _, c2 = grid.span(hit.row, hit.col)
+    _, c1, r2, c2 = grid.span(hit.row, hit.col)
+    if nxt is None and r2 + 1 < grid.sheet.height:
+        r1b, c1b, _, _ = grid.span(r2 + 1, c1)
+        below = grid.value(r1b, c1b)
+        if isinstance(below, str) and value_text(below) is not None and not rd.is_label(below):
+            return value_text(below), to_a1(r1b, c1b)
     if nxt is None or rd.is_label(nxt[1]):
         return None, to_a1(hit.row, c2 + 1)
     return value_text(nxt[1]), to_a1(hit.row, nxt[0])
@@ -303,6 +311,9 @@ def _goal_texts(rd: Reader, hit: Hit, cells: dict[str, str], target: str) -> lis
     """The goal texts of one label; None when the label only frames sub-headers beside it
     (年度总体目标 | 预期目标 | 实际完成情况)."""
     grid = rd.grid
+    if hit.value is not None:  # "年度目标：……" in one cell
+        cells.setdefault(f"{target}.0", to_a1(hit.row, hit.col))
+        return [text] if (text := value_text(hit.value)) is not None else []
     nxt = grid.first_right(hit.row, hit.col)
     if nxt is not None and is_goal_label(nxt[1]):
         return _numbered_goals(grid, hit, cells) if target == "goals" else []

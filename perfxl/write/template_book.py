@@ -27,7 +27,9 @@ from ..review.ruleset import RuleSet, resolve_ruleset
 from ..tables.extraction import extract
 from ..tables.vocabulary import Vocabulary
 from .atomic import atomic_target
-from .template_form import COLUMNS, TITLES, WIDTHS, Form, build_form, form_for, table_values
+from .self_evaluation_form import TITLE as SELF_TITLE
+from .self_evaluation_form import build_self_evaluation_form
+from .template_form import COLUMNS, TITLES, Form, build_form, form_for, table_values
 
 LOOKUP = "选项"
 _PROTECT = {"insert_rows": True, "delete_rows": True, "format_rows": True, "format_columns": True,
@@ -58,19 +60,19 @@ def template(kind: str = "project", output: str | os.PathLike[str] | None = None
     """Write a template workbook and return what was written.
 
     Without ``source``: one blank sheet of ``kind`` with ``rows`` indicator rows. With
-    ``source`` (last year's submission): one pre-filled sheet per table found in it.
+    ``source`` (last year's submission): one pre-filled sheet per table found in it. Of kind
+    ``self-evaluation`` with ``source`` (the year's approved targets): one self-evaluation per
+    target table, its approved targets written in locked cells.
     """
-    if kind not in TITLES:
-        raise PerfxlError(f"模板类型只能是 project（预算项目绩效表）或 department（部门整体），不能是“{kind}”")
+    if kind not in KINDS:
+        raise PerfxlError(f"模板类型只能是 project（预算项目绩效表）、department（部门整体）或 self-evaluation"
+                          f"（项目支出绩效自评表），不能是“{kind}”")
     ruleset = resolve_ruleset(rules)
+    if kind == "self-evaluation":
+        forms, problems = _self_evaluation_forms(source, ruleset, rows, limits, labels)
+        return _finish(forms, problems, kind, output, source, ruleset)
     tables, problems = _source_tables(source, limits, labels) if source is not None else ([], [])
-    default = f"{TITLES[kind]}_模板.xlsx" if source is None else f"{Path(source).stem}_新年度模板.xlsx"
-    target = Path(output) if output is not None else Path(default)
-    if source is not None and target.resolve() == Path(source).resolve():
-        raise PerfxlError(f"输出文件不能与来源文件相同：{target}")
-    if target.suffix.lower() != ".xlsx":
-        raise PerfxlError(f"模板只能保存为 .xlsx 文件：{target}")
-    forms: list[tuple[str, Form, dict[str, Any]]] = []
+    forms = []
     if tables:
         names: set[str] = set()
         for table in tables:
@@ -78,8 +80,38 @@ def template(kind: str = "project", output: str | os.PathLike[str] | None = None
             forms.append((_sheet_name(table, names), form, table_values(table, ruleset)))
     else:
         forms.append((TITLES[kind][:31], build_form(kind, ruleset, rows, goals), {}))
+    return _finish(forms, problems, kind, output, source, ruleset)
+
+
+KINDS = {**TITLES, "self-evaluation": SELF_TITLE}
+
+
+def _self_evaluation_forms(source: str | os.PathLike[str] | None, rules: RuleSet, rows: int, limits: Limits,
+                           labels: Vocabulary | str | os.PathLike[str] | None
+                           ) -> tuple[list[tuple[str, Form, dict[str, Any]]], list[Problem]]:
+    if source is None:
+        return [(SELF_TITLE, build_self_evaluation_form(rules, rows=rows), {})], []
+    result = extract(source, limits=limits, labels=labels)
+    if not result.readable:
+        raise UnreadableWorkbook(os.fspath(source), result.problems[0].message)
+    targets = [t for t in result.tables if t.stage == "target" and t.indicators]
+    if not targets:
+        raise PerfxlError(f"{source} 中没有找到带指标的绩效目标表，无法据此生成自评表")
+    names: set[str] = set()
+    return [(_sheet_name(t.to_dict(), names), build_self_evaluation_form(rules, t), {}) for t in targets], []
+
+
+def _finish(forms: list[tuple[str, Form, dict[str, Any]]], problems: list[Problem], kind: str,
+            output: str | os.PathLike[str] | None, source: str | os.PathLike[str] | None,
+            rules: RuleSet) -> TemplateResult:
+    default = f"{KINDS[kind]}_模板.xlsx" if source is None else f"{Path(source).stem}_新年度模板.xlsx"
+    target = Path(output) if output is not None else Path(default)
+    if source is not None and target.resolve() == Path(source).resolve():
+        raise PerfxlError(f"输出文件不能与来源文件相同：{target}")
+    if target.suffix.lower() != ".xlsx":
+        raise PerfxlError(f"模板只能保存为 .xlsx 文件：{target}")
     with atomic_target(target) as tmp:
-        _write(tmp, forms, ruleset)
+        _write(tmp, forms, rules)
     sheets = tuple({"sheet": name, "kind": form.kind, "project_name": values.get("project_name"),
                     "indicator_rows": form.last_indicator - form.first_indicator + 1}
                    for name, form, values in forms)
@@ -140,7 +172,7 @@ def _formats(wb: Any) -> dict[str, Any]:
 
 
 def _write_form(ws: Any, form: Form, values: dict[str, Any], fmts: dict[str, Any]) -> None:
-    for c, width in enumerate(WIDTHS):
+    for c, width in enumerate(form.widths):
         ws.set_column(c, c, width)
     for label in form.labels:
         if (label.row, label.col) != (label.row2, label.col2):

@@ -58,6 +58,7 @@ class Form:
     inputs: list[Input] = field(default_factory=list)
     first_indicator: int = 0
     last_indicator: int = 0
+    widths: tuple[int, ...] = WIDTHS
 
     def label(self, r: int, c: int, text: str, style: str = "label", r2: int | None = None,
               c2: int | None = None) -> None:
