@@ -237,3 +237,40 @@ def test_summaries_show_every_self_evaluation_scored(tmp_path: Path) -> None:
     assert (line["自评表数"], line["平均自评总分"], line["优"]) == (1, 95, 1)
     with zipfile.ZipFile(run.outputs[0]) as zf:  # the grade distribution, a column chart
         assert any(b"<c:barChart>" in zf.read(n) for n in zf.namelist() if n.startswith("xl/charts/"))
+
+
+def test_a_self_evaluation_template_carries_the_approved_targets_locked(tmp_path: Path) -> None:
+    from openpyxl import load_workbook
+
+    approved = _approved(tmp_path / "申报表.xlsx")
+    result = perfxl.template("self-evaluation", tmp_path / "自评表.xlsx", source=approved)
+    book = load_workbook(result.path)
+    ws = book.worksheets[0]
+    assert ws.protection.sheet and ws["D11"].value == "≥100人次" and ws["D11"].protection.locked
+    assert not ws["E11"].protection.locked and not ws["G11"].protection.locked  # 实际完成值, 得分
+    # a clerk fills in the year's results
+    for row, (actual, score, reason) in enumerate([("120人次", 20, None), ("92%", 20, None), ("450元", 10, None),
+                                                   ("85%", 30, None), ("96%", 10, None)], start=11):
+        ws[f"E{row}"], ws[f"G{row}"] = actual, score
+    ws["D5"], ws["E5"], ws["G5"], ws["H5"] = 100, 100, 100, 10
+    ws["G16"], ws["H16"] = 100, "优"
+    filled = tmp_path / "已填自评表.xlsx"
+    book.save(filled)
+    [table] = perfxl.extract(filled).tables
+    assert table.stage == "self-evaluation" and table.project_name == "乡村振兴技能培训"
+    [target] = perfxl.extract(approved).tables
+    assert [(i.level3, i.operator, i.value, i.unit, i.weight) for i in table.indicators] == \
+        [(i.level3, i.operator, i.value, i.unit, i.weight) for i in target.indicators]
+    found = perfxl.check([filled], targets=[approved]).problems
+    assert not {p.code for p in found} & {"target-lowered", "target-operator-changed", "target-changed",
+                                          "indicator-dropped", "indicator-added", "weight-changed",
+                                          "approved-target-missing"}
+    [scored] = perfxl.score(filled)
+    assert (scored.computed_total, scored.stated_total) == (100, 100)
+
+
+def test_a_blank_self_evaluation_template_reads_back_as_one(tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["template", "--kind", "self-evaluation", "-o", str(tmp_path / "空白.xlsx")])
+    assert result.exit_code == 0, result.output
+    [table] = perfxl.extract(tmp_path / "空白.xlsx").tables
+    assert table.stage == "self-evaluation" and table.indicators == ()
