@@ -249,8 +249,8 @@ def test_a_self_evaluation_template_carries_the_approved_targets_locked(tmp_path
     assert ws.protection.sheet and ws["D11"].value == "≥100人次" and ws["D11"].protection.locked
     assert not ws["E11"].protection.locked and not ws["G11"].protection.locked  # 实际完成值, 得分
     # a clerk fills in the year's results
-    for row, (actual, score, reason) in enumerate([("120人次", 20, None), ("92%", 20, None), ("450元", 10, None),
-                                                   ("85%", 30, None), ("96%", 10, None)], start=11):
+    for row, (actual, score) in enumerate([("120人次", 20), ("92%", 20), ("450元", 10),
+                                            ("85%", 30), ("96%", 10)], start=11):
         ws[f"E{row}"], ws[f"G{row}"] = actual, score
     ws["D5"], ws["E5"], ws["G5"], ws["H5"] = 100, 100, 100, 10
     ws["G16"], ws["H16"] = 100, "优"

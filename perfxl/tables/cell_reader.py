@@ -42,8 +42,7 @@ class Reader:
         return number
 
     def is_label(self, value: Any) -> bool:
-        return isinstance(value, str) and (self.vocab.header(value) is not None
-                                           or self.vocab.column(value) is not None)
+        return isinstance(value, str) and self.vocab.classify(value) != (None, None)
 
 
 def value_text(value: Any) -> str | None:

@@ -28,6 +28,7 @@ def read_indicators(rd: Reader, block: Block, rows: tuple[int, int] | None = Non
     level1: str | None = None
     level1_weight: float | None = None
     level2: str | None = None
+    level1_raw: str | None = None
     rest = [c for f, c in cols.items() if f not in _NOT_NAME] + block.extra
     c1, c2, c3 = cols.get("level1"), cols.get("level2"), cols["level3"]
     first, last = rows if rows is not None else (block.data_start, block.end)
@@ -40,7 +41,8 @@ def read_indicators(rd: Reader, block: Block, rows: tuple[int, int] | None = Non
             row = row + [""] * (width - len(row))
         if c1 is not None:
             l1 = clean_text(grid.merged_value(r, c1))
-            if l1 is not None:
+            if l1 is not None and l1 != level1_raw:
+                level1_raw = l1
                 name, weight = split_level_weight(l1)
                 if name != level1:
                     level1, level1_weight, level2 = name, weight, None
@@ -49,12 +51,11 @@ def read_indicators(rd: Reader, block: Block, rows: tuple[int, int] | None = Non
             if l2 is not None:
                 level2 = l2
         level3 = clean_text(row[c3])
-        filled = [c for c in rest if clean_text(row[c]) is not None]
         if level3 is None:
-            if filled:
+            if any(clean_text(row[c]) is not None for c in rest):
                 rd.problem("indicator-name-missing", r, c3)
             continue
-        if not filled and rd.vocab.has("marks", "hint", level3):
+        if rd.vocab.has("marks", "hint", level3) and not any(clean_text(row[c]) is not None for c in rest):
             continue  # a template's 指标1 / …… left unfilled
         out.append(_indicator(rd, block, r, row, level1, level1_weight, level2, level3))
     return tuple(out)

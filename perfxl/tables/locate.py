@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from .labels import INLINE_START, inline_label, looks_like_level1
 from .merged_grid import MergedGrid
@@ -31,8 +31,7 @@ _NAME_FIELDS = ("project_code", "project_name")
 _TABLE_NUMBER = re.compile(r"^(附表|表)[一二三四五六七八九十百\d]+$")
 
 
-@dataclass(frozen=True)
-class Hit:
+class Hit(NamedTuple):  # made by the thousand in the scan: a tuple is the cheapest record
     """A label cell: what it names as a header label and as an indicator column, and the text."""
 
     field: str | None
@@ -94,14 +93,16 @@ def scan(grid: MergedGrid, vocab: Vocabulary) -> tuple[list[Hit], list[tuple[str
             # most cells are values, rejected on their first character without a call
             if type(value) is not str or not value or value[0] not in starts:
                 continue
+            if value[0].isdigit() and value[1:2] not in (".", "、", "．"):
+                continue  # a number typed as text; a numbered label ("2.项目实施内容") has its dot
             if len(value) <= 40:
-                head, role = vocab.header(value), vocab.column(value)
+                head, role = vocab.classify(value)
                 if head is not None or role is not None:
                     hits.append(Hit(head, role, r, c, value))
                     continue
             if value[0] in INLINE_START and (pair := inline_label(value, vocab)) is not None:
                 inline.append((pair[0], pair[1], r, c))
-            elif (found := _inline_field(value, vocab)) is not None:
+            elif (":" in value or "：" in value) and (found := _inline_field(value, vocab)) is not None:
                 hits.append(Hit(found[0], None, r, c, found[1], found[2]))
     return hits, inline
 
@@ -221,14 +222,16 @@ def _block_end(grid: MergedGrid, block: Block, start_rows: set[int], vocab: Voca
         if any(v is not None and v != "" and parse_number(v) is None for v in row[:first]) \
                 and not _is_footer(row, vocab):
             break
-        texts = [(c, t) for c, v in enumerate(row) if (t := clean_text(v)) is not None]
-        if texts and _is_footer(row, vocab):
-            if block.is_list:
-                continue  # a unit's 小计 between its projects
-            block.footers = [(r, c, t) for c, t in texts]
-            break
-        if len(texts) == 1 and (_TABLE_NUMBER.match(texts[0][1]) or _is_title(texts[0][1], vocab)):
-            break
+        lead = row[first] if first < len(row) else None
+        if type(lead) is str and lead:  # footers and titles start in the table's first column
+            text = clean_text(lead) or ""
+            if vocab.has("marks", "footer", text):
+                if block.is_list:
+                    continue  # a unit's 小计 between its projects
+                block.footers = [(r, c, t) for c, v in enumerate(row) if (t := clean_text(v)) is not None]
+                break
+            if len(row) - row.count("") == 1 and (_TABLE_NUMBER.match(text) or _is_title(text, vocab)):
+                break
         filled = [c for c in used if c < len(row) and clean_text(row[c]) is not None]
         if level1 is not None and filled == [level1] and not looks_like_level1(row[level1]):
             break
@@ -320,8 +323,11 @@ def _run_above(grid: MergedGrid, row: int, vocab: Vocabulary) -> int:
     title in between)."""
     r = row
     while r > 0:
-        texts = [t for v in grid.sheet.rows[r - 1] if (t := clean_text(v)) is not None]
-        if not texts or (len(texts) == 1 and (_is_title(texts[0], vocab) or _TABLE_NUMBER.match(texts[0]))):
+        cells = [v for v in grid.sheet.rows[r - 1] if v is not None and v != ""]
+        if not cells:
+            break
+        if len(cells) == 1 and (text := clean_text(cells[0])) is not None \
+                and (_is_title(text, vocab) or _TABLE_NUMBER.match(text)):
             break
         r -= 1
     return r

@@ -404,7 +404,17 @@ def _unknown_labels(rd: Reader, region: Region, out: dict[str, dict[str, Any]]) 
         return
     grid = rd.grid
     label_col = min(h.col for h in region.labels)
+    labels_in_row: dict[int, int] = {}
+    for h in region.labels:
+        labels_in_row[h.row] = labels_in_row.get(h.row, 0) + 1
+    rows = grid.sheet.rows
     for r in range(region.top, region.block.header_row):
+        row = rows[r][label_col:] if r < len(rows) else []
+        filled = len(row) - row.count("") - row.count(None)
+        if filled <= 2 * labels_in_row.get(r, 0):
+            continue  # every cell is a known label or its value
+        if not any(type(v) is str and _short_text(v) and not rd.is_label(v) for v in row[label_col:]):
+            continue  # no cell of the row could be a label at all
         first = grid.span(r, label_col)
         if first[0] != r and rd.is_label(grid.value(first[0], first[1])):
             continue  # rows of a block framed by a label merged down (资金情况, 年度履职目标 …)
@@ -425,6 +435,11 @@ def _unknown_labels(rd: Reader, region: Region, out: dict[str, dict[str, Any]]) 
                 i += 2
                 continue
             i += 1
+
+
+def _short_text(value: str) -> bool:
+    """A text short enough, and without digits, to be a label."""
+    return 0 < len(value.strip()) <= 12 and not any(ch.isdigit() for ch in value)
 
 
 def _looks_like_label(rd: Reader, r: int, c: int, value: Any) -> bool:

@@ -41,6 +41,8 @@ class Vocabulary:
     sections: dict[str, dict[str, tuple[str, ...]]]
     source: str = str(DEFAULT_LABELS)
     _cache: dict[tuple[str, str], str | None] = field(default_factory=dict, compare=False, repr=False)
+    _has_cache: dict[tuple[str, str, str], bool] = field(default_factory=dict, compare=False, repr=False)
+    _pair_cache: dict[str, tuple[str | None, str | None]] = field(default_factory=dict, compare=False, repr=False)
 
     def header(self, text: str) -> str | None:
         """The header field a label names (project_name, funds_line …), or None."""
@@ -50,10 +52,27 @@ class Vocabulary:
         """The indicator-column role a header cell names (level3, target, weight …), or None."""
         return self._lookup("columns", text)
 
+    def classify(self, text: str) -> tuple[str | None, str | None]:
+        """(header field, column role) of a cell, in one cached look-up (the scan's hot path)."""
+        found = self._pair_cache.get(text)
+        if found is None:
+            found = (self.header(text), self.column(text))
+            if len(self._pair_cache) > 65536:
+                self._pair_cache.clear()
+            self._pair_cache[text] = found
+        return found
+
     def has(self, section: str, name: str, text: str) -> bool:
         """True when ``text`` is one of the words of ``section.name`` (compared as keys)."""
-        key = key_of(text)
-        return key in self._words(section, name) or _REMARK.sub("", key) in self._words(section, name)
+        found = self._has_cache.get((section, name, text))
+        if found is None:
+            key = key_of(text)
+            words = self._words(section, name)
+            found = key in words or _REMARK.sub("", key) in words
+            if len(self._has_cache) > 65536:
+                self._has_cache.clear()
+            self._has_cache[(section, name, text)] = found
+        return found
 
     def mentions(self, section: str, name: str, text: str) -> bool:
         """True when ``text`` contains one of the words of ``section.name``."""
@@ -64,7 +83,7 @@ class Vocabulary:
     def first_chars(self) -> frozenset[str]:
         """What a label may start with as written: a cell starting with anything else is none."""
         chars = {w[0] for names in self.sections.values() for words in names.values() for w in words if w}
-        return frozenset(chars | set(WHITESPACE) | set("*（(0123456789") | {chr(c) for c in range(0xFF01, 0xFF5F)})
+        return frozenset(chars | set(WHITESPACE) | set("*0123456789") | {chr(c) for c in range(0xFF01, 0xFF5F)})
 
     def _lookup(self, section: str, text: str) -> str | None:
         if (section, text) in self._cache:
