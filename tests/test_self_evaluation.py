@@ -274,3 +274,35 @@ def test_a_blank_self_evaluation_template_reads_back_as_one(tmp_path: Path) -> N
     assert result.exit_code == 0, result.output
     [table] = perfxl.extract(tmp_path / "空白.xlsx").tables
     assert table.stage == "self-evaluation" and table.indicators == ()
+
+
+def test_the_seed_targets_carry_into_self_evaluations(tmp_path: Path) -> None:
+    """Every project table of the seed becomes a self-evaluation sheet whose targets read back as
+    the approved ones."""
+    from tests.conftest import SEED
+
+    result = perfxl.template("self-evaluation", tmp_path / "自评.xlsx", source=SEED)
+    approved = [t for t in perfxl.extract(SEED).tables if t.indicators]
+    carried = perfxl.extract(result.path).tables
+    assert len(carried) == len(approved) and all(t.stage == "self-evaluation" for t in carried)
+    for was, now in zip(approved, carried, strict=True):
+        assert [(i.level3, i.operator, i.value, i.unit, i.target_text) for i in now.indicators] == \
+            [(i.level3, i.operator, i.value, i.unit, i.target_text) for i in was.indicators]
+
+
+def test_targets_can_be_last_rounds_summaries(tmp_path: Path) -> None:
+    """--targets may point at the unit books perfxl wrote for the year's target submissions."""
+    box = tmp_path / "目标收件箱" / "某县就业服务中心"
+    box.mkdir(parents=True)
+    _approved(box / "申报表.xlsx")
+    perfxl.consolidate(tmp_path / "目标收件箱", tmp_path / "目标汇总", jobs=1)
+    form = Form(weight="权重")
+    form.rows[0][3] = "≥80人次"
+    form.write(tmp_path / "自评表.xlsx")
+    from_summary = {(p.code, p.cell) for p in perfxl.check([tmp_path / "自评表.xlsx"],
+                                                          targets=[tmp_path / "目标汇总"]).problems}
+    from_submission = {(p.code, p.cell) for p in perfxl.check([tmp_path / "自评表.xlsx"],
+                                                             targets=[box / "申报表.xlsx"]).problems}
+    assert ("target-lowered", "D11") in from_summary
+    changes = {"target-lowered", "target-operator-changed", "indicator-dropped", "indicator-added", "weight-changed"}
+    assert {x for x in from_summary if x[0] in changes} == {x for x in from_submission if x[0] in changes}

@@ -6,11 +6,15 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Sequence
+from pathlib import Path
 
+from ..errors import UnreadableWorkbook
 from ..model import CheckResult, ExtractResult, Indicator, Problem, Table
 from ..read.inbox import scan_inbox
 from ..read.limits import DEFAULT_LIMITS, Limits
-from ..tables.extraction import extract
+from ..read.workbook import read_workbook
+from ..tables.extraction import extract, extract_sheets
+from ..tables.own_summaries import is_summary, summary_tables
 from ..tables.vocabulary import Vocabulary, resolve_vocabulary
 from .approved_targets import compare_with_approved
 from .ruleset import RuleSet, resolve_ruleset
@@ -46,7 +50,16 @@ def read_targets(targets: Iterable[str | os.PathLike[str]] | str | os.PathLike[s
         return ()
     if isinstance(targets, (str, os.PathLike)):
         targets = [targets]
-    return tuple(extract(p, limits=limits, labels=vocab) for p in scan_inbox(targets).found)
+    return tuple(_approved_tables(p, limits, vocab) for p in scan_inbox(targets).found)
+
+
+def _approved_tables(path: Path, limits: Limits, vocab: Vocabulary) -> ExtractResult:
+    """The target tables of one file: a submission, or a unit summary perfxl wrote for them."""
+    try:
+        sheets = read_workbook(path, limits=limits)
+    except UnreadableWorkbook:
+        return extract(path, limits=limits, labels=vocab)  # says why, as a problem
+    return summary_tables(path, sheets) if is_summary(sheets) else extract_sheets(os.fspath(path), sheets, vocab)
 
 
 def check_results(results: Sequence[ExtractResult], rules: RuleSet,
