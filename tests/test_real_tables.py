@@ -78,3 +78,25 @@ def test_a_cut_first_level_label_stands_for_its_category() -> None:
     """D05 writes 一级 as "产" (the page cut the label); it is 产出指标 for the rules."""
     found = perfxl.check([REAL / "workbooks" / CASES[4]]).problems
     assert not [p for p in found if p.code in ("level1-unknown", "no-output-indicator")]
+
+
+@pytest.mark.parametrize("name", [CASES[0], CASES[2], CASES[3]], ids=["D01", "D03", "D04"])
+def test_any_family_serves_as_last_years_source(tmp_path: Path, name: str) -> None:
+    """template --from: a national, a self-evaluation and a legacy .xls form pre-fill a template that
+    reads back with the same indicators."""
+    source = REAL / "workbooks" / name
+    result = perfxl.template(source=source, output=tmp_path / "新.xlsx")
+    def targets(path: Path | str) -> list[list[tuple[Any, ...]]]:
+        return [[(i.level3, i.operator, i.value, i.unit) for i in t.indicators] for t in perfxl.extract(path).tables]
+
+    assert targets(result.path) == targets(source)
+
+
+def test_limits_reach_a_template_made_from_last_year(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from perfxl.cli import main
+
+    result = CliRunner().invoke(main, ["template", "--from", str(REAL / "workbooks" / CASES[3]), "-o",
+                                       str(tmp_path / "t.xlsx"), "--limit", "cells=10"])
+    assert result.exit_code == 2 and "没有找到" in result.output  # the sheet was too large to read

@@ -93,9 +93,10 @@ class Form:
 
 @pytest.mark.parametrize(("form", "engine", "suffix"), [
     (Form(), "xlsxwriter", ".xlsx"),
-    (Form(weight="权重", actual="完成值", money="元"), "openpyxl", ".xlsx"),
+    (Form(weight="权重"), "openpyxl", ".xlsx"),
+    (Form(actual="完成值", money="元"), "openpyxl", ".xlsx"),
     (Form(weight="权重", actual="完成值", money="元"), "xlwt", ".xls"),
-], ids=["national", "provincial", "provincial-xls"])
+], ids=["national", "provincial-权重", "provincial-完成值-元", "provincial-xls"])
 def test_scores_recomputed_by_the_rules(tmp_path: Path, form: Form, engine: str, suffix: str) -> None:
     path = form.write(tmp_path / f"自评{suffix}", engine)
     [scored] = perfxl.score(path)
@@ -306,3 +307,14 @@ def test_targets_can_be_last_rounds_summaries(tmp_path: Path) -> None:
     assert ("target-lowered", "D11") in from_summary
     changes = {"target-lowered", "target-operator-changed", "indicator-dropped", "indicator-added", "weight-changed"}
     assert {x for x in from_summary if x[0] in changes} == {x for x in from_submission if x[0] in changes}
+
+
+def test_annotated_copies_mark_the_self_evaluation_findings(tmp_path: Path) -> None:
+    from openpyxl import load_workbook
+
+    form = Form()
+    form.rows[2][6] = 12  # 得分 above its 分值
+    path = form.write(tmp_path / "自评.xlsx")
+    [copy] = perfxl.annotate(perfxl.check([path]), tmp_path / "批注")
+    cell = load_workbook(copy)["自评表"]["G13"]
+    assert cell.comment is not None and "score-above-weight" in cell.comment.text
