@@ -220,6 +220,7 @@ class CheckResult:
 
     results: tuple[ExtractResult, ...]
     problems: tuple[Problem, ...]
+    paths: tuple[str, ...] = ()  # the files and folders that were checked
 
     @property
     def counts(self) -> dict[str, int]:
@@ -291,7 +292,14 @@ class Consolidation:
         return severity_counts(self.problems)
 
     @property
+    def nothing_read(self) -> bool:
+        """True when no file of the inbox gave a table (empty, or nothing readable)."""
+        return not any(r.readable and r.tables for r in self.results)
+
+    @property
     def exit_code(self) -> int:
+        if self.nothing_read:
+            return 2
         return 1 if self.counts["error"] else 0
 
     def to_dict(self) -> dict[str, Any]:

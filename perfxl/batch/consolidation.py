@@ -44,6 +44,9 @@ def consolidate(inbox: str | os.PathLike[str] = "workbooks/inbox",
     root = Path(inbox)
     ruleset = resolve_ruleset(rules)  # a bad rules or labels file stops the run before anything is read
     vocab = resolve_vocabulary(labels)
+    if root.is_file():
+        raise OutputError(f"{root} 是一个文件；consolidate 需要的是收件箱文件夹（各单位的工作簿放在里面），"
+                          f"只检查一个文件请用 perfxl check {root}")
     if not root.is_dir():
         raise OutputError(f"收件箱文件夹不存在：{root}；请确认路径，或先把各单位的工作簿放进去")
     if write:
@@ -98,12 +101,12 @@ def _gather(root: Path, paths: list[str], reads: list[FileRead], skipped: list[P
     sources: list[SourceFile] = []
     extra: list[Problem] = []
     for p in skipped:
-        unit = folder_unit(root, Path(p.file or "")) or department or UNASSIGNED
+        unit = folder_unit(root, Path(p.file or ""), rules.is_batch_folder) or department or UNASSIGNED
         sources.append(SourceFile(p.file or "", relative_to(p.file or "", root), 0, "", "", 0,
                                   ReadStatus.SKIPPED, unit, p.message))
     for path, read in zip(paths, reads, strict=True):
         result = read.result
-        fallback = folder_unit(root, Path(path)) or department
+        fallback = folder_unit(root, Path(path), rules.is_batch_folder) or department
         tables = []
         for table in result.tables:
             name = table.department or fallback

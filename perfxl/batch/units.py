@@ -4,6 +4,7 @@ sub-folder of the inbox the file sits in; a problem goes with its table, else it
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -13,13 +14,14 @@ from ..model import UNASSIGNED, Consolidation, Problem
 TableKey = tuple[str, str, str]  # (file, sheet, anchor) of a table
 
 
-def folder_unit(inbox: Path, path: Path) -> str | None:
-    """The unit sub-folder of the inbox that holds ``path`` (None at the inbox's top)."""
+def folder_unit(inbox: Path, path: Path, is_batch: Callable[[str], bool] = lambda name: False) -> str | None:
+    """The unit of a file by its folders: the nearest folder above it, inside the inbox, that is not
+    a batch or date folder (inbox/第一批/某局/x.xls -> 某局); None at the inbox's top."""
     try:
-        parts = path.relative_to(inbox).parts
+        parts = path.relative_to(inbox).parts[:-1]
     except ValueError:
         return None
-    return parts[0] if len(parts) > 1 else None
+    return next((name for name in reversed(parts) if not is_batch(name)), None)
 
 
 def relative_to(path: str, root: Path) -> str:

@@ -22,9 +22,20 @@ PARALLEL_ROWS = 5000  # indicator rows; below this a process pool costs more tha
 _SAFE_NAME = re.compile(r'[\\/:*?"<>|\x00-\x1f]')
 
 
-def book_path(out_dir: Path, unit: str | None) -> Path:
-    """Where the book of ``unit`` (None: every unit) is written."""
-    return out_dir / (_SAFE_NAME.sub("_", unit or ALL_UNITS) + "_绩效目标汇总.xlsx")
+def book_paths(out_dir: Path, units: list[str]) -> dict[str | None, Path]:
+    """Where each unit's book (None: every unit's) is written: names made safe for any file
+    system, never two alike (承德/高新区 and 承德:高新区; case ignored, as Windows does), and
+    全部单位 kept for the book of every unit."""
+    out: dict[str | None, Path] = {None: out_dir / f"{ALL_UNITS}_绩效目标汇总.xlsx"}
+    taken = {out[None].name.casefold()}
+    for unit in sorted(units):
+        base = _SAFE_NAME.sub("_", unit).strip(" .") or "未命名单位"
+        name, n = f"{base}_绩效目标汇总.xlsx", 2
+        while name.casefold() in taken:
+            name, n = f"{base}（{n}）_绩效目标汇总.xlsx", n + 1
+        taken.add(name.casefold())
+        out[unit] = out_dir / name
+    return out
 
 
 def _evaluations(run: Consolidation, rules: RuleSet) -> Evaluations:
@@ -54,7 +65,7 @@ def write_summaries(run: Consolidation, out_dir: Path, rules: RuleSet, jobs: int
     # (whose rows take longest to build here), then the rest
     jobs = min(jobs or os.cpu_count() or 1, len(run.departments) + 1)
     units: list[str | None] = [*run.departments[:jobs], None, *run.departments[jobs:]]
-    targets = {u: book_path(out_dir, u) for u in units}
+    targets = book_paths(out_dir, run.departments)
     rows = sum(len(t.indicators) for r in run.results for t in r.tables)
     written = [str(targets[u]) for u in (None, *run.departments)]  # 全部单位 first
     if jobs <= 1 or rows < PARALLEL_ROWS:

@@ -374,6 +374,9 @@ def consolidate(inbox: str, out_dir: str, jobs: int | None, department: str | No
               f"错误 {d['problems']['error']} 个，警告 {d['problems']['warning']} 个。详见各汇总的“问题清单”。")
         for path in result.outputs:
             _echo(f"已写出：{path}")
+        if result.nothing_read:
+            passed = "；".join(f"{s.relative}（{s.status_text}）" for s in result.sources[:10]) or "收件箱是空的"
+            _echo(f"错误：收件箱里没有读到任何绩效表：{passed}", err=True)
     sys.exit(result.exit_code)
 
 

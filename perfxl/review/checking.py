@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from ..errors import UnreadableWorkbook
@@ -33,14 +34,14 @@ def check(paths: Iterable[str | os.PathLike[str]] | str | os.PathLike[str],
     approved target tables (files or folders) that self-evaluations are held against, besides
     the target tables among ``paths``.
     """
-    if isinstance(paths, (str, os.PathLike)):
-        paths = [paths]
+    paths = [paths] if isinstance(paths, (str, os.PathLike)) else list(paths)
     ruleset = resolve_ruleset(rules)
     vocab = resolve_vocabulary(labels)
     scan = scan_inbox(paths)
     results = tuple(extract(p, limits=limits, labels=vocab) for p in scan.found)
     approved = read_targets(targets, limits, vocab)
-    return check_results(results, ruleset, skipped=scan.skipped, targets=approved)
+    checked = check_results(results, ruleset, skipped=scan.skipped, targets=approved)
+    return replace(checked, paths=tuple(os.fspath(p) for p in paths))
 
 
 def read_targets(targets: Iterable[str | os.PathLike[str]] | str | os.PathLike[str] | None, limits: Limits,

@@ -93,6 +93,7 @@ class RuleSet:
     money_units: list[str]
     severity: dict[str, str]
     accepted: dict[str, list[str]] = field(default_factory=dict)  # more 二级 allowed under a 一级
+    batch_folders: tuple[str, ...] = ()  # inbox sub-folders that group by batch or date, not by unit
     scoring: Scoring = field(default_factory=lambda: Scoring())
     operators: tuple[str, ...] = ("≥", ">", "=", "<", "≤", "文字描述")
     units: tuple[str, ...] = ()
@@ -127,6 +128,10 @@ class RuleSet:
     def _level2_sets(self) -> dict[str, frozenset[str]]:
         return {canon: frozenset(base_name(x) for x in [*subs, *self.accepted.get(canon, [])])
                 for canon, subs in self.categories.items()}
+
+    def is_batch_folder(self, name: str) -> bool:
+        """True for an inbox sub-folder that groups files by batch or date (第一批, 2023, 3月)."""
+        return any(re.fullmatch(p, name.strip()) for p in self.batch_folders)
 
     @property
     def operator_codes(self) -> frozenset[str]:
@@ -175,11 +180,14 @@ def load_ruleset(path: str | os.PathLike[str] | None = None) -> RuleSet:
             money_units=[str(w) for w in words.get("money_units", ["元", "万元"])],
             severity={str(k): str(v) for k, v in data.get("severity", {}).items()},
             accepted={str(k): [str(x) for x in v] for k, v in data.get("accepted", {}).items()},
+            batch_folders=tuple(str(x) for x in data.get("units", {}).get("batch_folders", [])),
             scoring=_scoring(data.get("scoring", {})),
             operators=tuple(str(x) for x in data.get("operators", {}).get("choices", RuleSet.operators)),
             units=tuple(str(x) for x in data.get("template", {}).get("units", [])),
         )
         re.compile(rules.code_pattern)
+        for pattern in rules.batch_folders:
+            re.compile(pattern)
     except (KeyError, TypeError, ValueError, AttributeError, re.error) as exc:
         raise RulesFileError(f"规则文件内容不完整或有误：{source}（{exc}）") from exc
     bad = set(rules.severity.values()) - {str(s) for s in Severity}

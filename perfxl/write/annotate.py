@@ -14,6 +14,7 @@ from openpyxl.comments import Comment
 from openpyxl.styles import Font, PatternFill
 
 from ..a1 import from_a1, to_a1
+from ..errors import OutputError
 from ..model import CheckResult, Problem
 from ..read.file_names import printable
 from ..read.limits import DEFAULT_LIMITS, Limits
@@ -25,8 +26,14 @@ def annotate(result: CheckResult, out_dir: str | os.PathLike[str],
              limits: Limits = DEFAULT_LIMITS) -> list[Path]:
     """Write an annotated copy of every readable workbook of a CheckResult into ``out_dir``.
     ``limits``: those the check read the workbooks under (a .xls is read again to copy it)."""
-    folder = ensure_dir(out_dir)
     inputs = {Path(r.source).resolve() for r in result.results}
+    target = Path(out_dir).resolve()
+    checked = [Path(p).resolve() for p in result.paths if Path(p).is_dir()]
+    if any(target in source.parents for source in inputs) or \
+            any(target == root or root in target.parents for root in checked):
+        raise OutputError(f"批注副本的文件夹 {out_dir} 位于所检查的文件夹之内；下次汇总会把副本当作报送的表重复统计，"
+                          "请换一个文件夹")
+    folder = ensure_dir(out_dir)
     by_file: dict[str, list[Problem]] = defaultdict(list)
     for p in result.problems:
         by_file[p.file or ""].append(p)

@@ -24,12 +24,19 @@ def atomic_target(target: str | os.PathLike[str]) -> Iterator[Path]:
     os.close(fd)
     try:
         yield Path(tmp)
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes it private; an output is an ordinary file
         os.replace(tmp, target)
     except OSError as exc:
         raise OutputError(f"写入 {target} 失败（{exc.strerror or exc}）；原有文件未被改动") from exc
     finally:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def ensure_dir(path: str | os.PathLike[str]) -> Path:

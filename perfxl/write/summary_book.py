@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -58,14 +59,14 @@ class SheetData:
 class SummaryBook:
     """One summary workbook being written."""
 
-    def __init__(self, path: Path, cells: int = 0) -> None:
+    def __init__(self, path: Path, cells: int = 0, title: str | None = None) -> None:
         """``cells``: how many cells the book will hold; big books keep their sheets' XML in
-        temporary files instead of memory."""
+        temporary files instead of memory. ``title``: the book's own name (it is written to a
+        temporary file first)."""
         self.path = path
         self.wb = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False,
                                                   "in_memory": cells <= self.in_memory_cells})
-        self.wb.set_properties({"title": path.stem, "author": "perfxl",
-                                "created": dt.datetime(2000, 1, 1)})
+        self.wb.set_properties({"title": title or path.stem, "author": "perfxl", "created": dt.datetime.now()})
         base = {"font_name": "宋体", "font_size": 10, "valign": "top"}
         self.fmt = {
             "text": self.wb.add_format({**base, "text_wrap": True}),
@@ -115,11 +116,11 @@ class SummaryBook:
         last = max(len(rows), 1)
         if last <= self.max_table_rows:
             ws.add_table(0, 0, last, len(cols) - 1, {
-                "columns": [{"header": c.header} for c in cols], "style": "Table Style Light 9",
+                "columns": [{"header": h} for h in table_headers(cols)], "style": "Table Style Light 9",
                 "name": f"表{len(self.wb.worksheets())}", "autofilter": True})
         else:  # xlsxwriter tracks every cell of a table: past this size, header + filter only
-            for c, col in enumerate(cols):
-                ws.write_string(0, c, col.header, self.fmt["header"])
+            for c, header in enumerate(table_headers(cols)):
+                ws.write_string(0, c, header, self.fmt["header"])
             ws.autofilter(0, 0, last, len(cols) - 1)
         ws.freeze_panes(1, 0)
         ws.set_landscape()
@@ -147,6 +148,25 @@ class SummaryBook:
 
     def close(self) -> None:
         self.wb.close()
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
+
+
+def table_headers(cols: Sequence[Col]) -> list[str]:
+    """Column names an Excel table accepts whatever staff typed (a spend-plan checkpoint is their
+    text): no control characters, none empty, none alike ignoring case (Excel repairs the book
+    otherwise)."""
+    out: list[str] = []
+    seen: set[str] = set()
+    for col in cols:
+        base = _CONTROL.sub(" ", col.header).strip() or "列"
+        name, n = base, 2
+        while name.casefold() in seen:
+            name, n = f"{base}（{n}）", n + 1
+        seen.add(name.casefold())
+        out.append(name)
+    return out
 
 
 def _widths(cols: Sequence[Col], rows: Sequence[Sequence[Any]]) -> list[float]:
@@ -200,7 +220,7 @@ def source_link(out_dir: Path, source: str, sheet: str | None, cell: str | None)
 def write_book(target: Path, sheets: list[SheetData]) -> str:
     """Write one summary book from its sheets' rows."""
     with paused(), atomic_target(target) as tmp:
-        book = SummaryBook(tmp, sum(len(d.rows) * len(d.cols) for d in sheets))
+        book = SummaryBook(tmp, sum(len(d.rows) * len(d.cols) for d in sheets), title=target.stem)
         for data in sheets:
             ws = book.sheet(data.name, data.cols, data.rows, data.links, data.fmts)
             if data.chart and len(data.rows) <= book.max_rows:

@@ -90,7 +90,7 @@ def _overview(parts: dict[str | None, UnitPart], units: list[str], rules: RuleSe
     cols = [Col("单位"), Col("项目数", "int"), Col("部门整体表数", "int"), Col("资金总额（万元）", "money"),
             *[Col(name, "int") for name in _LEVEL1_COLUMNS], Col("其他一级指标", "int"),
             Col("定量指标占比", "pct"), Col("错误", "int"), Col("警告", "int"),
-            Col("读取文件数", "int"), Col("失败文件数", "int")]
+            Col("读取文件数", "int"), Col("跳过文件数", "int"), Col("失败文件数", "int")]
     rows = [_overview_row(unit, parts.get(unit) or UnitPart(), rules) for unit in units]
     if not evaluations:
         return SheetData("概览", cols, rows)
@@ -110,11 +110,12 @@ def _overview_row(unit: str, part: UnitPart, rules: RuleSet) -> list[Any]:
     errors, warnings = _counts([p.problem for p in part.problems])
     quantitative = sum(i.operator not in (None, "text") for i in inds)
     failed = sum(s.status is ReadStatus.FAILED for s in part.sources)
+    skipped = sum(s.status is ReadStatus.SKIPPED for s in part.sources)
     return [unit, sum(t.kind == "project" for t in tables), sum(t.kind == "department" for t in tables),
             sum(amounts) if amounts else None, *[level1.count(name) for name in _LEVEL1_COLUMNS],
             sum(name not in _LEVEL1_COLUMNS for name in level1),
             quantitative / len(inds) if inds else None, errors, warnings,
-            len(part.sources) - failed, failed]
+            len(part.sources) - failed - skipped, skipped, failed]
 
 
 def _projects(tables: list[tuple[str, Table]], rules: RuleSet,

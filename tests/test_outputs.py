@@ -1,0 +1,158 @@
+"""Summaries a finance office can trust: valid for Excel whatever staff typed, no book overwriting
+another, named and dated as the unit's and the run's, ordinary file modes, never perfxl's own copies
+inside what it reads, every file in its unit's book, and a plain answer when nothing was read."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+import shutil
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+from openpyxl import load_workbook
+
+import perfxl
+from perfxl.cli import main
+from perfxl.errors import OutputError
+
+from .conftest import SEED, make_workbook
+
+
+def _project(path: Path, unit: str | None = None, checkpoints: tuple[str, ...] = ("3月底", "12月底")) -> Path:
+    cells: dict[str, Any] = {"A1": "项目编码", "B1": "105-0901-YBN-DPPC", "C1": "项目名称", "D1": "某项目",
+                             "A2": "资金支出计划", "A4": "一级指标", "B4": "二级指标", "C4": "三级指标", "D4": "指标值",
+                             "A5": "产出指标", "B5": "数量指标", "C5": "户数", "D5": "≥20户"}
+    for i, name in enumerate(checkpoints):
+        cells[f"{'BCDEFG'[i]}2"], cells[f"{'BCDEFG'[i]}3"] = name, 50 * (i + 1)
+    if unit:
+        cells["F1"] = f"单位名称：{unit}"
+    return make_workbook(path, cells)
+
+
+def _tables(book: Path) -> list[tuple[str, list[str], list[Any]]]:
+    """(table ref, column names, header cells) of every table of a book, read from its XML."""
+    out = []
+    wb = load_workbook(book)
+    for ws in wb.worksheets:
+        for table in ws.tables.values():
+            first = ws[table.ref.split(":")[0]]
+            names = [c.name for c in table.tableColumns]
+            header = [ws.cell(first.row, first.column + i).value for i in range(len(names))]
+            out.append((table.ref, names, header))
+    return out
+
+
+def check_excel_valid(book: Path) -> None:
+    """What Excel would repair: table column names unlike their header cells, names alike ignoring
+    case, characters XML 1.0 does not allow."""
+    for ref, names, header in _tables(book):
+        assert names == header, ref
+        assert len({n.casefold() for n in names}) == len(names), ref
+        assert not any(re.search(r"[\x00-\x1f]", n) for n in names), ref
+    with zipfile.ZipFile(book) as zf:
+        for name in zf.namelist():
+            if name.endswith(".xml"):
+                assert not re.search(rb"[\x00-\x08\x0b\x0c\x0e-\x1f]", zf.read(name)), name
+
+
+def test_books_are_valid_for_excel_whatever_staff_typed(tmp_path: Path) -> None:
+    box = tmp_path / "inbox" / "某局"
+    _project(box / "a.xlsx", checkpoints=("3月\t底", "Q1", "q1", "6月\r底"))
+    run = perfxl.consolidate(tmp_path / "inbox", tmp_path / "out", jobs=1)
+    for book in run.outputs:
+        check_excel_valid(Path(book))
+    names = _tables(Path(run.outputs[1]))
+    plan = next(n for _, n, _ in names if "年度资金总额（万元）" in n and "项目编码" in n and "单位" in n
+                and any("月" in x for x in n))
+    assert "3月 底" in plan and "Q1" in plan and "q1（2）" in plan
+
+
+def test_the_sample_inbox_books_are_valid_for_excel(tmp_path: Path) -> None:
+    run = perfxl.consolidate("workbooks/inbox", tmp_path / "out", jobs=1)
+    for book in run.outputs:
+        check_excel_valid(Path(book))
+
+
+def test_no_book_overwrites_another(tmp_path: Path) -> None:
+    box = tmp_path / "inbox"
+    for i, unit in enumerate(["承德/高新区", "承德:高新区", "全部单位"]):
+        _project(box / f"{i}.xlsx", unit=unit)
+    run = perfxl.consolidate(box, tmp_path / "out", jobs=1)
+    names = sorted(Path(p).name for p in run.outputs)
+    assert len(names) == len(set(names)) == 4
+    assert "全部单位_绩效目标汇总.xlsx" in names and "全部单位（2）_绩效目标汇总.xlsx" in names
+    assert "承德_高新区_绩效目标汇总.xlsx" in names and "承德_高新区（2）_绩效目标汇总.xlsx" in names
+    every = load_workbook(tmp_path / "out" / "全部单位_绩效目标汇总.xlsx")["概览"]
+    assert {row[0].value for row in every.iter_rows(min_row=2)} == {"承德/高新区", "承德:高新区", "全部单位"}
+
+
+def test_a_book_is_named_and_dated_as_its_unit_and_run(tmp_path: Path) -> None:
+    _project(tmp_path / "inbox" / "某局" / "a.xlsx")
+    run = perfxl.consolidate(tmp_path / "inbox", tmp_path / "out", jobs=1)
+    book = load_workbook(run.outputs[1])
+    assert book.properties.title == "某局_绩效目标汇总"
+    assert book.properties.created is not None and book.properties.created.date() == dt.date.today()
+
+
+def test_outputs_have_the_modes_the_umask_gives(tmp_path: Path) -> None:
+    _project(tmp_path / "inbox" / "某局" / "a.xlsx")
+    old = os.umask(0o022)
+    try:
+        run = perfxl.consolidate(tmp_path / "inbox", tmp_path / "out", jobs=1)
+    finally:
+        os.umask(old)
+    assert {os.stat(p).st_mode & 0o777 for p in run.outputs} == {0o644}
+
+
+@pytest.mark.parametrize("inside", ["", "批注"])
+def test_annotated_copies_never_go_inside_what_was_checked(tmp_path: Path, inside: str) -> None:
+    box = tmp_path / "inbox"
+    (box / "某局").mkdir(parents=True)
+    shutil.copy(SEED, box / "某局" / "a.xlsx")
+    with pytest.raises(OutputError, match="所检查的文件夹之内"):
+        perfxl.annotate(perfxl.check([box]), box / inside)
+    result = CliRunner().invoke(main, ["check", str(box), "--annotate", str(box / inside)])
+    assert result.exit_code == 2 and "所检查的文件夹之内" in result.output
+
+
+def test_a_file_belongs_to_the_nearest_folder_that_is_no_batch(tmp_path: Path) -> None:
+    box = tmp_path / "inbox"
+    _project(box / "第一批" / "某局" / "a.xlsx")
+    _project(box / "某委" / "2023" / "3月" / "b.xlsx", checkpoints=("6月底", "12月底"))  # not a copy of a.xlsx
+    run = perfxl.consolidate(box, tmp_path / "out", jobs=1, write=False)
+    assert set(run.departments) == {"某局", "某委"}
+
+
+@pytest.mark.parametrize("content", [None, "ods"])
+def test_an_inbox_with_nothing_readable_is_exit_2_saying_what_was_passed_over(tmp_path: Path,
+                                                                             content: str | None) -> None:
+    box = tmp_path / "inbox"
+    box.mkdir()
+    if content:
+        (box / "表.ods").write_bytes(b"PK\x03\x04 not really")
+    result = CliRunner().invoke(main, ["consolidate", str(box), "-o", str(tmp_path / "out"), "--quiet"])
+    assert result.exit_code == 2 and "没有读到任何绩效表" in result.output
+    if content:
+        assert "表.ods" in result.output
+
+
+def test_consolidate_of_a_file_says_a_folder_is_expected(tmp_path: Path) -> None:
+    path = _project(tmp_path / "a.xlsx")
+    result = CliRunner().invoke(main, ["consolidate", str(path), "-o", str(tmp_path / "out")])
+    assert result.exit_code == 2 and "是一个文件" in result.output and "perfxl check" in result.output
+
+
+def test_the_overview_counts_read_skipped_and_failed_files_apart(tmp_path: Path) -> None:
+    box = tmp_path / "inbox" / "某局"
+    _project(box / "a.xlsx")
+    shutil.copy(box / "a.xlsx", box / "a - 副本.xlsx")       # the same file twice: one skipped
+    (box / "坏.xlsx").write_bytes(b"PK\x03\x04broken")          # unreadable
+    run = perfxl.consolidate(tmp_path / "inbox", tmp_path / "out", jobs=1)
+    rows = [[c.value for c in r] for r in load_workbook(run.outputs[1])["概览"].iter_rows()]
+    line = dict(zip(rows[0], rows[1], strict=True))
+    assert (line["读取文件数"], line["跳过文件数"], line["失败文件数"]) == (1, 1, 1)
