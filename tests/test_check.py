@@ -158,3 +158,18 @@ def test_check_text_output_groups_by_file_with_counts() -> None:
     out = CliRunner().invoke(main, ["check", str(ROOT / "workbooks" / "inbox")])
     assert sum(line.startswith("文件：") for line in out.output.splitlines()) == 6
     assert "共检查 6 个文件：错误 7 个，警告 15 个。" in out.output
+
+
+@pytest.mark.parametrize(("change", "says"), [
+    (("satisfaction_min = 80", "satisfaction_min = 八十"), "写法有误"),
+    (("satisfaction_min = 80", 'satisfaction_min = "八十"'), "satisfaction_min 应是数字"),
+    (("satisfaction_min = 80", "satisfaction_minimum = 80"), "satisfaction_minimum 不认识"),
+    (("[words]", "[wordz]"), "[wordz] 不是可用的部分"),
+    (("code_pattern = '^[0-9A-Za-z][0-9A-Za-z-]{3,39}$'", ""), "缺少必填的 'code_pattern'"),
+])
+def test_a_bad_rules_file_is_a_chinese_error_naming_the_line_or_key(tmp_path: Path, change: tuple[str, str],
+                                                                    says: str) -> None:
+    bad = rules_with(tmp_path, change)
+    result = CliRunner().invoke(main, ["check", str(ROOT / "workbooks" / "inbox"), "--rules", str(bad)])
+    assert result.exit_code == 2 and says in result.output, result.output
+    assert not any(word in result.output for word in ("Expected", "could not convert", "Traceback"))

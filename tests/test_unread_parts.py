@@ -90,7 +90,7 @@ def test_a_stamp_placeholder_is_no_unit_and_a_starred_label_is_a_label(tmp_path:
 
 
 @pytest.mark.parametrize(("text", "says"), [
-    ("[header\n", "格式有误"),
+    ("[header\n", "第 1 行第 8 列写法有误"),
     ('[header]\nproject_name = ["主管部门"]\n', "同时出现在"),
     ('[nonsense]\nx = ["y"]\n', "不是可用的部分"),
     ('[header]\nproject_name = "项目"\n', "一组非空文字"),

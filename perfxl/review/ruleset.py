@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import re
-import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from functools import cached_property, lru_cache
@@ -19,6 +18,7 @@ from ..errors import RulesFileError
 from ..model import Problem, Severity
 from ..problems import REGISTRY
 from ..tables.normalize import normalize_operator
+from ..toml_files import load_toml
 
 DEFAULT_RULES = Path(__file__).with_name("rules.toml")
 
@@ -151,6 +151,39 @@ class RuleSet:
                 for role, names in self.roles.items()}
 
 
+# the sections of a rules file and the keys each may hold (None: any key, e.g. a 一级指标's name)
+_SECTIONS: dict[str, frozenset[str] | None] = {
+    "project": frozenset({"code_pattern"}), "categories": None, "accepted": None, "synonyms": None,
+    "operators": frozenset({"choices"}), "template": frozenset({"units"}),
+    "roles": frozenset({"output", "benefit", "satisfaction", "satisfaction_level2", "quantity", "cost_level2"}),
+    "units": frozenset({"batch_folders"}), "severity": None,
+    "thresholds": frozenset({"satisfaction_min", "qualitative_share_max", "unit_max_length"}),
+    "words": frozenset({"vague", "money_units"}),
+    "scoring": frozenset({"weights", "execution_weight", "score_tolerance", "rate_tolerance", "grades", "qualitative"}),
+}
+_NUMBERS = {"thresholds": ("satisfaction_min", "qualitative_share_max", "unit_max_length"),
+            "scoring": ("execution_weight", "score_tolerance", "rate_tolerance")}
+
+
+def _known_keys(data: dict[str, Any], source: Path) -> None:
+    """Every section and key known, every threshold a number: a misspelt key is reported, never
+    silently ignored."""
+    for section, value in data.items():
+        if section not in _SECTIONS:
+            raise RulesFileError(f"规则文件 {source} 中的 [{section}] 不是可用的部分；可用的有 {'、'.join(_SECTIONS)}")
+        keys = _SECTIONS[section]
+        if keys is not None and isinstance(value, dict):
+            unknown = sorted(set(value) - keys)
+            if unknown:
+                raise RulesFileError(f"规则文件 {source} 的 [{section}] 中的 {'、'.join(unknown)} 不认识；"
+                                     f"可用的有 {'、'.join(sorted(keys))}")
+    for section, names in _NUMBERS.items():
+        for key in names:
+            value = data.get(section, {}).get(key)
+            if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))):
+                raise RulesFileError(f"规则文件 {source} 的 [{section}] {key} 应是数字（不加引号），不能是“{value}”")
+
+
 def resolve_ruleset(rules: RuleSet | str | os.PathLike[str] | None) -> RuleSet:
     """The RuleSet a public entry point was given: itself, the file at a path, or the default."""
     return rules if isinstance(rules, RuleSet) else load_ruleset(rules)
@@ -159,12 +192,8 @@ def resolve_ruleset(rules: RuleSet | str | os.PathLike[str] | None) -> RuleSet:
 def load_ruleset(path: str | os.PathLike[str] | None = None) -> RuleSet:
     """Rules from ``path`` (default: the shipped rules.toml); RulesFileError when unusable."""
     source = Path(path) if path is not None else DEFAULT_RULES
-    try:
-        data = tomllib.loads(source.read_text("utf-8"))
-    except FileNotFoundError as exc:
-        raise RulesFileError(f"规则文件不存在：{source}") from exc
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise RulesFileError(f"规则文件无法读取：{source}（{exc}）；请检查 TOML 格式") from exc
+    data = load_toml(source, "规则文件", RulesFileError)
+    _known_keys(data, source)
     try:
         thresholds = data.get("thresholds", {})
         words = data.get("words", {})
@@ -188,8 +217,12 @@ def load_ruleset(path: str | os.PathLike[str] | None = None) -> RuleSet:
         re.compile(rules.code_pattern)
         for pattern in rules.batch_folders:
             re.compile(pattern)
-    except (KeyError, TypeError, ValueError, AttributeError, re.error) as exc:
-        raise RulesFileError(f"规则文件内容不完整或有误：{source}（{exc}）") from exc
+    except KeyError as exc:
+        raise RulesFileError(f"规则文件 {source} 缺少必填的 {exc}；请对照 perfxl/review/rules.toml 补上") from exc
+    except re.error as exc:
+        raise RulesFileError(f"规则文件 {source} 中的正则表达式写法有误（{exc.pattern!r}）；请改正") from exc
+    except (TypeError, ValueError, AttributeError) as exc:
+        raise RulesFileError(f"规则文件 {source} 中有值的类型不对（{exc}）；数字不加引号，列表用 [...]") from exc
     bad = set(rules.severity.values()) - {str(s) for s in Severity}
     if bad:
         raise RulesFileError(f"规则文件 [severity] 只能填 error、warning 或 info，不能是：{', '.join(sorted(bad))}")

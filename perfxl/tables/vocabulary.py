@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import os
 import re
-import tomllib
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
 from ..errors import LabelsFileError
+from ..toml_files import load_toml
 from .normalize import WHITESPACE, fold
 
 DEFAULT_LABELS = Path(__file__).with_name("labels.toml")
@@ -121,14 +121,7 @@ class Vocabulary:
 
 
 def _parse(path: Path) -> dict[str, dict[str, tuple[str, ...]]]:
-    try:
-        data = tomllib.loads(path.read_text("utf-8"))
-    except FileNotFoundError as exc:
-        raise LabelsFileError(f"标签词表文件不存在：{path}") from exc
-    except tomllib.TOMLDecodeError as exc:
-        raise LabelsFileError(f"标签词表文件 {path} 格式有误（{exc}）；请检查 TOML 写法") from exc
-    except (OSError, UnicodeDecodeError) as exc:
-        raise LabelsFileError(f"标签词表文件无法读取：{path}（{exc}）") from exc
+    data = load_toml(path, "标签词表文件", LabelsFileError)
     out: dict[str, dict[str, tuple[str, ...]]] = {}
     for section, names in data.items():
         if section not in SECTIONS or not isinstance(names, dict):
