@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import errno
+
 
 class PerfxlError(Exception):
     """Base class of every error perfxl raises on purpose."""
@@ -26,3 +28,16 @@ class OutputError(PerfxlError):
 
 class LabelsFileError(PerfxlError):
     """The label vocabulary file is missing or malformed."""
+
+
+_OS_REASONS = {
+    errno.ENOENT: "文件或文件夹不存在", errno.EACCES: "没有权限", errno.EPERM: "没有权限",
+    errno.ENOSPC: "磁盘空间已满", errno.EROFS: "磁盘或文件夹是只读的", errno.EISDIR: "这是一个文件夹",
+    errno.ENOTDIR: "路径中有一段不是文件夹", errno.ENAMETOOLONG: "文件名或路径太长", errno.EEXIST: "已经存在",
+    errno.EBUSY: "文件正被其他程序使用", errno.EMFILE: "同时打开的文件太多", errno.EIO: "读写磁盘出错",
+}
+
+
+def os_reason(exc: OSError) -> str:
+    """An operating-system error in Chinese ("没有权限"), else as the system words it."""
+    return _OS_REASONS.get(exc.errno or -1) or exc.strerror or str(exc)

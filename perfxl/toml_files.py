@@ -8,7 +8,7 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from .errors import PerfxlError
+from .errors import PerfxlError, os_reason
 
 _WHERE = re.compile(r"\(at line (\d+), column (\d+)\)")
 _HINTS = (
@@ -32,7 +32,7 @@ def load_toml(path: Path, what: str, error: type[PerfxlError]) -> dict[str, Any]
     except UnicodeDecodeError as exc:
         raise error(f"{what} {path} 不是 UTF-8 编码的文字文件；请用记事本等另存为 UTF-8") from exc
     except OSError as exc:
-        raise error(f"{what}无法读取：{path}（{exc.strerror or exc}）") from exc
+        raise error(f"{what}无法读取：{path}（{os_reason(exc)}）") from exc
     except tomllib.TOMLDecodeError as exc:
         message = str(exc)
         where = _WHERE.search(message)

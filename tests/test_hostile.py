@@ -207,7 +207,7 @@ def test_unreadable_files_and_folders_are_reported(inbox: Path, tmp_path: Path,
     monkeypatch.setattr("perfxl.read.inbox.os.walk", walk)
     run = consolidate(inbox, tmp_path / "out", jobs=1)
     source = next(s for s in run.sources if s.path == locked)
-    assert "无法打开文件（Permission denied）" in source.status_text
+    assert "无法打开文件（没有权限）" in source.status_text
     assert any(p.code == "folder-unreadable" for p in run.problems)
 
 
@@ -226,7 +226,7 @@ def test_full_disk_and_ctrl_c_leave_the_earlier_summary(inbox: Path, tmp_path: P
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(SummaryBook, "close", full)
-    with pytest.raises(OutputError, match="No space left"):
+    with pytest.raises(OutputError, match="磁盘空间已满"):
         consolidate(inbox, out, jobs=1)
 
     def interrupted(self: SummaryBook) -> None:
@@ -247,7 +247,7 @@ def test_read_only_output_folder_is_a_clear_error(inbox: Path, tmp_path: Path,
 
     monkeypatch.setattr("perfxl.write.atomic.tempfile.mkstemp", denied)
     result = CliRunner().invoke(main, ["consolidate", str(inbox), "-o", str(tmp_path / "ro")])
-    assert (result.exit_code == 2 and "没有写入权限" in result.output) or "Permission denied" in result.output
+    assert result.exit_code == 2 and ("没有写入权限" in result.output or "没有权限" in result.output)
 
 
 # ---------------------------------------------------------------------------- nothing executes

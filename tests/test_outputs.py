@@ -156,3 +156,21 @@ def test_the_overview_counts_read_skipped_and_failed_files_apart(tmp_path: Path)
     rows = [[c.value for c in r] for r in load_workbook(run.outputs[1])["概览"].iter_rows()]
     line = dict(zip(rows[0], rows[1], strict=True))
     assert (line["读取文件数"], line["跳过文件数"], line["失败文件数"]) == (1, 1, 1)
+
+
+def test_a_book_open_in_excel_stops_the_run_before_anything_is_replaced(tmp_path: Path) -> None:
+    _project(tmp_path / "inbox" / "某局" / "a.xlsx")
+    first = perfxl.consolidate(tmp_path / "inbox", tmp_path / "out", jobs=1)
+    before = {p: Path(p).read_bytes() for p in first.outputs}
+    (tmp_path / "out" / "~$某局_绩效目标汇总.xlsx").write_bytes(b"lock")  # Excel has it open
+    result = CliRunner().invoke(main, ["consolidate", str(tmp_path / "inbox"), "-o", str(tmp_path / "out"), "--quiet"])
+    assert result.exit_code == 2 and "请先在 Excel 中关闭该文件" in result.output
+    assert {p: Path(p).read_bytes() for p in first.outputs} == before  # not one book replaced
+
+
+def test_operating_system_errors_are_worded_in_chinese() -> None:
+    from perfxl.errors import os_reason
+
+    assert os_reason(PermissionError(13, "Permission denied")) == "没有权限"
+    assert os_reason(FileNotFoundError(2, "No such file or directory")) == "文件或文件夹不存在"
+    assert os_reason(OSError(28, "No space left on device")) == "磁盘空间已满"

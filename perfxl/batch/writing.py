@@ -9,6 +9,7 @@ import re
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from pathlib import Path
 
+from ..errors import OutputError
 from ..model import ALL_UNITS, Consolidation
 from ..review.approved_targets import match_approved
 from ..review.ruleset import RuleSet
@@ -66,6 +67,10 @@ def write_summaries(run: Consolidation, out_dir: Path, rules: RuleSet, jobs: int
     jobs = min(jobs or os.cpu_count() or 1, len(run.departments) + 1)
     units: list[str | None] = [*run.departments[:jobs], None, *run.departments[jobs:]]
     targets = book_paths(out_dir, run.departments)
+    opened = [p.name for p in targets.values() if (p.parent / f"~${p.name}").exists()]
+    if opened:  # checked before any book is written, so the set is never left half replaced
+        raise OutputError(f"{'、'.join(opened)} 正在 Excel 或 WPS 中打开（有锁定文件 ~$…），无法替换；"
+                          "请先在 Excel 中关闭该文件再运行")
     rows = sum(len(t.indicators) for r in run.results for t in r.tables)
     written = [str(targets[u]) for u in (None, *run.departments)]  # 全部单位 first
     if jobs <= 1 or rows < PARALLEL_ROWS:

@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..errors import os_reason
 from ..model import Problem
 from ..problems import problem
 
@@ -51,7 +52,7 @@ def scan_inbox(paths: Iterable[str | os.PathLike[str]]) -> InboxScan:
 def _walk(top: Path, scan: InboxScan) -> None:
     def unreadable(err: OSError) -> None:
         scan.skipped.append(problem("folder-unreadable", file=err.filename or str(top),
-                                    reason=err.strerror or err))
+                                    reason=os_reason(err)))
 
     for root, dirs, files in os.walk(top, onerror=unreadable):
         here = Path(root)

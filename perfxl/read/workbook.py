@@ -14,7 +14,7 @@ from typing import Any
 
 import python_calamine as pc
 
-from ..errors import UnreadableWorkbook
+from ..errors import UnreadableWorkbook, os_reason
 from .legacy_xls import ENCRYPTED, read_xls
 from .limits import DEFAULT_LIMITS, Limits
 from .sheet import Sheet, bounded, too_large
@@ -54,7 +54,7 @@ def read_bytes(path: str, limits: Limits = DEFAULT_LIMITS) -> bytes:
     except OSError as exc:
         if os.path.isdir(path):  # Windows reports a folder as "permission denied"
             raise UnreadableWorkbook(path, "这是一个文件夹，不是工作簿文件") from exc
-        raise UnreadableWorkbook(path, f"无法打开文件（{exc.strerror or exc}）；请检查文件权限") from exc
+        raise UnreadableWorkbook(path, f"无法打开文件（{os_reason(exc)}）；请检查文件权限") from exc
     if not data:
         raise UnreadableWorkbook(path, "文件为空（0 字节）；请重新保存或重新复制该文件")
     if len(data) > limits.file_bytes:

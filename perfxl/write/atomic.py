@@ -9,7 +9,7 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
-from ..errors import OutputError
+from ..errors import OutputError, os_reason
 
 
 @contextlib.contextmanager
@@ -19,15 +19,18 @@ def atomic_target(target: str | os.PathLike[str]) -> Iterator[Path]:
     try:
         fd, tmp = tempfile.mkstemp(prefix=".~perfxl-", suffix=target.suffix, dir=target.parent)
     except OSError as exc:
-        raise OutputError(f"无法在 {target.parent} 写入文件（{exc.strerror or exc}）；"
+        raise OutputError(f"无法在 {target.parent} 写入文件（{os_reason(exc)}）；"
                           "请确认文件夹存在且有写入权限") from exc
     os.close(fd)
     try:
         yield Path(tmp)
         os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes it private; an output is an ordinary file
         os.replace(tmp, target)
+    except PermissionError as exc:
+        raise OutputError(f"无法替换 {target}（{os_reason(exc)}）：如果它正在 Excel 或 WPS 中打开，"
+                          "请先关闭该文件再运行；原有文件未被改动") from exc
     except OSError as exc:
-        raise OutputError(f"写入 {target} 失败（{exc.strerror or exc}）；原有文件未被改动") from exc
+        raise OutputError(f"写入 {target} 失败（{os_reason(exc)}）；原有文件未被改动") from exc
     finally:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
@@ -45,7 +48,7 @@ def ensure_dir(path: str | os.PathLike[str]) -> Path:
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise OutputError(f"无法创建输出文件夹 {folder}（{exc.strerror or exc}）") from exc
+        raise OutputError(f"无法创建输出文件夹 {folder}（{os_reason(exc)}）") from exc
     if not os.access(folder, os.W_OK):
         raise OutputError(f"输出文件夹 {folder} 没有写入权限；请换一个文件夹")
     return folder
