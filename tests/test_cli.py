@@ -59,3 +59,14 @@ def test_usage_errors_are_chinese(args: list[str], words: str) -> None:
     result = CliRunner().invoke(main, args)
     assert result.exit_code == 2 and words in result.output and "Error" not in result.output
     assert "用法" in result.output or "运行" in result.output or "错误" in result.output
+
+
+def test_help_is_laid_out_by_display_width_without_breaking_words() -> None:
+    from click.testing import CliRunner
+
+    for command in ("consolidate", "check", "extract", "template", "score"):
+        text = CliRunner().invoke(main, [command, "--help"], terminal_width=80).output
+        lines = text.splitlines()
+        assert "part_mb=64" in text.replace("\n", "") and not any(line.rstrip().endswith("pa") for line in lines)
+        assert not any(line.strip().startswith(("。", "，", "）", "：")) for line in lines), command
+        assert not any(line.rstrip().endswith("（") for line in lines), command

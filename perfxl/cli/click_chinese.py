@@ -6,7 +6,11 @@ clerk who mistypes an option reads Chinese too. Messages not listed stay as clic
 
 from __future__ import annotations
 
+import re
+import unicodedata
+
 import click
+import click._textwrap
 import click.core
 import click.decorators
 import click.exceptions
@@ -66,8 +70,46 @@ def _ngettext(singular: str, plural: str, n: int) -> str:
     return _PLURAL.get(chosen, chosen)
 
 
+_TOKEN = re.compile(r"\s+|[\x00-\x7f]+?(?=\s|[^\x00-\x7f]|$)|.", re.S)
+
+
+_NO_LINE_START = frozenset("。，、；：？！）」』》】〕”’…%")
+_NO_LINE_END = frozenset("（「『《【〔“‘")
+
+
+def display_width(text: str) -> int:
+    """Columns a terminal gives ``text``: two for a wide (Chinese) character, one otherwise."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in click.unstyle(text))
+
+
+class ChineseTextWrapper(click._textwrap.TextWrapper):
+    """click's wrapper, measuring display width and breaking between Chinese characters or
+    between words, never inside an ASCII word ("part_mb=64" stays whole)."""
+
+    def wrap(self, text: str) -> list[str]:
+        lines: list[str] = []
+        indent, line, used = self.initial_indent, "", 0
+        for token in _TOKEN.findall(text):
+            width = display_width(token)
+            if token.isspace():
+                if line:
+                    line, used = line + " ", used + 1
+                continue
+            # closing punctuation never begins a line (Chinese typesetting): it stays on the one before
+            if line and used + width > self.width - display_width(indent) and token not in _NO_LINE_START:
+                carried = line[-1] if line[-1] in _NO_LINE_END else ""  # an opening bracket goes along
+                lines.append(indent + line[: len(line) - len(carried)].rstrip())
+                indent, line, used = self.subsequent_indent, carried, display_width(carried)
+            line, used = line + token, used + width
+        if line:
+            lines.append(indent + line.rstrip())
+        return lines
+
+
 def install() -> None:
     """Make click's modules look their messages up here, and name click's number types."""
+    click._textwrap.TextWrapper = ChineseTextWrapper  # type: ignore[misc]
+    click.formatting.term_len = display_width  # type: ignore[attr-defined,assignment]
     click.types.IntParamType.name = "整数"
     click.types.IntRange.name = "整数"
     click.types.FloatParamType.name = "数字"
