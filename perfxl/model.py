@@ -286,6 +286,8 @@ class Consolidation:
     departments: list[str]
     outputs: list[str] = field(default_factory=list)
     targets: list[ExtractResult] = field(default_factory=list)  # approved target tables given apart (--targets)
+    stale: list[str] = field(default_factory=list)  # books in the output folder of units this run has not
+    cleaned: bool = False                           # … and whether they were removed (--clean)
 
     @property
     def counts(self) -> dict[str, int]:
@@ -313,4 +315,6 @@ class Consolidation:
             "departments": self.departments,
             "problems": self.counts,
             "outputs": self.outputs,
+            "stale": self.stale,
+            "stale_removed": self.cleaned,
         }

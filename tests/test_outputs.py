@@ -174,3 +174,36 @@ def test_operating_system_errors_are_worded_in_chinese() -> None:
     assert os_reason(PermissionError(13, "Permission denied")) == "没有权限"
     assert os_reason(FileNotFoundError(2, "No such file or directory")) == "文件或文件夹不存在"
     assert os_reason(OSError(28, "No space left on device")) == "磁盘空间已满"
+
+
+def test_a_run_replaces_the_whole_set_or_none_of_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from perfxl.write.summary_book import write_book
+
+    for unit in ("甲局", "乙局"):
+        _project(tmp_path / "inbox" / unit / f"{unit}.xlsx", checkpoints=(unit, "12月底"))
+    first = perfxl.consolidate(tmp_path / "inbox", tmp_path / "out", jobs=1)
+    before = {p: Path(p).read_bytes() for p in first.outputs}
+    real, calls = write_book, []
+
+    def fails_on_the_third(path: Path, sheets: Any, title: str) -> str:
+        calls.append(title)
+        if len(calls) == 3:
+            raise OSError(28, "No space left on device", str(path))
+        return real(path, sheets, title)
+
+    monkeypatch.setattr("perfxl.batch.writing.write_book", fails_on_the_third)
+    with pytest.raises(OutputError, match="磁盘空间已满"):
+        perfxl.consolidate(tmp_path / "inbox", tmp_path / "out", jobs=1)
+    assert {p: Path(p).read_bytes() for p in first.outputs} == before  # two books were written, none replaced
+    assert not list((tmp_path / "out").glob(".~perfxl-*"))
+
+
+def test_books_of_units_gone_are_listed_and_removed_on_request(tmp_path: Path) -> None:
+    _project(tmp_path / "inbox" / "旧名局" / "a.xlsx")
+    perfxl.consolidate(tmp_path / "inbox", tmp_path / "out", jobs=1)
+    (tmp_path / "inbox" / "旧名局").rename(tmp_path / "inbox" / "新名局")
+    run = perfxl.consolidate(tmp_path / "inbox", tmp_path / "out", jobs=1)
+    assert [Path(p).name for p in run.stale] == ["旧名局_绩效目标汇总.xlsx"] and Path(run.stale[0]).exists()
+    result = CliRunner().invoke(main, ["consolidate", str(tmp_path / "inbox"), "-o", str(tmp_path / "out"),
+                                       "--quiet", "--clean"])
+    assert "已删除旧汇总" in result.output and not Path(run.stale[0]).exists()

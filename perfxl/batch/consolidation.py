@@ -24,7 +24,7 @@ from ..tables.vocabulary import Vocabulary, resolve_vocabulary
 from ..write.atomic import ensure_dir
 from .pool import FileRead, read_all, worker_pool
 from .units import folder_unit, relative_to
-from .writing import write_summaries
+from .writing import stale_books, write_summaries
 
 
 def consolidate(inbox: str | os.PathLike[str] = "workbooks/inbox",
@@ -33,13 +33,14 @@ def consolidate(inbox: str | os.PathLike[str] = "workbooks/inbox",
                 progress: Callable[[int, int], Any] | None = None, write: bool = True,
                 limits: Limits = DEFAULT_LIMITS,
                 labels: Vocabulary | str | os.PathLike[str] | None = None,
-                targets: str | os.PathLike[str] | None = None) -> Consolidation:
+                targets: str | os.PathLike[str] | None = None, clean: bool = False) -> Consolidation:
     """Consolidate every workbook under ``inbox`` into summaries in ``out_dir``.
 
     ``progress(done, total)`` is called as files are read. Raises OutputError when the run
     cannot happen (inbox missing, output folder not writable), RulesFileError or LabelsFileError
     for a bad rules or labels file. ``targets``: a folder of the year's approved target tables that
-    the self-evaluations are held against (besides the target tables in the inbox).
+    the self-evaluations are held against (besides the target tables in the inbox). Books left in
+    ``out_dir`` by units this run has not are listed in ``stale``, and removed with ``clean``.
     """
     root = Path(inbox)
     ruleset = resolve_ruleset(rules)  # a bad rules or labels file stops the run before anything is read
@@ -72,6 +73,11 @@ def consolidate(inbox: str | os.PathLike[str] = "workbooks/inbox",
             run = _gather(root, paths, _drop_duplicates(paths, reads), scan.skipped, department, ruleset, approved)
             if write:
                 run.outputs = write_summaries(run, Path(out_dir), ruleset, jobs, pool)
+                run.stale = [str(p) for p in stale_books(Path(out_dir), run.outputs)]
+                if clean:
+                    for path in run.stale:
+                        Path(path).unlink(missing_ok=True)
+                    run.cleaned = bool(run.stale)
             return run
         finally:
             gc.unfreeze()

@@ -14,6 +14,7 @@ from ..model import ALL_UNITS, Consolidation
 from ..review.approved_targets import match_approved
 from ..review.ruleset import RuleSet
 from ..review.scoring import score_table
+from ..write.atomic import atomic_set
 from ..write.self_evaluation_sheets import Evaluations
 from ..write.summary_book import SheetData, write_book
 from ..write.summary_sheets import book_contents, partition
@@ -73,20 +74,27 @@ def write_summaries(run: Consolidation, out_dir: Path, rules: RuleSet, jobs: int
                           "请先在 Excel 中关闭该文件再运行")
     rows = sum(len(t.indicators) for r in run.results for t in r.tables)
     written = [str(targets[u]) for u in (None, *run.departments)]  # 全部单位 first
-    if jobs <= 1 or rows < PARALLEL_ROWS:
-        for unit in units:
-            write_book(targets[unit], contents(unit))
-        return written
-    with contextlib.ExitStack() as stack:
-        if pool is None:
-            pool = stack.enter_context(ProcessPoolExecutor(jobs))
-        pending: set[Future[str]] = set()
-        for unit in units:
-            if len(pending) > jobs:
-                done, pending = wait(pending, return_when=FIRST_COMPLETED)
-                for future in done:
-                    future.result()
-            pending.add(pool.submit(write_book, targets[unit], contents(unit)))
-        for future in pending:
-            future.result()
+    with atomic_set([targets[u] for u in units]) as staged:  # the whole set, or none of it
+        if jobs <= 1 or rows < PARALLEL_ROWS:
+            for unit in units:
+                write_book(staged[targets[unit]], contents(unit), targets[unit].stem)
+            return written
+        with contextlib.ExitStack() as stack:
+            if pool is None:
+                pool = stack.enter_context(ProcessPoolExecutor(jobs))
+            pending: set[Future[str]] = set()
+            for unit in units:
+                if len(pending) > jobs:
+                    done, pending = wait(pending, return_when=FIRST_COMPLETED)
+                    for future in done:
+                        future.result()
+                pending.add(pool.submit(write_book, staged[targets[unit]], contents(unit), targets[unit].stem))
+            for future in pending:
+                future.result()
     return written
+
+
+def stale_books(out_dir: Path, written: list[str]) -> list[Path]:
+    """Summary books in ``out_dir`` that this run did not write (a unit renamed or gone)."""
+    keep = {Path(p).name for p in written}
+    return sorted(p for p in out_dir.glob("*_绩效目标汇总.xlsx") if p.name not in keep and not p.name.startswith("~$"))

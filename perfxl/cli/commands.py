@@ -321,9 +321,10 @@ def _print_scores(result: perfxl.ExtractResult, scores: list[Any]) -> None:
 @click.option("--limit", "limit", multiple=True, metavar="名称=N", help=_LIMIT_HELP)
 @click.option("--labels", "labels_file", default=None, metavar="词表文件", help=_LABELS_HELP)
 @click.option("--targets", "targets", default=None, metavar="目标表文件夹", help=_TARGETS_HELP)
+@click.option("--clean", is_flag=True, help="删除输出文件夹里本次没有写出的旧汇总（如单位已改名或不再报送）。")
 def consolidate(inbox: str, out_dir: str, jobs: int | None, department: str | None,
                 rules_file: str | None, quiet: bool, as_json: bool, limit: tuple[str, ...],
-                labels_file: str | None, targets: str | None) -> None:
+                labels_file: str | None, targets: str | None, clean: bool) -> None:
     """汇总收件箱里的全部工作簿，检查后按单位写出汇总工作簿。
 
     \b
@@ -360,7 +361,8 @@ def consolidate(inbox: str, out_dir: str, jobs: int | None, department: str | No
     try:
         with _cannot_continue():
             result = perfxl.consolidate(inbox, out_dir, jobs=jobs, department=department, rules=rules_file,
-                                        progress=progress, limits=limits, labels=labels_file, targets=targets)
+                                        progress=progress, limits=limits, labels=labels_file, targets=targets,
+                                        clean=clean)
     finally:
         if bar is not None:
             bar.close()
@@ -374,6 +376,9 @@ def consolidate(inbox: str, out_dir: str, jobs: int | None, department: str | No
               f"错误 {d['problems']['error']} 个，警告 {d['problems']['warning']} 个。详见各汇总的“问题清单”。")
         for path in result.outputs:
             _echo(f"已写出：{path}")
+        for path in result.stale:
+            _echo(f"已删除旧汇总：{path}" if result.cleaned else
+                  f"旧汇总（本次没有这个单位）：{path}；确认不再需要可加 --clean 删除")
         if result.nothing_read:
             passed = "；".join(f"{s.relative}（{s.status_text}）" for s in result.sources[:10]) or "收件箱是空的"
             _echo(f"错误：收件箱里没有读到任何绩效表：{passed}", err=True)

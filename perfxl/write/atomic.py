@@ -6,7 +6,7 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from ..errors import OutputError, os_reason
@@ -15,25 +15,38 @@ from ..errors import OutputError, os_reason
 @contextlib.contextmanager
 def atomic_target(target: str | os.PathLike[str]) -> Iterator[Path]:
     """Yield a temporary path to write; on success it replaces ``target`` in one rename."""
-    target = Path(target)
+    with atomic_set([Path(target)]) as staged:
+        yield staged[Path(target)]
+
+
+@contextlib.contextmanager
+def atomic_set(targets: Sequence[Path]) -> Iterator[dict[Path, Path]]:
+    """A temporary file beside each target; only when the block ends without error are they all
+    renamed into place, so a failure (a full disk, Ctrl-C) leaves the earlier set as it was."""
+    staged: dict[Path, Path] = {}
     try:
-        fd, tmp = tempfile.mkstemp(prefix=".~perfxl-", suffix=target.suffix, dir=target.parent)
-    except OSError as exc:
-        raise OutputError(f"无法在 {target.parent} 写入文件（{os_reason(exc)}）；"
-                          "请确认文件夹存在且有写入权限") from exc
-    os.close(fd)
-    try:
-        yield Path(tmp)
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes it private; an output is an ordinary file
-        os.replace(tmp, target)
+        for target in targets:
+            try:
+                fd, name = tempfile.mkstemp(prefix=".~perfxl-", suffix=target.suffix, dir=target.parent)
+            except OSError as exc:
+                raise OutputError(f"无法在 {target.parent} 写入文件（{os_reason(exc)}）；"
+                                  "请确认文件夹存在且有写入权限") from exc
+            os.close(fd)
+            staged[target] = Path(name)
+        yield staged
+        mode = 0o666 & ~_umask()  # mkstemp makes it private; an output is an ordinary file
+        for target, temporary in staged.items():
+            os.chmod(temporary, mode)
+            os.replace(temporary, target)
     except PermissionError as exc:
-        raise OutputError(f"无法替换 {target}（{os_reason(exc)}）：如果它正在 Excel 或 WPS 中打开，"
+        raise OutputError(f"无法替换 {exc.filename or '输出文件'}（{os_reason(exc)}）：如果它正在 Excel 或 WPS 中打开，"
                           "请先关闭该文件再运行；原有文件未被改动") from exc
     except OSError as exc:
-        raise OutputError(f"写入 {target} 失败（{os_reason(exc)}）；原有文件未被改动") from exc
+        raise OutputError(f"写入 {exc.filename or '输出文件'} 失败（{os_reason(exc)}）；原有文件未被改动") from exc
     finally:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
+        for temporary in staged.values():
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(temporary)
 
 
 def _umask() -> int:

@@ -18,7 +18,6 @@ import xlsxwriter
 
 from ..cyclic_gc import paused
 from ..model import Severity
-from .atomic import atomic_target
 from .sheet_rows import RowsWorksheet
 
 
@@ -217,13 +216,13 @@ def source_link(out_dir: Path, source: str, sheet: str | None, cell: str | None)
     return None if len(target) > 2000 else "external:" + target
 
 
-def write_book(target: Path, sheets: list[SheetData]) -> str:
-    """Write one summary book from its sheets' rows."""
-    with paused(), atomic_target(target) as tmp:
-        book = SummaryBook(tmp, sum(len(d.rows) * len(d.cols) for d in sheets), title=target.stem)
+def write_book(path: Path, sheets: list[SheetData], title: str) -> str:
+    """Write one summary book from its sheets' rows to ``path`` (a staged temporary file)."""
+    with paused():
+        book = SummaryBook(path, sum(len(d.rows) * len(d.cols) for d in sheets), title=title)
         for data in sheets:
             ws = book.sheet(data.name, data.cols, data.rows, data.links, data.fmts)
             if data.chart and len(data.rows) <= book.max_rows:
                 book.chart(ws, data.name, data.chart)
         book.close()
-    return str(target)
+    return str(path)
