@@ -67,13 +67,12 @@ def test_departments_bad_files_and_untouched_inbox(inbox: Path, tmp_path: Path) 
     assert sources["staff=cmd.txt"].startswith("已跳过：不是 Excel 工作簿")
     assert sources["承德高新区招商服务局/坏文件.xlsx"].startswith("无法读取")
     assert sources["承德高新区招商服务局/复制中断.xlsx"].startswith("无法读取")
-    unreadable = [r for r in every["问题清单"][1:] if r[4] == "unreadable"]
-    assert {r[1] for r in unreadable} == {"坏文件.xlsx", "复制中断.xlsx"}
-    assert "绩效指标" not in every  # the detail lives in the unit books
+    unreadable = [r for r in every["问题清单"][1:] if r[7] == "unreadable"]
+    assert {r[3] for r in unreadable} == {"承德高新区招商服务局/坏文件.xlsx", "承德高新区招商服务局/复制中断.xlsx"}
     detail = [_values(tmp_path / "out" / f"{u}_绩效目标汇总.xlsx")
               for u in ("承德高新区招商服务局", "承德高新区经济发展局")]
-    assert sum(len(v["绩效指标"]) - 1 for v in detail) == 45
-    assert sum(len(v["部门整体指标"]) - 1 for v in detail) == 4
+    assert sum(len(v["绩效指标"]) - 1 for v in detail) == 45 == len(every["绩效指标"]) - 1  # every unit's detail too
+    assert sum(len(v["部门整体指标"]) - 1 for v in detail) == 4 == len(every["部门整体指标"]) - 1
 
 
 def test_rerun_gives_same_contents(inbox: Path, tmp_path: Path) -> None:

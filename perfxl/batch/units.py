@@ -39,6 +39,7 @@ class Placement:
 
     by_table: dict[TableKey, list[Problem]]
     units: list[str]
+    tables: list[TableKey | None]  # ``tables[i]``: the table ``run.problems[i]`` concerns, if any
 
 
 def place_problems(run: Consolidation) -> Placement:
@@ -57,6 +58,7 @@ def place_problems(run: Consolidation) -> Placement:
     unit_of_file = {source.path: source.department for source in run.sources}
     by_table: dict[TableKey, list[Problem]] = {}
     units: list[str] = []
+    tables: list[TableKey | None] = []
     for problem in run.problems:
         file, sheet = problem.file or "", problem.sheet or ""
         candidates = anchors.get((file, sheet), [])
@@ -66,6 +68,8 @@ def place_problems(run: Consolidation) -> Placement:
             key = (file, sheet, chosen[-1])
             by_table.setdefault(key, []).append(problem)
             units.append(unit_of_table[key])
+            tables.append(key)
         else:
             units.append(unit_of_file.get(file, UNASSIGNED))
-    return Placement(by_table, units)
+            tables.append(None)
+    return Placement(by_table, units, tables)

@@ -57,7 +57,7 @@ def write_summaries(run: Consolidation, out_dir: Path, rules: RuleSet, jobs: int
     processes (``pool``, or a new one) that receive only their own book's rows; at most a few
     books wait at a time."""
     placement = place_problems(run)
-    parts = partition(run, placement.units)
+    parts = partition(run, placement.units, placement.tables)
     evaluations = _evaluations(run, rules)
 
     def contents(unit: str | None) -> list[SheetData]:

@@ -51,16 +51,28 @@ def read_targets(targets: Iterable[str | os.PathLike[str]] | str | os.PathLike[s
         return ()
     if isinstance(targets, (str, os.PathLike)):
         targets = [targets]
-    return tuple(_approved_tables(p, limits, vocab) for p in scan_inbox(targets).found)
+    out: list[ExtractResult] = []
+    listed: set[tuple[str | None, str | None, str | None]] = set()  # projects already read from a summary
+    for path in scan_inbox(targets).found:
+        result, from_summary = _approved_tables(path, limits, vocab)
+        if from_summary:  # a unit's book and the 全部单位 book list the same projects
+            keep = [t for t in result.tables if (t.project_code, t.project_name, t.department) not in listed]
+            listed |= {(t.project_code, t.project_name, t.department) for t in keep}
+            result = replace(result, tables=tuple(keep))
+        out.append(result)
+    return tuple(out)
 
 
-def _approved_tables(path: Path, limits: Limits, vocab: Vocabulary) -> ExtractResult:
-    """The target tables of one file: a submission, or a unit summary perfxl wrote for them."""
+def _approved_tables(path: Path, limits: Limits, vocab: Vocabulary) -> tuple[ExtractResult, bool]:
+    """The target tables of one file — a submission, or a summary perfxl wrote for them — and
+    whether it was a summary."""
     try:
         sheets = read_workbook(path, limits=limits)
     except UnreadableWorkbook:
-        return extract(path, limits=limits, labels=vocab)  # says why, as a problem
-    return summary_tables(path, sheets) if is_summary(sheets) else extract_sheets(os.fspath(path), sheets, vocab)
+        return extract(path, limits=limits, labels=vocab), False  # says why, as a problem
+    if is_summary(sheets):
+        return summary_tables(path, sheets), True
+    return extract_sheets(os.fspath(path), sheets, vocab), False
 
 
 def check_results(results: Sequence[ExtractResult], rules: RuleSet,

@@ -7,11 +7,13 @@ so a forked writer receives only its own book's rows and never touches the whole
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from ..model import UNASSIGNED, Consolidation, Problem, ReadStatus, SourceFile, Table, severity_counts
+from ..problems import REGISTRY
 from ..review.ruleset import RuleSet
 from ..tables.normalize import OPERATOR_SIGNS
 from .self_evaluation_sheets import GRADES, SCORE_COLUMNS, Evaluations, evaluation_sheets, unit_scores
@@ -23,10 +25,12 @@ STAGE_NAMES = {"target": "目标表", "self-evaluation": "自评表"}
 
 @dataclass(frozen=True)
 class UnitProblem:
-    """A problem and the unit it belongs to."""
+    """A problem, the unit it belongs to, the table it concerns and its file's path in the inbox."""
 
     problem: Problem
     unit: str
+    table: Table | None = None
+    relative: str = ""
 
 
 @dataclass
@@ -38,9 +42,13 @@ class UnitPart:
     sources: list[SourceFile] = field(default_factory=list)
 
 
-def partition(run: Consolidation, problem_units: list[str]) -> dict[str | None, UnitPart]:
+def partition(run: Consolidation, problem_units: list[str],
+              problem_tables: Sequence[tuple[str, str, str] | None] = ()) -> dict[str | None, UnitPart]:
     """Every unit's part, in one pass over the run; key None holds everything.
-    ``problem_units[i]`` is the unit of ``run.problems[i]``."""
+    ``problem_units[i]`` is the unit of ``run.problems[i]``, ``problem_tables[i]`` its table."""
+    by_key = {(r.source, t.sheet, t.anchor): t for r in run.results for t in r.tables}
+    relative = {s.path: s.relative for s in run.sources}
+    tables_of = list(problem_tables) or [None] * len(run.problems)
     parts: dict[str | None, UnitPart] = {None: UnitPart()}
     for unit in run.departments:
         parts[unit] = UnitPart()
@@ -49,8 +57,9 @@ def partition(run: Consolidation, problem_units: list[str]) -> dict[str | None, 
             pair = (result.source, table)
             parts.setdefault(table.department or UNASSIGNED, UnitPart()).tables.append(pair)
             parts[None].tables.append(pair)
-    for problem, unit in zip(run.problems, problem_units, strict=True):
-        placed = UnitProblem(problem, unit)
+    for problem, unit, key in zip(run.problems, problem_units, tables_of, strict=True):
+        placed = UnitProblem(problem, unit, by_key.get(key) if key else None,
+                             relative.get(problem.file or "", os.path.basename(problem.file or "")))
         parts.setdefault(unit, UnitPart()).problems.append(placed)
         parts[None].problems.append(placed)
     for source in run.sources:
@@ -70,10 +79,9 @@ def book_contents(parts: dict[str | None, UnitPart], unit: str | None, units: li
     sheets = [_overview(parts, shown, rules, evaluations), _projects(part.tables, rules, by_table, out_dir)]
     if evaluations:
         sheets.extend(evaluation_sheets(part.tables, evaluations, by_table))
-    if unit is not None:  # the 全部单位 book leaves the indicator detail to each unit's book
-        sheets.append(_indicators("绩效指标", [t for t in part.tables if t[1].kind == "project"], True))
-        sheets.append(_indicators("部门整体指标", [t for t in part.tables if t[1].kind == "department"],
-                                  False))
+    sheets.append(_indicators("绩效指标", [t for t in part.tables if t[1].kind == "project"], True, out_dir))
+    sheets.append(_indicators("部门整体指标", [t for t in part.tables if t[1].kind == "department"], False,
+                              out_dir))
     sheets.append(_spend_plan(part.tables, shown))
     sheets.append(_problems(part.problems, out_dir))
     sheets.append(_sources(part.sources))
@@ -150,22 +158,24 @@ def _projects(tables: list[tuple[str, Table]], rules: RuleSet,
     return SheetData("项目汇总", cols, rows, links, fmts)
 
 
-def _indicators(name: str, tables: list[tuple[str, Table]], with_project: bool) -> SheetData:
-    """One row per indicator. A project's file is in 项目汇总 (with a link), so project rows
-    name only the cell (工作表!单元格); 部门整体 rows, having no project, name the file too."""
-    head = [Col("项目编码"), Col("项目名称")] if with_project else [Col("来源文件")]
+def _indicators(name: str, tables: list[tuple[str, Table]], with_project: bool, out_dir: Path) -> SheetData:
+    """One row per indicator, with its file and a link that opens it at the cell."""
+    head = [Col("项目编码"), Col("项目名称")] if with_project else []
     cols = [*head, Col("一级指标"), Col("二级指标"), Col("三级指标", width=30),
             Col("绩效指标描述", width=36), Col("符号"), Col("值", "num"), Col("单位（计量）"),
             Col("目标（文字描述）", width=30), Col("指标值确定依据", width=30), Col("权重/分值", "num"),
-            Col("实际完成值"), Col("得分", "num"), Col("单元格")]
+            Col("实际完成值"), Col("得分", "num"), Col("来源文件"), Col("单元格", "link")]
     rows: list[list[Any]] = []
-    for source, t in tables:  # no links here: 问题清单 and 项目汇总 carry them
-        first = [t.project_code, t.project_name] if with_project else [os.path.basename(source)]
+    links: dict[tuple[int, int], str | None] = {}
+    for source, t in tables:
+        first = [t.project_code, t.project_name] if with_project else []
         for i in t.indicators:
+            links[(len(rows), len(cols) - 1)] = source_link(out_dir, source, t.sheet, i.cell)
             rows.append([*first, i.level1, i.level2, i.level3, i.description,
                          OPERATOR_SIGNS.get(i.operator or "", i.operator), i.value, i.unit,
-                         i.target_text, i.basis, i.weight, i.actual, i.score, f"{t.sheet}!{i.cell}"])
-    return SheetData(name, cols, rows)
+                         i.target_text, i.basis, i.weight, i.actual, i.score, os.path.basename(source),
+                         f"{t.sheet}!{i.cell}"])
+    return SheetData(name, cols, rows, links)
 
 
 def _spend_plan(tables: list[tuple[str, Table]], units: list[str]) -> SheetData:
@@ -205,21 +215,24 @@ def _weighted(projects: list[Table], point: str) -> float | None:
 
 
 def _problems(problems: list[UnitProblem], out_dir: Path) -> SheetData:
-    cols = [Col("单位"), Col("文件"), Col("工作表"), Col("单元格", "link"), Col("规则"),
-            Col("级别"), Col("问题和修改方法", width=70)]
+    cols = [Col("单位"), Col("项目编码"), Col("项目名称", width=24), Col("文件（收件箱内）", "link"), Col("工作表"),
+            Col("单元格", "link"), Col("级别"), Col("规则"), Col("规则名称", width=18),
+            Col("问题和修改方法", width=70)]
     ordered = sorted(problems, key=lambda u: (u.problem.severity.rank, u.problem.sort_key()))
     rows: list[list[Any]] = []
     links: dict[tuple[int, int], str | None] = {}
     fmts: dict[int, dict[int, str]] = {}
     for r, placed in enumerate(ordered):
-        p = placed.problem
-        rows.append([placed.unit, os.path.basename(p.file or ""), p.sheet, p.cell, p.code,
-                     p.severity.label, p.message])
+        p, t = placed.problem, placed.table
+        kind = REGISTRY.get(p.code)
+        rows.append([placed.unit, t.project_code if t else None, (t.project_name or t.department) if t else None,
+                     placed.relative, p.sheet, p.cell, p.severity.label, p.code, kind.title if kind else None,
+                     p.message])
         if p.file and p.sheet and p.cell:  # one link per row: straight to the cell
-            links[(r, 3)] = source_link(out_dir, p.file, p.sheet, p.cell)
+            links[(r, 5)] = source_link(out_dir, p.file, p.sheet, p.cell)
         elif p.file:
-            links[(r, 1)] = source_link(out_dir, p.file, None, None)
-        fmts[r] = {5: str(p.severity)}
+            links[(r, 3)] = source_link(out_dir, p.file, None, None)
+        fmts[r] = {6: str(p.severity)}
     return SheetData("问题清单", cols, rows, links, fmts)
 
 
