@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 from openpyxl import load_workbook
+from openpyxl.utils import get_column_letter
 
 import perfxl
 from perfxl.cli import main
@@ -207,3 +208,24 @@ def test_books_of_units_gone_are_listed_and_removed_on_request(tmp_path: Path) -
     result = CliRunner().invoke(main, ["consolidate", str(tmp_path / "inbox"), "-o", str(tmp_path / "out"),
                                        "--quiet", "--clean"])
     assert "已删除旧汇总" in result.output and not Path(run.stale[0]).exists()
+
+
+def test_every_sheet_prints_legibly(tmp_path: Path) -> None:
+    """Fitted onto its pages across, no summary sheet prints below 7 pt (10 pt text, landscape,
+    1 column-width unit ≈ 1.85 mm; A4 holds about 261 mm across its margins, A3 384 mm)."""
+    run = perfxl.consolidate("workbooks/inbox", tmp_path / "out", jobs=1)
+    printable = {9: 261.0, 8: 384.0}
+    seen = set()
+    for book in run.outputs:
+        for ws in load_workbook(book).worksheets:
+            widths = [ws.column_dimensions[get_column_letter(c)].width or 8.43 for c in range(1, ws.max_column + 1)]
+            across = ws.page_setup.fitToWidth or 1
+            repeated = sum(widths[:2]) if ws.print_title_cols else 0
+            setup, paper = ws.sheet_properties.pageSetUpPr, int(ws.page_setup.paperSize or 0)
+            assert setup is not None and setup.fitToPage and ws.page_setup.orientation == "landscape"
+            mm = (sum(widths) + repeated * (across - 1)) * 1.85
+            points = 10 * min(1.0, printable[paper] * across / mm)
+            assert points >= 7, (Path(book).name, ws.title, round(points, 1))
+            assert across == 1 or ws.print_title_cols == "$A:$B"
+            seen.add((paper, across))
+    assert (9, 1) in seen and len(seen) > 1  # narrow sheets stay on A4, wide ones do not

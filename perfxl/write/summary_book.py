@@ -110,7 +110,8 @@ class SummaryBook:
         special = {k: {c: self.fmt[kind] for c, kind in row.items()} for k, row in row_formats.items()
                    if offset <= k < offset + len(rows)}
         ws.put_rows(1, rows, fmts, special, links, self.fmt["link"], key=offset, max_links=self.max_links)
-        for c, (col, width) in enumerate(zip(cols, _widths(cols, rows), strict=True)):
+        widths = _widths(cols, rows)
+        for c, (col, width) in enumerate(zip(cols, widths, strict=True)):
             ws.set_column(c, c, width, self.fmt.get(col.kind))
         last = max(len(rows), 1)
         if last <= self.max_table_rows:
@@ -123,8 +124,11 @@ class SummaryBook:
             ws.autofilter(0, 0, last, len(cols) - 1)
         ws.freeze_panes(1, 0)
         ws.set_landscape()
-        ws.set_paper(9)
-        ws.fit_to_pages(1, 0)
+        paper, across = print_layout(widths)
+        ws.set_paper(paper)
+        ws.fit_to_pages(across, 0)
+        if across > 1:
+            ws.repeat_columns(0, 1)
         ws.repeat_rows(0)
         ws.set_header(f"&C&\"宋体,Bold\"{name}")
         ws.set_footer("&C第 &P 页，共 &N 页")
@@ -186,8 +190,27 @@ def _widths(cols: Sequence[Col], rows: Sequence[Sequence[Any]]) -> list[float]:
                 width = max(width, max(_approx_width(x) for x in value.split("\n")) + 2)
             else:
                 width = max(width, _approx_width(value) + 2)
-        widths.append(min(max(width, 6), 60))
+        widths.append(min(max(width, 6), MAX_WIDTH))
     return widths
+
+
+# Wrapped text columns stop at this width (the row grows instead)
+MAX_WIDTH = 40
+# Printable width in column-width units, landscape, default margins: 1 unit is about 1.85 mm at
+# 10 pt; fitting a sheet onto the page scales the font down, and below MIN_POINTS it is not legible
+PRINTABLE = {9: 141.0, 8: 208.0}  # Excel's paper codes: 9 is A4, 8 is A3
+MIN_POINTS = 7.0
+
+
+def print_layout(widths: Sequence[float]) -> tuple[int, int]:
+    """(paper code, pages across) for a sheet of these column widths: A4 one page across when its
+    font stays legible, else A3, else A3 two pages across with the first two columns repeated."""
+    total = sum(widths)
+    for paper, across in ((9, 1), (8, 1), (8, 2)):
+        printed = total + sum(widths[:2]) * (across - 1)
+        if 10 * min(1.0, PRINTABLE[paper] * across / printed) >= MIN_POINTS:
+            return paper, across
+    return 8, 2
 
 
 def _approx_width(text: str) -> int:
