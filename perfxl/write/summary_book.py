@@ -124,8 +124,8 @@ class SummaryBook:
             ws.autofilter(0, 0, last, len(cols) - 1)
         ws.freeze_panes(1, 0)
         ws.set_landscape()
-        paper, across = print_layout(widths)
-        ws.set_paper(paper)
+        across = pages_across(widths)
+        ws.set_paper(9)
         ws.fit_to_pages(across, 0)
         if across > 1:
             ws.repeat_columns(0, 1)
@@ -196,21 +196,21 @@ def _widths(cols: Sequence[Col], rows: Sequence[Sequence[Any]]) -> list[float]:
 
 # Wrapped text columns stop at this width (the row grows instead)
 MAX_WIDTH = 40
-# Printable width in column-width units, landscape, default margins: 1 unit is about 1.85 mm at
-# 10 pt; fitting a sheet onto the page scales the font down, and below MIN_POINTS it is not legible
-PRINTABLE = {9: 141.0, 8: 208.0}  # Excel's paper codes: 9 is A4, 8 is A3
-MIN_POINTS = 7.0
+# Printable width of A4 landscape in column-width units (default margins; 1 unit is about 1.85 mm
+# at 10 pt): fitting a sheet onto its pages scales the font down, and below MIN_POINTS a printed
+# page is not legible
+A4_PRINTABLE = 141.0
+MIN_POINTS = 8.0
 
 
-def print_layout(widths: Sequence[float]) -> tuple[int, int]:
-    """(paper code, pages across) for a sheet of these column widths: A4 one page across when its
-    font stays legible, else A3, else A3 two pages across with the first two columns repeated."""
-    total = sum(widths)
-    for paper, across in ((9, 1), (8, 1), (8, 2)):
-        printed = total + sum(widths[:2]) * (across - 1)
-        if 10 * min(1.0, PRINTABLE[paper] * across / printed) >= MIN_POINTS:
-            return paper, across
-    return 8, 2
+def pages_across(widths: Sequence[float]) -> int:
+    """How many A4 landscape pages across a sheet of these column widths prints on, so that its
+    text stays at MIN_POINTS or more; past one page the first two columns repeat on each."""
+    total, repeated = sum(widths), sum(widths[:2])
+    across = 1
+    while 10 * A4_PRINTABLE * across / (total + repeated * (across - 1)) < MIN_POINTS and across < 4:
+        across += 1
+    return across
 
 
 def _approx_width(text: str) -> int:
