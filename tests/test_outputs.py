@@ -230,3 +230,14 @@ def test_every_sheet_prints_legibly(tmp_path: Path) -> None:
             assert across == 1 or ws.print_title_cols == "$A:$B"
             seen.add(across)
     assert 1 in seen and len(seen) > 1  # narrow sheets stay one page across, wide ones do not
+
+
+def test_modified_time_is_a_date_cell(tmp_path: Path) -> None:
+    book = _project(tmp_path / "inbox" / "某局" / "a.xlsx")
+    os.utime(book, (dt.datetime(2026, 3, 5, 14, 30, 15).timestamp(),) * 2)
+    run = perfxl.consolidate(tmp_path / "inbox", tmp_path / "out", jobs=1)
+    ws = load_workbook(run.outputs[1])["来源文件"]
+    assert ws.cell(1, 5).value == "修改时间"
+    cell = ws.cell(2, 5)
+    assert isinstance(cell.value, dt.datetime) and cell.value == dt.datetime(2026, 3, 5, 14, 30, 15)
+    assert cell.number_format == "yyyy-mm-dd hh:mm:ss"

@@ -26,7 +26,7 @@ class Col:
     """One column of a summary sheet: its header, the kind of its values, its width."""
 
     header: str
-    kind: str = "text"   # text | int | money | pct | num | link
+    kind: str = "text"   # text | int | money | pct | num | datetime (an Excel serial) | link
     width: float | None = None
 
 
@@ -72,6 +72,7 @@ class SummaryBook:
             "int": self.wb.add_format({**base, "num_format": "0"}),
             "money": self.wb.add_format({**base, "num_format": "#,##0.00"}),
             "pct": self.wb.add_format({**base, "num_format": "0.0%"}),
+            "datetime": self.wb.add_format({**base, "num_format": "yyyy-mm-dd hh:mm:ss"}),
             "num": self.wb.add_format({**base, "num_format": "General"}),
             "link": self.wb.add_format({**base, "font_color": "#0563C1", "underline": 1}),
             "error": self.wb.add_format({**base, "bg_color": "#" + Severity.ERROR.fill,
@@ -154,6 +155,19 @@ class SummaryBook:
 
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
+
+
+_EXCEL_EPOCH = dt.datetime(1899, 12, 30)
+
+
+def excel_serial(iso: str) -> float | str:
+    """An ISO date-time as the number Excel stores for it (days since 1899-12-30), so that it is a
+    date cell that sorts and filters as one; text that is no date stays as it is."""
+    try:
+        moment = dt.datetime.fromisoformat(iso)
+    except ValueError:
+        return iso
+    return (moment.replace(tzinfo=None) - _EXCEL_EPOCH).total_seconds() / 86400
 
 
 def table_headers(cols: Sequence[Col]) -> list[str]:

@@ -17,7 +17,7 @@ from ..problems import REGISTRY
 from ..review.ruleset import RuleSet
 from ..tables.normalize import OPERATOR_SIGNS
 from .self_evaluation_sheets import GRADES, SCORE_COLUMNS, Evaluations, evaluation_sheets, unit_scores
-from .summary_book import Chart, Col, SheetData, source_link
+from .summary_book import Chart, Col, SheetData, excel_serial, source_link
 
 _LEVEL1_COLUMNS = ("产出指标", "效益指标", "满意度指标", "成本指标")
 STAGE_NAMES = {"target": "目标表", "self-evaluation": "自评表"}
@@ -238,11 +238,12 @@ def _problems(problems: list[UnitProblem], out_dir: Path) -> SheetData:
 
 def _sources(sources: list[SourceFile]) -> SheetData:
     cols = [Col("相对路径"), Col("单位"), Col("大小（字节）", "int"), Col("SHA-256", width=20),
-            Col("修改时间"), Col("表数", "int"), Col("状态", width=50)]
+            Col("修改时间", "datetime", width=20), Col("表数", "int"), Col("状态", width=50)]
     rows: list[list[Any]] = []
     fmts: dict[int, dict[int, str]] = {}
     for r, s in enumerate(sources):
-        rows.append([s.relative, s.department, s.size, s.sha256, s.modified, s.tables, s.status_text])
+        rows.append([s.relative, s.department, s.size, s.sha256, excel_serial(s.modified), s.tables,
+                     s.status_text])
         if s.status is ReadStatus.FAILED:
             fmts[r] = {6: "error"}
         elif s.status is not ReadStatus.READ:
