@@ -66,7 +66,7 @@ class SummaryBook:
         self.wb = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False,
                                                   "in_memory": cells <= self.in_memory_cells})
         self.wb.set_properties({"title": title or path.stem, "author": "perfxl", "created": dt.datetime.now()})
-        base = {"font_name": "宋体", "font_size": 10, "valign": "top"}
+        base = {"font_name": "宋体", "font_size": FONT_POINTS, "valign": "top"}
         self.fmt = {
             "text": self.wb.add_format({**base, "text_wrap": True}),
             "int": self.wb.add_format({**base, "num_format": "0"}),
@@ -157,19 +157,6 @@ class SummaryBook:
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
 
 
-_EXCEL_EPOCH = dt.datetime(1899, 12, 30)
-
-
-def excel_serial(iso: str) -> float | str:
-    """An ISO date-time as the number Excel stores for it (days since 1899-12-30), so that it is a
-    date cell that sorts and filters as one; text that is no date stays as it is."""
-    try:
-        moment = dt.datetime.fromisoformat(iso)
-    except ValueError:
-        return iso
-    return (moment.replace(tzinfo=None) - _EXCEL_EPOCH).total_seconds() / 86400
-
-
 def table_headers(cols: Sequence[Col]) -> list[str]:
     """Column names an Excel table accepts whatever staff typed (a spend-plan checkpoint is their
     text): no control characters, none empty, none alike ignoring case (Excel repairs the book
@@ -208,8 +195,9 @@ def _widths(cols: Sequence[Col], rows: Sequence[Sequence[Any]]) -> list[float]:
     return widths
 
 
-# Wrapped text columns stop at this width (the row grows instead)
+# Wrapped text columns stop at this width (the text wraps instead)
 MAX_WIDTH = 40
+FONT_POINTS = 10
 # Printable width of A4 landscape in column-width units (default margins; 1 unit is about 1.85 mm
 # at 10 pt): fitting a sheet onto its pages scales the font down, and below MIN_POINTS a printed
 # page is not legible
@@ -222,9 +210,22 @@ def pages_across(widths: Sequence[float]) -> int:
     text stays at MIN_POINTS or more; past one page the first two columns repeat on each."""
     total, repeated = sum(widths), sum(widths[:2])
     across = 1
-    while 10 * A4_PRINTABLE * across / (total + repeated * (across - 1)) < MIN_POINTS and across < 4:
+    while FONT_POINTS * A4_PRINTABLE * across / (total + repeated * (across - 1)) < MIN_POINTS and across < 4:
         across += 1
     return across
+
+
+_EXCEL_EPOCH = dt.datetime(1899, 12, 30)
+
+
+def excel_serial(iso: str) -> float | str:
+    """An ISO date-time as the number Excel stores for it (days since 1899-12-30), so that it is a
+    date cell that sorts and filters as one; text that is no date stays as it is."""
+    try:
+        moment = dt.datetime.fromisoformat(iso)
+    except ValueError:
+        return iso
+    return (moment.replace(tzinfo=None) - _EXCEL_EPOCH).total_seconds() / 86400
 
 
 def _approx_width(text: str) -> int:
