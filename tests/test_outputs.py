@@ -8,6 +8,7 @@ import datetime as dt
 import os
 import re
 import shutil
+import urllib.parse
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -241,3 +242,14 @@ def test_modified_time_is_a_date_cell(tmp_path: Path) -> None:
     cell = ws.cell(2, 5)
     assert isinstance(cell.value, dt.datetime) and cell.value == dt.datetime(2026, 3, 5, 14, 30, 15)
     assert cell.number_format == "yyyy-mm-dd hh:mm:ss"
+
+
+@pytest.mark.parametrize("name", ["1#楼维修.xlsx", "a b%20c.xlsx", "[旧] 项目^1.xlsx"])
+def test_links_open_the_file_whatever_its_name(tmp_path: Path, name: str) -> None:
+    _project(tmp_path / "inbox" / "某局" / name)
+    run = perfxl.consolidate(tmp_path / "inbox", tmp_path / "out", jobs=1)
+    ws = load_workbook(run.outputs[1])["项目汇总"]
+    link = ws.cell(2, [c.value for c in ws[1]].index("来源文件") + 1).hyperlink
+    assert link is not None and link.location == "'Sheet1'!A1"
+    target = urllib.parse.unquote(link.target or "").replace("\\", "/")  # xlsxwriter writes Windows separators
+    assert (tmp_path / "out" / target).resolve() == (tmp_path / "inbox" / "某局" / name).resolve()

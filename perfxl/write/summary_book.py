@@ -243,12 +243,17 @@ def _relative(source: str, out_dir: str) -> str | None:
         return None
 
 
+# What a link's file path must have escaped: "#" would start the cell part, "%" would read as an
+# escape, the rest Excel escapes itself (xlsxwriter escapes nothing in a path that holds an escape)
+_PATH_ESCAPES = str.maketrans({c: f"%{ord(c):02x}" for c in '%# "<>[]^`{}'})
+
+
 def source_link(out_dir: Path, source: str, sheet: str | None, cell: str | None) -> str | None:
     """An external link that opens the source workbook at the cell (relative to the summary)."""
     rel = _relative(source, os.fspath(out_dir))
     if rel is None:
         return None
-    target = rel.replace(os.sep, "/")
+    target = rel.replace(os.sep, "/").translate(_PATH_ESCAPES)
     if sheet and cell:
         target += "#'" + sheet.replace("'", "''") + "'!" + cell
     return None if len(target) > 2000 else "external:" + target
