@@ -160,6 +160,13 @@ class Table:
     fields: dict[str, dict[str, Any]] = field(default_factory=dict)  # other header labels -> value, cell
     totals: dict[str, Any] = field(default_factory=dict)  # a self-evaluation's 总分 row: 分值, 得分, 等级
 
+    def is_blank(self) -> bool:
+        """True for a form nobody has filled in: no field, amount, goal or indicator."""
+        return not (self.department or self.project_code or self.project_name or self.purpose or self.supervisor
+                    or self.implementer or self.amount is not None or self.goals or self.indicators
+                    or self.long_term_goals or self.goals_achieved or self.fields or self.totals
+                    or any(v is not None for v in self.spend_plan.values()) or any(self.funds.values()))
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "kind": self.kind,

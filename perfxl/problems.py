@@ -55,6 +55,13 @@ KINDS: tuple[ProblemKind, ...] = (
                 "这是 Office/WPS 的锁定文件（有人正打开着同名工作簿），不是工作簿本身；请关闭工作簿后再复制"),
     ProblemKind("not-a-workbook-file", INFO, "读取", "", "不是 Excel 工作簿，未读取",
                 "不是 Excel 工作簿（.xlsx / .xlsm / .xls），没有读取{hint}"),
+    ProblemKind("own-summary-skipped", INFO, "读取", "", "perfxl 的汇总表，未读取",
+                "这是 perfxl 写出的汇总表，不是单位报送的表，没有读取；汇总表请放在收件箱之外", adjustable=False),
+    ProblemKind("own-annotated-copy-skipped", INFO, "读取", "", "perfxl 的批注副本，未读取",
+                "这是 perfxl 写出的批注副本（check --annotate），不是单位报送的表，没有读取；单位在副本上改好后"
+                "重新报送的，请先删除其中的“{sheet_name}”工作表", adjustable=False),
+    ProblemKind("blank-template-skipped", INFO, "读取", "", "空白模板，未读取",
+                "这是 perfxl 生成的空白模板，还没有填写，没有读取；填好后再放入收件箱", adjustable=False),
     ProblemKind("symlink-skipped", WARNING, "读取", "", "符号链接，未跟随",
                 "这是一个符号链接（指向 {target}），为安全起见不跟随读取；请把文件本身放进收件箱"),
     # finding and reading tables

@@ -21,6 +21,7 @@ from openpyxl.utils import get_column_letter
 import perfxl
 from perfxl.cli import main
 from perfxl.errors import OutputError
+from perfxl.model import ReadStatus
 
 from .conftest import SEED, make_workbook
 
@@ -120,6 +121,42 @@ def test_annotated_copies_never_go_inside_what_was_checked(tmp_path: Path, insid
         perfxl.annotate(perfxl.check([box]), box / inside)
     result = CliRunner().invoke(main, ["check", str(box), "--annotate", str(box / inside)])
     assert result.exit_code == 2 and "所检查的文件夹之内" in result.output
+
+
+def test_perfxl_never_reads_back_what_it_wrote(tmp_path: Path) -> None:
+    """Summaries, annotated copies and blank templates dropped into an inbox are passed over with a
+    note saying what they are; the unit's own workbook is the only one read."""
+    box = tmp_path / "inbox"
+    (box / "某局").mkdir(parents=True)
+    shutil.copy(SEED, box / "某局" / "a.xlsx")
+    first = perfxl.consolidate(box, tmp_path / "out", jobs=1)
+    copies = perfxl.annotate(perfxl.check([box]), tmp_path / "批注")
+    blank = perfxl.template("project", tmp_path / "模板.xlsx").path
+    for path in [*map(str, first.outputs), *map(str, copies), str(blank)]:
+        shutil.copy(path, box / "某局" / Path(path).name)
+    again = perfxl.consolidate(box, tmp_path / "out2", jobs=1)
+    assert [len(r.tables) for r in again.results if r.tables] == [len(first.results[0].tables)]
+    notes = {Path(p.file or "").name: p.code for p in again.problems if p.code.endswith("-skipped")}
+    assert notes == {**{Path(p).name: "own-summary-skipped" for p in first.outputs},
+                     **{Path(p).name: "own-annotated-copy-skipped" for p in copies},
+                     "模板.xlsx": "blank-template-skipped"}
+    skipped = {s.relative for s in again.sources if s.status is ReadStatus.SKIPPED}
+    assert skipped == {f"某局/{name}" for name in notes}
+
+
+def test_a_filled_template_and_a_corrected_annotated_copy_are_submissions(tmp_path: Path) -> None:
+    form = load_workbook(perfxl.template("project", tmp_path / "模板.xlsx").path)
+    ws = form.worksheets[0]
+    ws["B3"], ws["E3"] = "105-0901-YBN-DPPC", "某某项目"
+    form.save(tmp_path / "填好的.xlsx")
+    table, = perfxl.extract(tmp_path / "填好的.xlsx").tables
+    assert (table.project_code, table.project_name) == ("105-0901-YBN-DPPC", "某某项目")
+    copy, = perfxl.annotate(perfxl.check([SEED]), tmp_path / "批注")
+    assert not perfxl.extract(copy).tables
+    book = load_workbook(copy)
+    del book["问题清单"]
+    book.save(copy)
+    assert len(perfxl.extract(copy).tables) == len(perfxl.extract(SEED).tables)
 
 
 def test_a_file_belongs_to_the_nearest_folder_that_is_no_batch(tmp_path: Path) -> None:

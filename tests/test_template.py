@@ -15,8 +15,10 @@ from openpyxl.utils import range_boundaries
 
 from perfxl.cli import main
 from perfxl.errors import PerfxlError, UnreadableWorkbook
+from perfxl.read.workbook import read_workbook
 from perfxl.review.ruleset import load_ruleset
-from perfxl.tables.extraction import extract
+from perfxl.tables.extraction import extract, extract_sheets
+from perfxl.tables.vocabulary import resolve_vocabulary
 from perfxl.write.template_book import LOOKUP, template
 from perfxl.write.template_form import build_form, table_values
 from tests.fixtures.samples import build_workbook
@@ -72,7 +74,9 @@ def test_blank_template_is_guarded(kind: str, tmp_path: Path) -> None:
         plan = dvs[form.cell("spend_plan.3月底") + ":" + "C9"]
         assert plan.type == "decimal" and (plan.formula1, plan.formula2) == ("0", "100")
         assert dvs["B7:C7"].type == "decimal" and dvs["B7:C7"].operator == "greaterThanOrEqual"
-    result = extract(path)
+    blank = extract(path)  # still blank: a note, not a unit's empty submission
+    assert not blank.tables and [p.code for p in blank.problems] == ["blank-template-skipped"]
+    result = extract_sheets(str(path), read_workbook(path), resolve_vocabulary(None))
     assert [t.kind for t in result.tables] == [kind] and not result.tables[0].indicators
     assert result.tables[0].department is None
     assert not result.problems

@@ -134,9 +134,12 @@ def _gather(root: Path, paths: list[str], reads: list[FileRead], skipped: list[P
     return Consolidation(str(root), results, sources, problems, departments, targets=list(targets))
 
 
+_NOT_SUBMISSIONS = ("file-duplicate", "own-summary-skipped", "own-annotated-copy-skipped", "blank-template-skipped")
+
+
 def _status(result: ExtractResult, has_tables: bool) -> tuple[ReadStatus, str | None]:
     if not result.readable:
         return ReadStatus.FAILED, result.problems[0].message
-    if any(p.code == "file-duplicate" for p in result.problems):
+    if any(p.code in _NOT_SUBMISSIONS for p in result.problems):
         return ReadStatus.SKIPPED, result.problems[0].message
     return (ReadStatus.READ if has_tables else ReadStatus.NO_TABLE), None

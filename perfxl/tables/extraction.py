@@ -7,12 +7,15 @@ import os
 from ..a1 import to_a1
 from ..errors import UnreadableWorkbook
 from ..model import ExtractResult, Problem, Table
+from ..output_marks import ANNOTATED, ANNOTATION_SHEET, SUMMARY, TEMPLATE
 from ..problems import problem
 from ..read.limits import DEFAULT_LIMITS, Limits
+from ..read.own_marks import output_mark
 from ..read.sheet import Sheet
-from ..read.workbook import read_workbook
+from ..read.workbook import read_bytes, read_workbook
 from .locate import locate
 from .merged_grid import MergedGrid
+from .own_summaries import is_summary
 from .parse import read_table
 from .vocabulary import Vocabulary, resolve_vocabulary
 
@@ -24,16 +27,24 @@ def extract(path: str | os.PathLike[str], *, data: bytes | None = None, limits: 
     memory). ``labels``: a Vocabulary, or a labels file extending the shipped one.
 
     Never raises for bad input: an unreadable file gives no tables and one ``unreadable`` problem.
-    Raises LabelsFileError for a bad labels file.
+    perfxl's own summaries and annotated copies, and its templates while still blank, give no
+    tables and a note saying what they are. Raises LabelsFileError for a bad labels file.
     """
     vocab = resolve_vocabulary(labels)
     source = os.fspath(path)
     try:
+        if data is None:
+            data = read_bytes(source, limits)
         sheets = read_workbook(source, data, limits)
     except UnreadableWorkbook as exc:
         return unreadable(source, exc.reason)
+    mark = output_mark(data)
+    own = own_output(source, mark, sheets)
+    if own is not None:
+        return ExtractResult(source, (), (own,))
     try:
-        return extract_sheets(source, sheets, vocab)
+        result = extract_sheets(source, sheets, vocab)
+        return without_blank_forms(result) if mark == TEMPLATE else result
     except Exception as exc:  # a fault of perfxl's own reader must not take the run down with it
         return ExtractResult(source, (), (problem("reader-error", file=source, error=f"{type(exc).__name__}: {exc}"),))
 
@@ -41,6 +52,27 @@ def extract(path: str | os.PathLike[str], *, data: bytes | None = None, limits: 
 def unreadable(source: str, reason: str) -> ExtractResult:
     """The result for a file that could not be read as a workbook."""
     return ExtractResult(source, (), (problem("unreadable", file=source, reason=reason),))
+
+
+def own_output(source: str, mark: str | None, sheets: list[Sheet]) -> Problem | None:
+    """The note for a workbook perfxl wrote that is not a submission: a summary (marked, or laid
+    out as one by an older perfxl), or an annotated copy still holding its 问题清单."""
+    if mark == SUMMARY or is_summary(sheets):
+        return problem("own-summary-skipped", file=source)
+    if mark == ANNOTATED and any(s.name.startswith(ANNOTATION_SHEET) for s in sheets):
+        return problem("own-annotated-copy-skipped", file=source, sheet_name=ANNOTATION_SHEET)
+    return None
+
+
+def without_blank_forms(result: ExtractResult) -> ExtractResult:
+    """A template's tables that hold something; when none does, only a note that it is blank."""
+    kept = tuple(t for t in result.tables if not t.is_blank())
+    if len(kept) == len(result.tables):
+        return result
+    if not kept:
+        return ExtractResult(result.source, (), (problem("blank-template-skipped", file=result.source),))
+    sheets = {t.sheet for t in kept}
+    return ExtractResult(result.source, kept, tuple(p for p in result.problems if p.sheet in sheets))
 
 
 def extract_sheets(source: str, sheets: list[Sheet], vocab: Vocabulary) -> ExtractResult:

@@ -11,11 +11,13 @@ from typing import Any
 
 from openpyxl import Workbook, load_workbook
 from openpyxl.comments import Comment
+from openpyxl.packaging.custom import StringProperty
 from openpyxl.styles import Font, PatternFill
 
 from ..a1 import from_a1, to_a1
 from ..errors import OutputError
 from ..model import CheckResult, Problem
+from ..output_marks import ANNOTATED, ANNOTATION_SHEET, PROPERTY
 from ..read.file_names import printable
 from ..read.limits import DEFAULT_LIMITS, Limits
 from ..read.workbook import read_workbook
@@ -52,6 +54,7 @@ def annotate(result: CheckResult, out_dir: str | os.PathLike[str],
             continue  # never overwrite an input
         wb = _open_copy(src, limits)
         _mark(wb, by_file.get(r.source, []))
+        _mark_as_copy(wb)
         with atomic_target(target) as tmp:
             wb.save(tmp)
         written.append(target)
@@ -82,6 +85,14 @@ def _from_grids(src: Path, limits: Limits) -> Any:
     return wb
 
 
+def _mark_as_copy(wb: Any) -> None:
+    """perfxl's mark, so that the copy is never read back as a submission (it replaces the mark
+    of a template the unit filled in)."""
+    props = wb.custom_doc_props
+    props.props = [p for p in props.props if p.name != PROPERTY]
+    props.append(StringProperty(name=PROPERTY, value=ANNOTATED))
+
+
 def _anchor(ws: Any, ref: str) -> str:
     """The top-left cell of the merged range holding ``ref`` (notes live there)."""
     r, c = from_a1(ref)
@@ -108,7 +119,7 @@ def _mark(wb: Any, problems: list[Problem]) -> None:
 
 
 def _problem_sheet(wb: Any, problems: list[Problem]) -> None:
-    title = "问题清单"
+    title = ANNOTATION_SHEET
     while title in wb.sheetnames:
         title += "2"
     ws = wb.create_sheet(title, 0)

@@ -18,6 +18,7 @@ import xlsxwriter
 
 from ..cyclic_gc import paused
 from ..model import Severity
+from ..output_marks import PROPERTY, SUMMARY
 from .sheet_rows import RowsWorksheet
 
 
@@ -66,6 +67,7 @@ class SummaryBook:
         self.wb = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False,
                                                   "in_memory": cells <= self.in_memory_cells})
         self.wb.set_properties({"title": title or path.stem, "author": "perfxl", "created": dt.datetime.now()})
+        self.wb.set_custom_property(PROPERTY, SUMMARY)
         base = {"font_name": "宋体", "font_size": FONT_POINTS, "valign": "top"}
         self.fmt = {
             "text": self.wb.add_format({**base, "text_wrap": True}),

@@ -21,6 +21,7 @@ import xlsxwriter
 from ..a1 import col_letter
 from ..errors import PerfxlError, UnreadableWorkbook
 from ..model import Problem
+from ..output_marks import PROPERTY, TEMPLATE
 from ..problems import problem
 from ..read.limits import DEFAULT_LIMITS, Limits
 from ..review.ruleset import RuleSet, resolve_ruleset
@@ -150,6 +151,7 @@ def _write(path: Path, forms: list[tuple[str, Form, dict[str, Any]]], rules: Rul
     wb = xlsxwriter.Workbook(os.fspath(path), {"strings_to_formulas": False,
                                                "strings_to_numbers": False, "strings_to_urls": False})
     wb.set_properties({"title": "预算绩效目标表模板", "author": "perfxl", "created": _CREATED})
+    wb.set_custom_property(PROPERTY, TEMPLATE)
     fmts = _formats(wb)
     for name, form, values in forms:
         ws = wb.add_worksheet(name)

@@ -1,0 +1,30 @@
+"""Reading the mark perfxl leaves in the workbooks it writes (``perfxl.output_marks``) from the
+bytes of a workbook, without parsing anything else of it."""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+
+from ..output_marks import PROPERTY
+
+_CUSTOM = "docProps/custom.xml"
+_MAX_BYTES = 1 << 20  # a real custom-properties part is a few hundred bytes
+_VALUE = re.compile(rb'name="' + re.escape(PROPERTY.encode()) + rb'"[^>]*>\s*<vt:lpwstr>([a-z]{1,20})</vt:lpwstr>')
+
+
+def output_mark(data: bytes) -> str | None:
+    """What perfxl wrote this workbook as (``SUMMARY`` …), or None for any other workbook."""
+    if not data.startswith(b"PK"):
+        return None
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            info = zf.getinfo(_CUSTOM)
+            if info.file_size > _MAX_BYTES:
+                return None
+            xml = zf.read(info)
+    except (KeyError, zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError):
+        return None
+    found = _VALUE.search(xml)
+    return found.group(1).decode() if found else None
