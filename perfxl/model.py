@@ -295,6 +295,7 @@ class Consolidation:
     targets: list[ExtractResult] = field(default_factory=list)  # approved target tables given apart (--targets)
     stale: list[str] = field(default_factory=list)  # books in the output folder of units this run has not
     cleaned: bool = False                           # … and whether they were removed (--clean)
+    started: str = ""                               # when the run began (ISO, to the second)
 
     @property
     def counts(self) -> dict[str, int]:
@@ -314,6 +315,7 @@ class Consolidation:
     def to_dict(self) -> dict[str, Any]:
         return {
             "inbox": self.inbox,
+            "started": self.started,
             "files": len(self.sources),
             "files_failed": sum(s.status is ReadStatus.FAILED for s in self.sources),
             "files_skipped": sum(s.status is ReadStatus.SKIPPED for s in self.sources),

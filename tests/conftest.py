@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 from typing import Any
 
 import pytest
+from openpyxl import load_workbook
 
 from perfxl.a1 import from_a1
 from perfxl.review.ruleset import DEFAULT_RULES
@@ -84,3 +86,20 @@ def make_workbook(path: Path, cells: dict[str, Any], merges: list[str] | None = 
         grid.merges.append((r1, c1, r2, c2))
     write_grids(path, [grid], engine)
     return path
+
+
+_OWN_TOTAL = re.compile(r"=(SUBTOTAL\(109,表1\[[^]]+\]\)|IFERROR\(SUMPRODUCT\(表1\[[^]]+\],.*\)/SUM\(.*\),\"\"\))")
+
+
+def staff_formulas(path: Path) -> list[str]:
+    """Every formula cell of a workbook (sheet!cell) but perfxl's own: the sums of a table's totals
+    row, which must be exactly of the forms perfxl writes."""
+    wb = load_workbook(path)
+    out = []
+    for ws in wb.worksheets:
+        totals = {ws[t.ref.split(":")[1]].row for t in ws.tables.values() if t.totalsRowCount}
+        for row in ws.iter_rows():
+            for c in row:
+                if c.data_type == "f" and not (c.row in totals and _OWN_TOTAL.fullmatch(str(c.value))):
+                    out.append(f"{ws.title}!{c.coordinate}")
+    return out

@@ -22,7 +22,7 @@ from perfxl.errors import OutputError
 from perfxl.read.limits import Limits
 from perfxl.tables.extraction import extract
 
-from .conftest import ROOT, SEED, load_specs, make_workbook
+from .conftest import ROOT, SEED, load_specs, make_workbook, staff_formulas
 
 
 def _codes(result: Any) -> list[str]:
@@ -267,9 +267,7 @@ def _hostile_spec() -> dict[str, Any]:
 
 
 def _formulas(path: Path) -> list[str]:
-    wb = load_workbook(path)
-    return [f"{ws.title}!{c.coordinate}" for ws in wb.worksheets for row in ws.iter_rows()
-            for c in row if c.data_type == "f"]
+    return staff_formulas(path)
 
 
 def test_staff_text_never_becomes_a_formula_anywhere(tmp_path: Path) -> None:

@@ -50,6 +50,15 @@ def _tables(book: Path) -> list[tuple[str, list[str], list[Any]]]:
     return out
 
 
+def column_widths(ws: Any) -> list[float]:
+    """Every column's width; one <col> element may give several columns alike theirs."""
+    widths = [8.43] * ws.max_column
+    for dim in ws.column_dimensions.values():
+        for c in range(dim.min or 1, min(dim.max or 1, ws.max_column) + 1):
+            widths[c - 1] = dim.width or 8.43
+    return widths
+
+
 def check_excel_valid(book: Path) -> None:
     """What Excel would repair: table column names unlike their header cells, names alike ignoring
     case, characters XML 1.0 does not allow."""
@@ -91,7 +100,7 @@ def test_no_book_overwrites_another(tmp_path: Path) -> None:
     assert "全部单位_绩效目标汇总.xlsx" in names and "全部单位（2）_绩效目标汇总.xlsx" in names
     assert "承德_高新区_绩效目标汇总.xlsx" in names and "承德_高新区（2）_绩效目标汇总.xlsx" in names
     every = load_workbook(tmp_path / "out" / "全部单位_绩效目标汇总.xlsx")["概览"]
-    assert {row[0].value for row in every.iter_rows(min_row=2)} == {"承德/高新区", "承德:高新区", "全部单位"}
+    assert {row[0].value for row in every.iter_rows(min_row=2, max_row=4)} == {"承德/高新区", "承德:高新区", "全部单位"}
 
 
 def test_a_book_is_named_and_dated_as_its_unit_and_run(tmp_path: Path) -> None:
@@ -224,11 +233,11 @@ def test_a_run_replaces_the_whole_set_or_none_of_it(tmp_path: Path, monkeypatch:
     before = {p: Path(p).read_bytes() for p in first.outputs}
     real, calls = write_book, []
 
-    def fails_on_the_third(path: Path, sheets: Any, title: str) -> str:
+    def fails_on_the_third(path: Path, sheets: Any, title: str, *rest: str) -> str:
         calls.append(title)
         if len(calls) == 3:
             raise OSError(28, "No space left on device", str(path))
-        return real(path, sheets, title)
+        return real(path, sheets, title, *rest)
 
     monkeypatch.setattr("perfxl.batch.writing.write_book", fails_on_the_third)
     with pytest.raises(OutputError, match="磁盘空间已满"):
@@ -256,7 +265,7 @@ def test_every_sheet_prints_legibly(tmp_path: Path) -> None:
     seen = set()
     for book in run.outputs:
         for ws in load_workbook(book).worksheets:
-            widths = [ws.column_dimensions[get_column_letter(c)].width or 8.43 for c in range(1, ws.max_column + 1)]
+            widths = column_widths(ws)
             across = ws.page_setup.fitToWidth or 1
             repeated = sum(widths[:2]) if ws.print_title_cols else 0
             setup = ws.sheet_properties.pageSetUpPr
@@ -290,3 +299,86 @@ def test_links_open_the_file_whatever_its_name(tmp_path: Path, name: str) -> Non
     assert link is not None and link.location == "'Sheet1'!A1"
     target = urllib.parse.unquote(link.target or "").replace("\\", "/")  # xlsxwriter writes Windows separators
     assert (tmp_path / "out" / target).resolve() == (tmp_path / "inbox" / "某局" / name).resolve()
+
+
+def test_every_page_says_unit_sheet_and_run_and_rows_are_tall_enough(tmp_path: Path) -> None:
+    box = tmp_path / "inbox" / "某局&二处"
+    _project(box / "关于某某项目二〇二六年度预算绩效目标申报的报送表（修订稿）.xlsx")
+    run = perfxl.consolidate(tmp_path / "inbox", tmp_path / "out", jobs=1)
+    today = dt.date.today().isoformat()
+    for book, unit in zip(run.outputs, ["全部单位", "某局&&二处"], strict=True):
+        for ws in load_workbook(book).worksheets:
+            head: Any = ws.oddHeader
+            foot: Any = ws.oddFooter
+            assert head.left.text == unit and head.center.text == ws.title
+            assert head.right.text == f"汇总于 {today}"
+            assert foot.center.text == "第 &P 页，共 &N 页"
+            assert ws.print_title_rows == "$1:$1"
+            assert ws.cell(1, 1).font.b and ws.cell(1, 1).fill.fgColor.rgb == "FFDDEBF7"
+    problems = load_workbook(run.outputs[1])["问题清单"]
+    widths = column_widths(problems)
+    tall = 0
+    for r in range(2, problems.max_row + 1):
+        lines = 1
+        for c, width in enumerate(widths, start=1):
+            for part in str(problems.cell(r, c).value or "").split("\n"):
+                wide = sum(2 if ord(ch) > 0x2E7F else 1 for ch in part)  # a CJK character takes two columns
+                lines = max(lines, -(-wide // int(width - 1.5)))
+        if lines > 1:
+            assert (problems.row_dimensions[r].height or 0) >= 13.5 * lines, r
+            tall += 1
+    assert tall
+
+
+def test_the_overview_has_totals_run_facts_and_colour_scales(tmp_path: Path) -> None:
+    for unit, amount in (("甲局", "12"), ("乙局", None)):
+        cells = {"A1": "项目编码", "B1": "105-0901-YBN-DPPC", "C1": "项目名称", "D1": "某项目",
+                 "A2": "一级指标", "B2": "二级指标", "C2": "三级指标", "D2": "指标值",
+                 "A3": "产出指标", "B3": "数量指标", "C3": "户数", "D3": "≥20户",
+                 "A4": "满意度指标", "B4": "服务对象满意度指标", "C4": "群众满意度", "D4": "较高"}
+        if amount:
+            cells.update({"E1": "年度资金总额", "F1": amount})
+        make_workbook(tmp_path / "inbox" / unit / "a.xlsx", cells)
+    run = perfxl.consolidate(tmp_path / "inbox", tmp_path / "out", jobs=1)
+    ws = load_workbook(run.outputs[0])["概览"]
+    header = [c.value for c in ws[1]]
+    table, = ws.tables.values()
+    assert table.ref.endswith("4") and table.totalsRowCount == 1  # two units, then 合计
+    assert ws["A4"].value == "合计"
+    totals = dict(zip(header, [c.value for c in ws[4]], strict=True))
+    assert totals["项目数"] == "=SUBTOTAL(109,表1[项目数])"
+    assert str(totals["定量指标占比"]).startswith("=IFERROR(SUMPRODUCT(")
+    with zipfile.ZipFile(run.outputs[0]) as zf:  # the values shown before Excel recalculates
+        sheet = zf.read("xl/worksheets/sheet1.xml").decode()
+    assert re.search(r'<c r="B4"[^>]*><f>SUBTOTAL\(109,表1\[项目数\]\)</f><v>2</v>', sheet)
+    share = get_column_letter(header.index("定量指标占比") + 1)
+    assert re.search(rf'<c r="{share}4"[^>]*><f>[^<]+</f><v>0.5</v>', sheet)  # 1 of the 2 indicators per unit
+    rows = {r[0]: r for r in ws.iter_rows(min_row=2, max_row=3, values_only=True)}
+    assert rows["甲局"][header.index("资金总额（万元）")] == 12 and rows["甲局"][header.index("填了资金的项目数")] == 1
+    assert rows["乙局"][header.index("资金总额（万元）")] is None
+    assert rows["乙局"][header.index("填了资金的项目数")] == 0
+    facts = {r[0]: str(r[1]) for r in ws.iter_rows(min_row=6, max_row=11, values_only=True)}
+    assert facts["收件箱"] == str((tmp_path / "inbox").resolve()) and facts["规则文件"].startswith("perfxl 自带")
+    assert facts["文件"] == "共 2 个：读取 2 个，跳过 0 个，无法读取 0 个"
+    assert dt.datetime.fromisoformat(facts["汇总时间"]).date() == dt.date.today()
+    scaled = {str(rng.sqref) for rng in ws.conditional_formatting}
+    assert {f"{get_column_letter(header.index(h) + 1)}2:{get_column_letter(header.index(h) + 1)}3"
+            for h in ("定量指标占比", "错误", "警告")} <= scaled
+
+
+def test_charts_take_their_names_from_cells_and_never_from_rows_a_sort_moves(tmp_path: Path) -> None:
+    for unit in ("甲局", "Sheet1!A1"):
+        _project(tmp_path / "inbox" / unit / "a.xlsx", unit=unit)
+    run = perfxl.consolidate(tmp_path / "inbox", tmp_path / "out", jobs=1)
+    wb = load_workbook(run.outputs[0])
+    plan = wb["支出计划"]
+    table, = plan.tables.values()
+    last_table_row = plan[table.ref.split(":")[1]].row
+    with zipfile.ZipFile(run.outputs[0]) as zf:
+        charts = [zf.read(n).decode() for n in zf.namelist() if n.startswith("xl/charts/chart")]
+    names = [f for chart in charts for f in re.findall(r"<c:tx><c:strRef><c:f>([^<]+)</c:f>", chart)]
+    assert names and all(re.fullmatch(r"(概览|支出计划)!\$[A-Z]+\$\d+", n) for n in names)
+    line = next(c for c in charts if "<c:lineChart>" in c)
+    rows = {int(r) for r in re.findall(r"<c:val><c:numRef><c:f>支出计划!\$[A-Z]+\$(\d+):", line)}
+    assert rows and min(rows) > last_table_row + 1  # the weighted curves sit below the table
+    assert {plan.cell(r, 2).value for r in rows} == {"甲局", "Sheet1!A1"}

@@ -6,6 +6,7 @@ The inbox is only ever read. A bad file never stops the run: it is listed with i
 
 from __future__ import annotations
 
+import datetime as dt
 import gc
 import os
 from collections.abc import Callable
@@ -43,6 +44,7 @@ def consolidate(inbox: str | os.PathLike[str] = "workbooks/inbox",
     ``out_dir`` by units this run has not are listed in ``stale``, and removed with ``clean``.
     """
     root = Path(inbox)
+    started = dt.datetime.now().isoformat(timespec="seconds")
     ruleset = resolve_ruleset(rules)  # a bad rules or labels file stops the run before anything is read
     vocab = resolve_vocabulary(labels)
     if root.is_file():
@@ -71,6 +73,7 @@ def consolidate(inbox: str | os.PathLike[str] = "workbooks/inbox",
         try:
             approved = read_targets(targets, limits, vocab)
             run = _gather(root, paths, _drop_duplicates(paths, reads), scan.skipped, department, ruleset, approved)
+            run.started = started
             if write:
                 run.outputs = write_summaries(run, Path(out_dir), ruleset, jobs, pool)
                 run.stale = [str(p) for p in stale_books(Path(out_dir), run.outputs)]

@@ -17,7 +17,7 @@ from ..review.scoring import score_table
 from ..write.atomic import atomic_set
 from ..write.self_evaluation_sheets import Evaluations
 from ..write.summary_book import SheetData, write_book
-from ..write.summary_sheets import book_contents, partition
+from ..write.summary_sheets import book_contents, partition, run_facts
 from .units import place_problems
 
 PARALLEL_ROWS = 5000  # indicator rows; below this a process pool costs more than it saves
@@ -60,8 +60,13 @@ def write_summaries(run: Consolidation, out_dir: Path, rules: RuleSet, jobs: int
     parts = partition(run, placement.units, placement.tables)
     evaluations = _evaluations(run, rules)
 
+    facts = run_facts(run, rules, run.started)
+
     def contents(unit: str | None) -> list[SheetData]:
-        return book_contents(parts, unit, run.departments, rules, placement.by_table, out_dir, evaluations)
+        return book_contents(parts, unit, run.departments, rules, placement.by_table, out_dir, evaluations, facts)
+
+    def args(unit: str | None) -> tuple[Path, list[SheetData], str, str, str]:
+        return staged[targets[unit]], contents(unit), targets[unit].stem, unit or ALL_UNITS, run.started[:10]
 
     # small books first, one per worker, so every worker starts at once; then the biggest
     # (whose rows take longest to build here), then the rest
@@ -77,7 +82,7 @@ def write_summaries(run: Consolidation, out_dir: Path, rules: RuleSet, jobs: int
     with atomic_set([targets[u] for u in units]) as staged:  # the whole set, or none of it
         if jobs <= 1 or rows < PARALLEL_ROWS:
             for unit in units:
-                write_book(staged[targets[unit]], contents(unit), targets[unit].stem)
+                write_book(*args(unit))
             return written
         with contextlib.ExitStack() as stack:
             if pool is None:
@@ -88,7 +93,7 @@ def write_summaries(run: Consolidation, out_dir: Path, rules: RuleSet, jobs: int
                     done, pending = wait(pending, return_when=FIRST_COMPLETED)
                     for future in done:
                         future.result()
-                pending.add(pool.submit(write_book, staged[targets[unit]], contents(unit), targets[unit].stem))
+                pending.add(pool.submit(write_book, *args(unit)))
             for future in pending:
                 future.result()
     return written

@@ -97,6 +97,7 @@ class RuleSet:
     scoring: Scoring = field(default_factory=lambda: Scoring())
     operators: tuple[str, ...] = ("≥", ">", "=", "<", "≤", "文字描述")
     units: tuple[str, ...] = ()
+    source: str = ""  # the rules file it was read from; "" for the shipped one
 
     def adjusted(self, problems: Iterable[Problem]) -> list[Problem]:
         """``problems`` with the office's ``[severity]`` overrides applied."""
@@ -213,6 +214,7 @@ def load_ruleset(path: str | os.PathLike[str] | None = None) -> RuleSet:
             scoring=_scoring(data.get("scoring", {})),
             operators=tuple(str(x) for x in data.get("operators", {}).get("choices", RuleSet.operators)),
             units=tuple(str(x) for x in data.get("template", {}).get("units", [])),
+            source=os.path.abspath(source) if path is not None else "",
         )
         re.compile(rules.code_pattern)
         for pattern in rules.batch_folders:

@@ -31,16 +31,27 @@ class Col:
     width: float | None = None
 
 
+Area = tuple[int, int, int, int]  # first row, first col, last row, last col (0-based, inclusive)
+
+
+@dataclass(frozen=True)
+class Series:
+    """One line or set of columns of a chart: the cell holding its name, the cells of its values.
+    The name is read from its cell (never given as text, which Excel could take for a reference)."""
+
+    name: tuple[int, int]
+    values: Area
+
+
 @dataclass(frozen=True)
 class Chart:
-    """A chart below a sheet's table: one series per listed row, over a range of columns."""
+    """A chart below a sheet's rows, of cells that sorting the sheet's table moves together with
+    their names (series of a table's columns) or cannot move (rows below the table)."""
 
     title: str
-    first_col: int
-    last_col: int
-    series: tuple[tuple[str, int], ...]  # (name, data row) of each line or set of columns
-    at_row: int
-    kind: str = "line"      # line | column
+    categories: Area
+    series: tuple[Series, ...]
+    kind: str = "line"      # line | column | stacked (columns)
     percent: bool = True    # the values are shares (0–1), shown as per cent
 
 
@@ -53,17 +64,27 @@ class SheetData:
     rows: list[list[Any]]
     links: dict[tuple[int, int], str | None] = field(default_factory=dict)
     fmts: dict[int, dict[int, str]] = field(default_factory=dict)
-    chart: Chart | None = None
+    charts: list[Chart] = field(default_factory=list)
+    totals: dict[int, tuple[str, float | None]] = field(default_factory=dict)  # col -> (function, value)
+    below: list[list[Any]] = field(default_factory=list)  # rows after the table, out of its sorting
+    scales: dict[int, bool] = field(default_factory=dict)  # col -> colour scale; True: high is bad
+
+    @property
+    def below_at(self) -> int:
+        """The sheet row of the first row below the table (a blank row between)."""
+        return len(self.rows) + (2 if self.totals else 1) + 1
 
 
 class SummaryBook:
     """One summary workbook being written."""
 
-    def __init__(self, path: Path, cells: int = 0, title: str | None = None) -> None:
+    def __init__(self, path: Path, cells: int = 0, title: str | None = None, unit: str = "",
+                 run_date: str = "") -> None:
         """``cells``: how many cells the book will hold; big books keep their sheets' XML in
         temporary files instead of memory. ``title``: the book's own name (it is written to a
-        temporary file first)."""
+        temporary file first). ``unit`` and ``run_date`` head every printed page."""
         self.path = path
+        self.unit, self.run_date = unit, run_date
         self.wb = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False,
                                                   "in_memory": cells <= self.in_memory_cells})
         self.wb.set_properties({"title": title or path.stem, "author": "perfxl", "created": dt.datetime.now()})
@@ -76,14 +97,18 @@ class SummaryBook:
             "pct": self.wb.add_format({**base, "num_format": "0.0%"}),
             "datetime": self.wb.add_format({**base, "num_format": "yyyy-mm-dd hh:mm:ss"}),
             "num": self.wb.add_format({**base, "num_format": "General"}),
-            "link": self.wb.add_format({**base, "font_color": "#0563C1", "underline": 1}),
+            "link": self.wb.add_format({**base, "font_color": "#0563C1", "underline": 1, "text_wrap": True}),
             "error": self.wb.add_format({**base, "bg_color": "#" + Severity.ERROR.fill,
                                          "font_color": "#9C0006"}),
             "warning": self.wb.add_format({**base, "bg_color": "#" + Severity.WARNING.fill,
                                            "font_color": "#9C5700"}),
             "info": self.wb.add_format({**base, "bg_color": "#" + Severity.INFO.fill}),
             "title": self.wb.add_format({"bold": True, "font_size": 12}),
-            "header": self.wb.add_format({**base, "bold": True, "bg_color": "#DDEBF7", "border": 1}),
+            "header": self.wb.add_format({**base, "bold": True, "bg_color": "#DDEBF7", "border": 1,
+                                          "text_wrap": True, "valign": "vcenter"}),
+            "total": self.wb.add_format({**base, "bold": True, "top": 1, "num_format": "General"}),
+            "total_money": self.wb.add_format({**base, "bold": True, "top": 1, "num_format": "#,##0.00"}),
+            "total_pct": self.wb.add_format({**base, "bold": True, "top": 1, "num_format": "0.0%"}),
         }
 
     # Excel's ceilings: data rows under the header row of one sheet, hyperlinks in one sheet
@@ -92,40 +117,66 @@ class SummaryBook:
     max_table_rows = 50_000
     in_memory_cells = 200_000
 
-    def sheet(self, name: str, cols: Sequence[Col], rows: Sequence[Sequence[Any]],
-              links: dict[tuple[int, int], str | None] | None = None,
-              row_formats: dict[int, dict[int, str]] | None = None) -> Any:
-        """A sheet holding one Excel table (header + rows), filters, frozen header, print setup.
-        Rows past Excel's limit continue on “名称（2）”, “名称（3）” … instead of failing."""
+    def sheet(self, data: SheetData) -> Any:
+        """A sheet holding one Excel table (header + rows), filters, frozen header, print setup,
+        and the rows below it. Rows past Excel's limit continue on “名称（2）”, “名称（3）” …"""
         first = None
+        rows = data.rows
         for part, start in enumerate(range(0, max(len(rows), 1), self.max_rows)):
-            title = name if part == 0 else f"{name}（{part + 1}）"
-            ws = self._part(title, cols, rows[start:start + self.max_rows], start,
-                            links or {}, row_formats or {})
+            title = data.name if part == 0 else f"{data.name}（{part + 1}）"
+            end = start + self.max_rows
+            ws = self._part(title, data, rows[start:end], start, last=end >= len(rows))
             first = first if first is not None else ws
         return first
 
-    def _part(self, name: str, cols: Sequence[Col], rows: Sequence[Sequence[Any]], offset: int,
-              links: dict[tuple[int, int], str | None],
-              row_formats: dict[int, dict[int, str]]) -> Any:
+    def _part(self, name: str, data: SheetData, rows: Sequence[Sequence[Any]], offset: int, last: bool) -> Any:
+        cols = data.cols
         ws = self.wb.add_worksheet(name, worksheet_class=RowsWorksheet)
         fmts = [self.fmt.get(c.kind, self.fmt["text"]) for c in cols]
-        special = {k: {c: self.fmt[kind] for c, kind in row.items()} for k, row in row_formats.items()
+        special = {k: {c: self.fmt[kind] for c, kind in row.items()} for k, row in data.fmts.items()
                    if offset <= k < offset + len(rows)}
-        ws.put_rows(1, rows, fmts, special, links, self.fmt["link"], key=offset, max_links=self.max_links)
+        ws.put_rows(1, rows, fmts, special, data.links, self.fmt["link"], key=offset, max_links=self.max_links)
         widths = _widths(cols, rows)
         for c, (col, width) in enumerate(zip(cols, widths, strict=True)):
             ws.set_column(c, c, width, self.fmt.get(col.kind))
-        last = max(len(rows), 1)
-        if last <= self.max_table_rows:
-            ws.add_table(0, 0, last, len(cols) - 1, {
-                "columns": [{"header": h} for h in table_headers(cols)], "style": "Table Style Light 9",
+        for r, height in row_heights(cols, widths, rows).items():
+            ws.set_row(r + 1, height)
+        ws.set_row(0, 13.5 * max(_lines(h, w) for h, w in zip(table_headers(cols), widths, strict=True)) + 4)
+        end = max(len(rows), 1)
+        totals = data.totals if last and len(rows) <= self.max_table_rows else {}
+        if len(rows) <= self.max_table_rows:
+            columns: list[dict[str, Any]] = [{"header": h, "header_format": self.fmt["header"]}
+                                             for h in table_headers(cols)]
+            if totals:
+                end += 1
+                columns[0]["total_string"] = "合计"
+                for c, (function, value) in totals.items():
+                    kind = cols[c].kind
+                    columns[c].update(total_function=function, total_value=value or 0,
+                                      format=self.fmt["total_pct" if kind == "pct" else
+                                                      "total_money" if kind == "money" else "total"])
+            ws.add_table(0, 0, end, len(cols) - 1, {
+                "columns": columns, "style": "Table Style Light 9", "total_row": bool(totals),
                 "name": f"表{len(self.wb.worksheets())}", "autofilter": True})
         else:  # xlsxwriter tracks every cell of a table: past this size, header + filter only
             for c, header in enumerate(table_headers(cols)):
                 ws.write_string(0, c, header, self.fmt["header"])
-            ws.autofilter(0, 0, last, len(cols) - 1)
+            ws.autofilter(0, 0, end, len(cols) - 1)
+        for c, high_is_bad in data.scales.items():
+            if rows:
+                ws.conditional_format(1, c, len(rows), c, {
+                    "type": "2_color_scale", "min_color": "#FFFFFF" if high_is_bad else "#F8CBAD",
+                    "max_color": "#F8696B" if high_is_bad else "#FFFFFF"})
+        if last and data.below:  # notes run on over the empty cells to their right, unwrapped
+            plain = [f if c.kind in _NUMBER_KINDS else self.fmt["num"] for c, f in zip(cols, fmts, strict=True)]
+            ws.put_rows(data.below_at - offset, data.below, plain)
         ws.freeze_panes(1, 0)
+        self._print_setup(ws, name, widths)
+        return ws
+
+    def _print_setup(self, ws: Any, name: str, widths: list[float]) -> None:
+        """A4 landscape at a legible size, the header row (and past one page across the first two
+        columns) on every page, the unit, sheet and run date above, page N of M below."""
         ws.set_landscape()
         across = pages_across(widths)
         ws.set_paper(9)
@@ -133,24 +184,23 @@ class SummaryBook:
         if across > 1:
             ws.repeat_columns(0, 1)
         ws.repeat_rows(0)
-        ws.set_header(f"&C&\"宋体,Bold\"{name}")
+        ws.set_header(page_header(self.unit, name, self.run_date))
         ws.set_footer("&C第 &P 页，共 &N 页")
-        return ws
 
-    def chart(self, ws: Any, sheet: str, spec: Chart) -> None:
-        """A chart of the rows named in ``spec.series``, below the table."""
-        chart = self.wb.add_chart({"type": spec.kind})
-        first, last = spec.first_col, spec.last_col
-        for name, row in spec.series:
-            series: dict[str, Any] = {"name": name, "categories": [sheet, 0, first, 0, last],
-                                      "values": [sheet, row, first, row, last]}
+    def chart(self, ws: Any, sheet: str, spec: Chart, at_row: int) -> None:
+        """A chart of ``spec``'s series, from sheet row ``at_row`` down."""
+        chart = self.wb.add_chart({"type": "column", "subtype": "stacked"} if spec.kind == "stacked"
+                                  else {"type": spec.kind})
+        for s in spec.series:
+            series: dict[str, Any] = {"name": [sheet, *s.name], "categories": [sheet, *spec.categories],
+                                      "values": [sheet, *s.values]}
             if spec.kind == "line":
                 series["marker"] = {"type": "circle"}
             chart.add_series(series)
         chart.set_title({"name": spec.title})
         chart.set_y_axis({"min": 0, "max": 1, "num_format": "0%"} if spec.percent else {"min": 0})
         chart.set_legend({"position": "bottom"})
-        ws.insert_chart(spec.at_row, 1, chart, {"x_scale": 1.5, "y_scale": 1.2})
+        ws.insert_chart(at_row, 1, chart, {"x_scale": 1.5, "y_scale": 1.2})
 
     def close(self) -> None:
         self.wb.close()
@@ -175,17 +225,25 @@ def table_headers(cols: Sequence[Col]) -> list[str]:
     return out
 
 
+_NUMBER_KINDS = ("int", "money", "pct", "num", "datetime")
+
+
 def _widths(cols: Sequence[Col], rows: Sequence[Sequence[Any]]) -> list[float]:
-    """Column widths that fit the header and the text, judged on the first hundred rows
-    (columns with a width of their own are not measured)."""
+    """Column widths that fit the text, judged on the first hundred rows (columns with a width
+    of their own are not measured). A column of numbers is as wide as its numbers, its header
+    wrapping onto up to three lines, so that a sheet of many counts still prints one page across."""
     sample = rows[:100]
     widths: list[float] = []
     for c, col in enumerate(cols):
         if col.width:
             widths.append(col.width)
             continue
-        width = _approx_width(col.header) + 4
         values = {row[c] for row in sample if c < len(row) and row[c] is not None}
+        if col.kind in _NUMBER_KINDS:
+            width = max(8, -(-_approx_width(col.header) // 3) + 2, *(_number_width(col.kind, v) for v in values))
+            widths.append(min(width, MAX_WIDTH))
+            continue
+        width = _approx_width(col.header) + 4
         for value in values:
             if type(value) is not str:
                 width = max(width, 12)
@@ -197,6 +255,19 @@ def _widths(cols: Sequence[Col], rows: Sequence[Sequence[Any]]) -> list[float]:
     return widths
 
 
+def _number_width(kind: str, value: Any) -> int:
+    """The width a value of a number column is shown in (its format's text, or its own)."""
+    if type(value) is str:
+        return _approx_width(value) + 2
+    if kind == "datetime":
+        return 21
+    if kind == "money":
+        return len(f"{value:,.2f}") + 2
+    if kind == "pct":
+        return len(f"{value:.1%}") + 2
+    return len(f"{value:g}") + 2
+
+
 # Wrapped text columns stop at this width (the text wraps instead)
 MAX_WIDTH = 40
 FONT_POINTS = 10
@@ -205,12 +276,14 @@ FONT_POINTS = 10
 # page is not legible
 A4_PRINTABLE = 141.0
 MIN_POINTS = 8.0
+COLUMN_PADDING = 5 / 7  # xlsxwriter stores every column 5 pixels wider than asked (as Excel does)
 
 
 def pages_across(widths: Sequence[float]) -> int:
     """How many A4 landscape pages across a sheet of these column widths prints on, so that its
     text stays at MIN_POINTS or more; past one page the first two columns repeat on each."""
-    total, repeated = sum(widths), sum(widths[:2])
+    shown = [w + COLUMN_PADDING for w in widths]
+    total, repeated = sum(shown), sum(shown[:2])
     across = 1
     while FONT_POINTS * A4_PRINTABLE * across / (total + repeated * (across - 1)) < MIN_POINTS and across < 4:
         across += 1
@@ -261,13 +334,50 @@ def source_link(out_dir: Path, source: str, sheet: str | None, cell: str | None)
     return None if len(target) > 2000 else "external:" + target
 
 
-def write_book(path: Path, sheets: list[SheetData], title: str) -> str:
+def write_book(path: Path, sheets: list[SheetData], title: str, unit: str = "", run_date: str = "") -> str:
     """Write one summary book from its sheets' rows to ``path`` (a staged temporary file)."""
     with paused():
-        book = SummaryBook(path, sum(len(d.rows) * len(d.cols) for d in sheets), title=title)
+        book = SummaryBook(path, sum(len(d.rows) * len(d.cols) for d in sheets), title, unit, run_date)
         for data in sheets:
-            ws = book.sheet(data.name, data.cols, data.rows, data.links, data.fmts)
-            if data.chart and len(data.rows) <= book.max_rows:
-                book.chart(ws, data.name, data.chart)
+            ws = book.sheet(data)
+            if len(data.rows) <= book.max_rows:
+                for n, chart in enumerate(data.charts):
+                    book.chart(ws, data.name, chart, data.below_at + len(data.below) + 1 + n * CHART_ROWS)
         book.close()
     return str(path)
+
+
+def page_header(unit: str, sheet: str, run_date: str) -> str:
+    """The printed page header: unit left, sheet centred, run date right ("&" doubled, as the
+    header codes need; cut to Excel's 255 characters)."""
+    def esc(text: str, room: int) -> str:
+        return _CONTROL.sub(" ", text)[:room].replace("&", "&&")
+
+    right = f"&R汇总于 {esc(run_date, 20)}" if run_date else ""
+    return f"&L{esc(unit, 80)}&C&\"宋体,Bold\"{esc(sheet, 31)}{right}"
+
+
+CHART_ROWS = 20  # sheet rows one chart takes, with a gap
+LINE_POINTS = 13.5  # the height of one line of 10 pt text
+
+
+def _lines(text: str, width: float) -> int:
+    """Lines ``text`` wraps onto in a column ``width`` wide."""
+    room = max(width - 1.5, 1.0)
+    return sum(max(1, -(-_approx_width(part) // int(room))) for part in text.split("\n"))
+
+
+def row_heights(cols: Sequence[Col], widths: Sequence[float], rows: Sequence[Sequence[Any]]) -> dict[int, float]:
+    """The height of every row whose wrapped text needs more than one line (others keep Excel's
+    default), so that LibreOffice and print show the whole text; at most Excel's 409 pt."""
+    wrapped = [(c, w) for c, (col, w) in enumerate(zip(cols, widths, strict=True)) if col.kind in ("text", "link")]
+    out: dict[int, float] = {}
+    for r, row in enumerate(rows):
+        lines = 1
+        for c, width in wrapped:
+            value = row[c] if c < len(row) else None
+            if type(value) is str and (len(value) * 2 > width - 1.5 or "\n" in value):
+                lines = max(lines, _lines(value, width))
+        if lines > 1:
+            out[r] = min(LINE_POINTS * lines + 2, 409.0)
+    return out

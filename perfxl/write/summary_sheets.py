@@ -17,7 +17,7 @@ from ..problems import REGISTRY
 from ..review.ruleset import RuleSet
 from ..tables.normalize import OPERATOR_SIGNS
 from .self_evaluation_sheets import GRADES, SCORE_COLUMNS, Evaluations, evaluation_sheets, unit_scores
-from .summary_book import Chart, Col, SheetData, excel_serial, source_link
+from .summary_book import Chart, Col, Series, SheetData, excel_serial, source_link
 
 _LEVEL1_COLUMNS = ("产出指标", "效益指标", "满意度指标", "成本指标")
 STAGE_NAMES = {"target": "目标表", "self-evaluation": "自评表"}
@@ -68,15 +68,34 @@ def partition(run: Consolidation, problem_units: list[str],
     return parts
 
 
+def run_facts(run: Consolidation, rules: RuleSet, started: str) -> list[list[Any]]:
+    """What 概览 says of the run below its table: when, from which inbox, under which rules, and
+    how many files were read, passed over and failed."""
+    status = [s.status for s in run.sources]
+    skipped, failed = status.count(ReadStatus.SKIPPED), status.count(ReadStatus.FAILED)
+    counts = run.counts
+    return [["本次汇总", None],
+            ["汇总时间", started.replace("T", " ")],
+            ["收件箱", os.path.abspath(run.inbox)],
+            ["规则文件", rules.source or "perfxl 自带的规则（perfxl/review/rules.toml）"],
+            ["文件", f"共 {len(status)} 个：读取 {len(status) - skipped - failed} 个，"
+                     f"跳过 {skipped} 个，无法读取 {failed} 个"],
+            ["问题", f"错误 {counts['error']} 个，警告 {counts['warning']} 个，提示 {counts['info']} 个"]]
+
+
 def book_contents(parts: dict[str | None, UnitPart], unit: str | None, units: list[str],
                   rules: RuleSet, by_table: dict[tuple[str, str, str], list[Problem]],
-                  out_dir: Path, evaluations: Evaluations | None = None) -> list[SheetData]:
+                  out_dir: Path, evaluations: Evaluations | None = None,
+                  facts: list[list[Any]] | None = None) -> list[SheetData]:
     """The sheets of one unit's book, or of the 全部单位 book when ``unit`` is None. A run holding
-    self-evaluations (``evaluations``) adds 绩效自评 and 自评指标, and scores in 概览."""
+    self-evaluations (``evaluations``) adds 绩效自评 and 自评指标, and scores in 概览; ``facts``
+    (``run_facts``) go below 概览's table."""
     part = parts[unit]
     shown = units if unit is None else [unit]
     evaluations = evaluations or Evaluations()
-    sheets = [_overview(parts, shown, rules, evaluations), _projects(part.tables, rules, by_table, out_dir)]
+    overview = _overview(parts, shown, rules, evaluations)
+    overview.below = facts or []
+    sheets = [overview, _projects(part.tables, rules, by_table, out_dir)]
     if evaluations:
         sheets.extend(evaluation_sheets(part.tables, evaluations, by_table))
     sheets.append(_indicators("绩效指标", [t for t in part.tables if t[1].kind == "project"], True, out_dir))
@@ -96,18 +115,36 @@ def _counts(problems: list[Problem]) -> tuple[int, int]:
 def _overview(parts: dict[str | None, UnitPart], units: list[str], rules: RuleSet,
               evaluations: Evaluations) -> SheetData:
     cols = [Col("单位"), Col("项目数", "int"), Col("部门整体表数", "int"), Col("资金总额（万元）", "money"),
-            *[Col(name, "int") for name in _LEVEL1_COLUMNS], Col("其他一级指标", "int"),
+            Col("填了资金的项目数", "int"), *[Col(name, "int") for name in _LEVEL1_COLUMNS], Col("其他一级指标", "int"),
             Col("定量指标占比", "pct"), Col("错误", "int"), Col("警告", "int"),
             Col("读取文件数", "int"), Col("跳过文件数", "int"), Col("失败文件数", "int")]
     rows = [_overview_row(unit, parts.get(unit) or UnitPart(), rules) for unit in units]
+    n, level1 = len(rows), range(5, 5 + len(_LEVEL1_COLUMNS) + 1)
+    share = 5 + len(_LEVEL1_COLUMNS) + 1
+    table = "表1"  # 概览 is the first sheet of every book, so its table is the first
+    # SUBTOTAL (which leaves out rows a filter hides) named in full: LibreOffice misreads "sum"'s
+    # short form "[列]" when it saves the book again
+    totals = {c: (f"=SUBTOTAL(109,{table}[{cols[c].header}])", sum(r[c] or 0 for r in rows))
+              for c in range(1, len(cols)) if c != share}
+    counted = [sum(r[c] for c in level1) for r in rows]
+    quantitative = sum((r[share] or 0) * k for r, k in zip(rows, counted, strict=True))
+    weights = "+".join(f"{table}[{cols[c].header}]" for c in level1)
+    totals[share] = (f"=IFERROR(SUMPRODUCT({table}[{cols[share].header}],{weights})/SUM({table}[[{cols[5].header}]:"
+                     f"[{cols[share - 1].header}]]),\"\")", quantitative / sum(counted) if sum(counted) else None)
+    structure = Chart("各单位的指标构成（个）", (1, 0, n, 0),
+                      tuple(Series((0, c), (1, c, n, c)) for c in level1), kind="stacked", percent=False)
+    data = SheetData("概览", cols, rows, totals=totals, charts=[structure] if n else [],
+                     scales={share: False, share + 1: True, share + 2: True})
     if not evaluations:
-        return SheetData("概览", cols, rows)
+        return data
     first = len(cols) + 3  # the grade columns, after 自评表数 and the two averages
     for unit, row in zip(units, rows, strict=True):
         row.extend(unit_scores((parts.get(unit) or UnitPart()).tables, evaluations))
-    chart = Chart("自评等级分布（按重算总分）", first, first + len(GRADES) - 1,
-                  tuple((unit, r + 1) for r, unit in enumerate(units)), len(rows) + 3, kind="column", percent=False)
-    return SheetData("概览", cols + SCORE_COLUMNS, rows, chart=chart)
+    data.cols = cols + SCORE_COLUMNS
+    data.charts.append(Chart("自评等级分布（按重算总分）", (0, first, 0, first + len(GRADES) - 1),
+                             tuple(Series((r, 0), (r, first, r, first + len(GRADES) - 1)) for r in range(1, n + 1)),
+                             kind="column", percent=False))
+    return data
 
 
 def _overview_row(unit: str, part: UnitPart, rules: RuleSet) -> list[Any]:
@@ -120,7 +157,8 @@ def _overview_row(unit: str, part: UnitPart, rules: RuleSet) -> list[Any]:
     failed = sum(s.status is ReadStatus.FAILED for s in part.sources)
     skipped = sum(s.status is ReadStatus.SKIPPED for s in part.sources)
     return [unit, sum(t.kind == "project" for t in tables), sum(t.kind == "department" for t in tables),
-            sum(amounts) if amounts else None, *[level1.count(name) for name in _LEVEL1_COLUMNS],
+            sum(amounts) if amounts else None, sum(t.kind == "project" and t.amount is not None for t in tables),
+            *[level1.count(name) for name in _LEVEL1_COLUMNS],
             sum(name not in _LEVEL1_COLUMNS for name in level1),
             quantitative / len(inds) if inds else None, errors, warnings,
             len(part.sources) - failed - skipped, skipped, failed]
@@ -189,16 +227,17 @@ def _spend_plan(tables: list[tuple[str, Table]], units: list[str]) -> SheetData:
     for t in projects:
         rows.append([t.project_code, t.project_name, t.department, t.amount,
                      *[_pct(t.spend_plan.get(p)) for p in points]])
-    for unit in units:
-        mine = [t for t in projects if t.department == unit]
-        rows.append(["（加权曲线）", f"{unit} 按资金加权", unit, sum(t.amount or 0 for t in mine) or None,
-                     *[_weighted(mine, p) for p in points]])
-    chart = None
-    if points and rows:
-        chart = Chart("资金支出计划：累计进度", 4, 3 + len(points),
-                          tuple((f"{unit}（按资金加权）", len(projects) + 1 + k) for k, unit in enumerate(units)),
-                          len(rows) + 3)
-    return SheetData("支出计划", cols, rows, chart=chart)
+    data = SheetData("支出计划", cols, rows)
+    if points and projects:
+        data.below = [["各单位按资金加权的累计进度（不随上表排序）"]]
+        for unit in units:
+            mine = [t for t in projects if t.department == unit]
+            data.below.append(["按资金加权", unit, unit, sum(t.amount or 0 for t in mine) or None,
+                               *[_weighted(mine, p) for p in points]])
+        at, last = data.below_at + 1, 3 + len(points)
+        data.charts = [Chart("资金支出计划：各单位按资金加权的累计进度", (0, 4, 0, last),
+                             tuple(Series((at + k, 1), (at + k, 4, at + k, last)) for k in range(len(units))))]
+    return data
 
 
 def _pct(value: float | None) -> float | None:
@@ -215,9 +254,10 @@ def _weighted(projects: list[Table], point: str) -> float | None:
 
 
 def _problems(problems: list[UnitProblem], out_dir: Path) -> SheetData:
-    cols = [Col("单位"), Col("项目编码"), Col("项目名称", width=24), Col("文件（收件箱内）", "link"), Col("工作表"),
-            Col("单元格", "link"), Col("级别"), Col("规则"), Col("规则名称", width=18),
-            Col("问题和修改方法", width=70)]
+    # widths that print the whole sheet on one A4 landscape page across at 8 pt
+    cols = [Col("单位", width=14), Col("项目编码", width=19), Col("项目名称", width=18),
+            Col("文件（收件箱内）", "link", 26), Col("工作表", width=8), Col("单元格", "link", 7), Col("级别", width=6),
+            Col("规则", width=22), Col("问题和修改方法", width=55)]
     ordered = sorted(problems, key=lambda u: (u.problem.severity.rank, u.problem.sort_key()))
     rows: list[list[Any]] = []
     links: dict[tuple[int, int], str | None] = {}
@@ -226,8 +266,8 @@ def _problems(problems: list[UnitProblem], out_dir: Path) -> SheetData:
         p, t = placed.problem, placed.table
         kind = REGISTRY.get(p.code)
         rows.append([placed.unit, t.project_code if t else None, (t.project_name or t.department) if t else None,
-                     placed.relative, p.sheet, p.cell, p.severity.label, p.code, kind.title if kind else None,
-                     p.message])
+                     placed.relative, p.sheet, p.cell, p.severity.label,
+                     f"{kind.title}（{p.code}）" if kind else p.code, p.message])
         if p.file and p.sheet and p.cell:  # one link per row: straight to the cell
             links[(r, 5)] = source_link(out_dir, p.file, p.sheet, p.cell)
         elif p.file:
