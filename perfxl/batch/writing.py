@@ -15,6 +15,7 @@ from ..review.approved_targets import match_approved
 from ..review.ruleset import RuleSet
 from ..review.scoring import score_table
 from ..write.atomic import atomic_set
+from ..write.season_sheets import change_sheets, submission_sheet
 from ..write.self_evaluation_sheets import Evaluations
 from ..write.summary_book import SheetData, write_book
 from ..write.summary_sheets import book_contents, partition
@@ -60,8 +61,10 @@ def write_summaries(run: Consolidation, out_dir: Path, rules: RuleSet, jobs: int
     parts = partition(run, placement.units, placement.tables)
     evaluations = _evaluations(run, rules)
 
-    def contents(unit: str | None) -> list[SheetData]:
-        return book_contents(parts, unit, run.departments, rules, placement.by_table, out_dir, evaluations)
+    def contents(unit: str | None) -> list[SheetData]:  # 报送情况 leads every book, 同比 ends it
+        return [submission_sheet(run.submissions, unit),
+                *book_contents(parts, unit, run.departments, rules, placement.by_table, out_dir, evaluations),
+                *change_sheets(run.changes, run.previous, unit, out_dir)]
 
     # small books first, one per worker, so every worker starts at once; then the biggest
     # (whose rows take longest to build here), then the rest
