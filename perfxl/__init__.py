@@ -27,11 +27,13 @@ __all__ = [
     "consolidate",
     "extract",
     "score",
+    "status",
     "template",
 ]
 
 if TYPE_CHECKING:
     from .batch.consolidation import consolidate
+    from .batch.status import status
     from .model import CheckResult, Consolidation, ExtractResult, Indicator, Problem, Severity, Table
     from .review.checking import check
     from .review.scoring import score
@@ -44,6 +46,7 @@ _LAZY = {
     "check": "review.checking",
     "score": "review.scoring",
     "consolidate": "batch.consolidation",
+    "status": "batch.status",
     "template": "write.template_book",
     "annotate": "write.annotate",
     **dict.fromkeys(("Problem", "Severity", "Table", "Indicator", "ExtractResult", "CheckResult",

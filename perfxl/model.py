@@ -282,6 +282,69 @@ class SourceFile:
         return f"{self.status.label}：{self.reason}" if self.reason else self.status.label
 
 
+SubmissionState = Literal["未报送", "有错误", "已报送", "全部通过"]
+
+
+@dataclass(frozen=True)
+class UnitSubmission:
+    """One unit of the 报送情况: who it is on the roster (if there is one), under which names its
+    files came, what state it is in, its latest file and its counts."""
+
+    unit: str                       # the roster's name, else the name its files came under
+    state: SubmissionState
+    listed: bool = False            # on the roster
+    code: str | None = None         # 单位编码 from the roster
+    names: tuple[str, ...] = ()     # the unit names its files came under
+    files: int = 0                  # files sent (read, without a table, or unreadable)
+    latest: str = ""                # modification time of its latest file (ISO)
+    projects: int = 0               # project tables read
+    expected: int | None = None     # 应报项目 on the roster
+    missing: tuple[str, ...] = ()   # projects the roster names that were not found
+    errors: int = 0
+    warnings: int = 0
+    note: str = ""                  # how it was matched, or why it is not on the roster
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"unit": self.unit, "state": self.state, "listed": self.listed, "code": self.code,
+                "names": list(self.names), "files": self.files, "latest": self.latest,
+                "projects": self.projects, "expected": self.expected, "missing": list(self.missing),
+                "errors": self.errors, "warnings": self.warnings, "note": self.note}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> UnitSubmission:
+        return cls(**{**data, "names": tuple(data.get("names", ())), "missing": tuple(data.get("missing", ()))})
+
+
+ChangeKind = Literal["目标提高", "目标降低", "目标不变", "目标改变", "符号改变", "新增指标", "取消指标",
+                     "资金变化", "新增项目", "上年项目未报", "对应不唯一"]
+
+
+@dataclass(frozen=True)
+class TargetChange:
+    """One line of the 同比: an indicator (or a project's funds, or a whole project) compared with
+    last year's. 目标提高/目标降低 mean harder/easier to reach: for ≤ and < a lower value is higher."""
+
+    kind: ChangeKind
+    unit: str
+    project_code: str | None
+    project_name: str | None
+    indicator: str | None = None      # 三级指标
+    level1: str | None = None
+    level2: str | None = None
+    before: str | None = None         # last year's target (or funds) as written
+    after: str | None = None          # this year's
+    file: str | None = None           # this year's file, sheet and cell (None for a dropped project)
+    sheet: str | None = None
+    cell: str | None = None
+    previous: str = ""                # where last year's table is: file!sheet!cell
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"kind": self.kind, "unit": self.unit, "project_code": self.project_code,
+                "project_name": self.project_name, "indicator": self.indicator, "level1": self.level1,
+                "level2": self.level2, "before": self.before, "after": self.after, "file": self.file,
+                "sheet": self.sheet, "cell": self.cell, "previous": self.previous}
+
+
 @dataclass
 class Consolidation:
     """Everything a summary needs: results, sources, problems, departments and outputs."""
@@ -296,6 +359,10 @@ class Consolidation:
     stale: list[str] = field(default_factory=list)  # books in the output folder of units this run has not
     cleaned: bool = False                           # … and whether they were removed (--clean)
     started: str = ""                               # when the run began (ISO, to the second)
+    roster: str | None = None                       # the roster of expected units (--roster, or found)
+    submissions: list[UnitSubmission] = field(default_factory=list)  # the 报送情况, one per unit
+    previous: str | None = None                     # last year's inbox or summary (--previous)
+    changes: list[TargetChange] = field(default_factory=list)        # the 同比
 
     @property
     def counts(self) -> dict[str, int]:
@@ -326,4 +393,8 @@ class Consolidation:
             "outputs": self.outputs,
             "stale": self.stale,
             "stale_removed": self.cleaned,
+            "roster": self.roster,
+            "submissions": [s.to_dict() for s in self.submissions],
+            "previous": self.previous,
+            "changes": [c.to_dict() for c in self.changes],
         }

@@ -202,6 +202,25 @@ KINDS: tuple[ProblemKind, ...] = (
                 "请在表头填写单位名称，或把文件放进以单位命名的子文件夹"),
     ProblemKind("file-duplicate", WARNING, "汇总", "", "重复提交的文件",
                 "与“{original}”内容完全相同（重复提交），只统计一次；如确属两个不同的表，请检查是否放错了文件"),
+    # who has submitted (the roster of expected units)
+    ProblemKind("roster-unit-missing", WARNING, "汇总", "", "名单中的单位未报送",
+                "报送名单中的“{name}”还没有报送任何文件；请催报"),
+    ProblemKind("roster-unit-unknown", WARNING, "汇总", "", "单位不在报送名单中",
+                "单位“{name}”不在报送名单（{roster}）中；请核对单位名称是否写错，或把它补进报送名单（全称或简称列）"),
+    ProblemKind("roster-name-loose", INFO, "汇总", "", "单位名称与名单写法不同",
+                "单位“{name}”{how}，已按同一单位统计；如不是同一单位，请改正单位名称"),
+    ProblemKind("roster-name-ambiguous", WARNING, "汇总", "", "单位对应到名单中的多个单位",
+                "单位“{name}”{how}：{choices}；未作对应，请在表中填写单位全称"),
+    ProblemKind("roster-duplicate", WARNING, "汇总", "", "报送名单中单位重复",
+                "报送名单中“{name}”出现了不止一次（又见于 {other}）；只按第一次统计，请删除重复的行"),
+    ProblemKind("roster-projects-missing", WARNING, "汇总", "", "报送的项目少于应报项目",
+                "报送名单中“{name}”应报 {expected} 个项目，收到 {count} 个{missing}；请催报缺少的项目"),
+    # compared with last year (--previous)
+    ProblemKind("yoy-target-lowered", WARNING, "汇总", "", "目标比上年降低（更容易达到）",
+                "“{name}”的目标上年为 {before}，今年为 {after}，比上年更容易达到；降低目标会使年底自评显得更好，"
+                "请核实并说明理由（上年：{previous}）"),
+    ProblemKind("yoy-indicator-dropped", WARNING, "汇总", "", "上年的指标今年没有了",
+                "上年的指标“{name}”（{target}）今年没有了；请核实是否有意取消，必要时补上（上年：{previous}）"),
     # templates
     ProblemKind("template-plan-truncated", WARNING, "模板", "", "支出计划时点过多，未全部带入模板",
                 "资金支出计划有 {count} 个时点，模板只能放 {limit} 个；多出的时点没有带入，请在新模板中补填"),

@@ -88,7 +88,7 @@ def make_workbook(path: Path, cells: dict[str, Any], merges: list[str] | None = 
     return path
 
 
-_OWN_TOTAL = re.compile(r"=(SUBTOTAL\(109,表1\[[^]]+\]\)|IFERROR\(SUMPRODUCT\(表1\[[^]]+\],.*\)/SUM\(.*\),\"\"\))")
+_OWN_TOTAL = re.compile(r"=(SUBTOTAL\(109,表\d+\[[^]]+\]\)|IFERROR\(SUMPRODUCT\(表\d+\[[^]]+\],.*\)/SUM\(.*\),\"\"\))")
 
 
 def staff_formulas(path: Path) -> list[str]:

@@ -20,7 +20,7 @@ from perfxl.cli import main
 
 from .conftest import ROOT, SEED, empty_inbox, load_specs, staff_formulas
 
-SHEETS = ["概览", "项目汇总", "绩效指标", "部门整体指标", "支出计划", "问题清单", "来源文件"]
+SHEETS = ["报送情况", "概览", "项目汇总", "绩效指标", "部门整体指标", "支出计划", "问题清单", "来源文件"]
 
 
 def _digest(folder: Path) -> dict[str, str]:

@@ -17,6 +17,7 @@ from openpyxl import load_workbook
 
 import perfxl.read.workbook
 from perfxl.batch.consolidation import consolidate
+from perfxl.batch.status import STATUS_FILE
 from perfxl.cli import main
 from perfxl.errors import OutputError
 from perfxl.read.limits import Limits
@@ -221,6 +222,7 @@ def test_full_disk_and_ctrl_c_leave_the_earlier_summary(inbox: Path, tmp_path: P
     out = tmp_path / "out"
     good = consolidate(inbox, out, jobs=1)
     before = {p: Path(p).read_bytes() for p in good.outputs}
+    status_before = (out / STATUS_FILE).read_bytes()
 
     def full(self: SummaryBook) -> None:
         raise OSError(28, "No space left on device")
@@ -236,7 +238,9 @@ def test_full_disk_and_ctrl_c_leave_the_earlier_summary(inbox: Path, tmp_path: P
     result = CliRunner().invoke(main, ["consolidate", str(inbox), "-o", str(out), "--quiet"])
     assert result.exit_code == 130 and "已中断" in result.output
     assert {p: Path(p).read_bytes() for p in good.outputs} == before
-    assert sorted(p.name for p in out.iterdir()) == sorted(Path(p).name for p in good.outputs)
+    # no temporary file left; the 报送情况 for `perfxl status` is the good run's
+    assert sorted(p.name for p in out.iterdir()) == sorted([*(Path(p).name for p in good.outputs), STATUS_FILE])
+    assert status_before == (out / STATUS_FILE).read_bytes()
 
 
 def test_read_only_output_folder_is_a_clear_error(inbox: Path, tmp_path: Path,

@@ -340,17 +340,18 @@ def test_the_overview_has_totals_run_facts_and_colour_scales(tmp_path: Path) -> 
             cells.update({"E1": "年度资金总额", "F1": amount})
         make_workbook(tmp_path / "inbox" / unit / "a.xlsx", cells)
     run = perfxl.consolidate(tmp_path / "inbox", tmp_path / "out", jobs=1)
-    ws = load_workbook(run.outputs[0])["概览"]
+    book = load_workbook(run.outputs[0])
+    ws = book["概览"]
     header = [c.value for c in ws[1]]
     table, = ws.tables.values()
     assert table.ref.endswith("4") and table.totalsRowCount == 1  # two units, then 合计
     assert ws["A4"].value == "合计"
     totals = dict(zip(header, [c.value for c in ws[4]], strict=True))
-    assert totals["项目数"] == "=SUBTOTAL(109,表1[项目数])"
+    assert totals["项目数"] == f"=SUBTOTAL(109,{table.name}[项目数])"
     assert str(totals["定量指标占比"]).startswith("=IFERROR(SUMPRODUCT(")
     with zipfile.ZipFile(run.outputs[0]) as zf:  # the values shown before Excel recalculates
-        sheet = zf.read("xl/worksheets/sheet1.xml").decode()
-    assert re.search(r'<c r="B4"[^>]*><f>SUBTOTAL\(109,表1\[项目数\]\)</f><v>2</v>', sheet)
+        sheet = zf.read(f"xl/worksheets/sheet{book.sheetnames.index('概览') + 1}.xml").decode()
+    assert re.search(rf'<c r="B4"[^>]*><f>SUBTOTAL\(109,{table.name}\[项目数\]\)</f><v>2</v>', sheet)
     share = get_column_letter(header.index("定量指标占比") + 1)
     assert re.search(rf'<c r="{share}4"[^>]*><f>[^<]+</f><v>0.5</v>', sheet)  # 1 of the 2 indicators per unit
     rows = {r[0]: r for r in ws.iter_rows(min_row=2, max_row=3, values_only=True)}

@@ -223,7 +223,7 @@ def test_summaries_show_every_self_evaluation_scored(tmp_path: Path) -> None:
     Form().write(box / "自评表.xlsx")
     run = perfxl.consolidate(tmp_path / "inbox", tmp_path / "out", jobs=1)
     book = load_workbook(run.outputs[0])
-    assert book.sheetnames[:4] == ["概览", "项目汇总", "绩效自评", "自评指标"]
+    assert book.sheetnames[:5] == ["报送情况", "概览", "项目汇总", "绩效自评", "自评指标"]
     [header, row] = [[c.value for c in r] for r in book["绩效自评"].iter_rows()]
     got = dict(zip(header, row, strict=True))
     assert (got["项目名称"], got["自评总分"], got["重算总分"], got["重算等级"], got["达成"], got["未达成"]) == \

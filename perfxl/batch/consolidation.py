@@ -24,6 +24,9 @@ from ..review.ruleset import RuleSet, resolve_ruleset
 from ..tables.vocabulary import Vocabulary, resolve_vocabulary
 from ..write.atomic import ensure_dir
 from .pool import FileRead, read_all, worker_pool
+from .roster import find_roster, read_roster, without_roster
+from .season import add_changes, add_submissions, read_previous
+from .status import fingerprint, write_status
 from .units import folder_unit, relative_to
 from .writing import stale_books, write_summaries
 
@@ -34,7 +37,9 @@ def consolidate(inbox: str | os.PathLike[str] = "workbooks/inbox",
                 progress: Callable[[int, int], Any] | None = None, write: bool = True,
                 limits: Limits = DEFAULT_LIMITS,
                 labels: Vocabulary | str | os.PathLike[str] | None = None,
-                targets: str | os.PathLike[str] | None = None, clean: bool = False) -> Consolidation:
+                targets: str | os.PathLike[str] | None = None, clean: bool = False,
+                roster: str | os.PathLike[str] | None = None,
+                previous: str | os.PathLike[str] | None = None) -> Consolidation:
     """Consolidate every workbook under ``inbox`` into summaries in ``out_dir``.
 
     ``progress(done, total)`` is called as files are read. Raises OutputError when the run
@@ -42,6 +47,10 @@ def consolidate(inbox: str | os.PathLike[str] = "workbooks/inbox",
     for a bad rules or labels file. ``targets``: a folder of the year's approved target tables that
     the self-evaluations are held against (besides the target tables in the inbox). Books left in
     ``out_dir`` by units this run has not are listed in ``stale``, and removed with ``clean``.
+    ``roster``: the office's list of expected units (else a 报送名单 found in the inbox's top folder)
+    for the 报送情况 (``submissions``; also left in ``out_dir/.perfxl-status.json`` for ``status``);
+    ``previous``: last year's inbox or 全部单位 summary, for the 同比 (``changes``). RosterFileError
+    for a roster that cannot be used.
     """
     root = Path(inbox)
     started = dt.datetime.now().isoformat(timespec="seconds")
@@ -57,7 +66,12 @@ def consolidate(inbox: str | os.PathLike[str] = "workbooks/inbox",
         if target == root.resolve() or root.resolve() in target.parents:
             raise OutputError(f"输出文件夹 {out_dir} 位于收件箱内；收件箱只读，请换一个输出文件夹")
         ensure_dir(out_dir)
+    roster_file = Path(roster) if roster is not None else find_roster(root, ruleset)
+    listed = read_roster(roster_file, ruleset, limits) if roster_file is not None else None
     scan = scan_inbox([root])
+    files = fingerprint(root, scan, os.fspath(roster_file) if roster_file else None)
+    scan = without_roster(scan, root, ruleset)
+    last_year = read_previous(previous, ruleset, limits, vocab, jobs) if previous is not None else None
     paths = [str(p) for p in scan.found]
     done = 0
 
@@ -74,6 +88,9 @@ def consolidate(inbox: str | os.PathLike[str] = "workbooks/inbox",
             approved = read_targets(targets, limits, vocab)
             run = _gather(root, paths, _drop_duplicates(paths, reads), scan.skipped, department, ruleset, approved)
             run.started = started
+            if previous is not None and last_year is not None:
+                add_changes(run, previous, last_year, ruleset)
+            add_submissions(run, listed, ruleset)
             if write:
                 run.outputs = write_summaries(run, Path(out_dir), ruleset, jobs, pool)
                 run.stale = [str(p) for p in stale_books(Path(out_dir), run.outputs)]
@@ -81,6 +98,7 @@ def consolidate(inbox: str | os.PathLike[str] = "workbooks/inbox",
                     for path in run.stale:
                         Path(path).unlink(missing_ok=True)
                     run.cleaned = bool(run.stale)
+                write_status(run, Path(out_dir), files)
             return run
         finally:
             gc.unfreeze()

@@ -15,6 +15,7 @@ from ..review.approved_targets import match_approved
 from ..review.ruleset import RuleSet
 from ..review.scoring import score_table
 from ..write.atomic import atomic_set
+from ..write.season_sheets import change_sheets, submission_sheet
 from ..write.self_evaluation_sheets import Evaluations
 from ..write.summary_book import SheetData, write_book
 from ..write.summary_sheets import book_contents, partition, run_facts
@@ -62,8 +63,10 @@ def write_summaries(run: Consolidation, out_dir: Path, rules: RuleSet, jobs: int
 
     facts = run_facts(run, rules, run.started)
 
-    def contents(unit: str | None) -> list[SheetData]:
-        return book_contents(parts, unit, run.departments, rules, placement.by_table, out_dir, evaluations, facts)
+    def contents(unit: str | None) -> list[SheetData]:  # 报送情况 leads every book, 同比 ends it
+        return [submission_sheet(run.submissions, unit),
+                *book_contents(parts, unit, run.departments, rules, placement.by_table, out_dir, evaluations, facts),
+                *change_sheets(run.changes, run.previous, unit, out_dir)]
 
     def args(unit: str | None) -> tuple[Path, list[SheetData], str, str, str]:
         return staged[targets[unit]], contents(unit), targets[unit].stem, unit or ALL_UNITS, run.started[:10]

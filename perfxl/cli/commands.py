@@ -19,6 +19,7 @@ from ..errors import PerfxlError
 from ..model import Problem
 from ..read.file_names import printable
 from ..read.limits import Limits, parse_limits
+from .click_chinese import display_width
 from .click_chinese import install as _chinese_click
 
 _chinese_click()
@@ -94,6 +95,7 @@ def main() -> None:
       perfxl score 自评表.xlsx                   按评分规则为自评表重新计分
       perfxl template --kind department   生成一份空白的部门整体支出绩效指标模板
       perfxl template --from 去年.xlsx     用去年报送的表预填今年的模板
+      perfxl status                       各单位的报送情况（上次汇总的结果，不重新读取）
 
     每个命令都可以加 --help 查看说明和示例。
     """
@@ -322,9 +324,16 @@ def _print_scores(result: perfxl.ExtractResult, scores: list[Any]) -> None:
 @click.option("--labels", "labels_file", default=None, metavar="词表文件", help=_LABELS_HELP)
 @click.option("--targets", "targets", default=None, metavar="目标表文件夹", help=_TARGETS_HELP)
 @click.option("--clean", is_flag=True, help="删除输出文件夹里本次没有写出的旧汇总（如单位已改名或不再报送）。")
+@click.option("--roster", "roster", default=None, metavar="报送名单",
+              help="应报送单位的名单（.xlsx / .xls / .csv，列：单位名称，可选 单位编码、简称、应报项目）；"
+              "不指定时使用收件箱顶层名为“报送名单…”“单位名单…”的文件（它不作为报送文件读取）。")
+@click.option("--previous", "previous", default=None, metavar="上年收件箱或汇总",
+              help="上年的收件箱文件夹，或 perfxl 为上年写的“全部单位_绩效目标汇总.xlsx”：逐项目、逐指标与上年比较，"
+              "写入“同比”工作表；目标降低（更容易达到）和取消的指标列入问题清单。")
 def consolidate(inbox: str, out_dir: str, jobs: int | None, department: str | None,
                 rules_file: str | None, quiet: bool, as_json: bool, limit: tuple[str, ...],
-                labels_file: str | None, targets: str | None, clean: bool) -> None:
+                labels_file: str | None, targets: str | None, clean: bool, roster: str | None,
+                previous: str | None) -> None:
     """汇总收件箱里的全部工作簿，检查后按单位写出汇总工作簿。
 
     \b
@@ -332,15 +341,16 @@ def consolidate(inbox: str, out_dir: str, jobs: int | None, department: str | No
     另生成“全部单位_绩效目标汇总.xlsx”。
 
     \b
-    每个汇总工作簿包含：概览、项目汇总、绩效指标、部门整体指标、支出计划（含折线图）、
-    问题清单（可点击打开原文件对应单元格）、来源文件。收件箱只读不写；
-    坏文件不会中断运行，会列在问题清单和来源文件中。
+    每个汇总工作簿包含：报送情况（各单位 已报送 / 未报送 / 有错误 / 全部通过）、概览、项目汇总、
+    绩效指标、部门整体指标、支出计划（含折线图）、问题清单（可点击打开原文件对应单元格）、来源文件；
+    指定 --previous 时另有“同比”。收件箱只读不写；坏文件不会中断运行，会列在问题清单和来源文件中。
 
     \b
     示例：
       perfxl consolidate
       perfxl consolidate 收件箱 -o 汇总结果 --jobs 2
       perfxl consolidate 收件箱 --department 承德高新区经济发展局 --json
+      perfxl consolidate 收件箱 --roster 报送名单.xlsx --previous 2023年汇总/全部单位_绩效目标汇总.xlsx
 
     \b
     退出码：0 = 没有错误；1 = 有错误级别的问题；2 = 无法运行（收件箱不存在、输出文件夹不可写等）。
@@ -362,7 +372,7 @@ def consolidate(inbox: str, out_dir: str, jobs: int | None, department: str | No
         with _cannot_continue():
             result = perfxl.consolidate(inbox, out_dir, jobs=jobs, department=department, rules=rules_file,
                                         progress=progress, limits=limits, labels=labels_file, targets=targets,
-                                        clean=clean)
+                                        clean=clean, roster=roster, previous=previous)
     finally:
         if bar is not None:
             bar.close()
@@ -374,6 +384,7 @@ def consolidate(inbox: str, out_dir: str, jobs: int | None, department: str | No
         _echo(f"共 {d['files']} 个文件：读取 {read} 个，无法读取 {d['files_failed']} 个，"
               f"跳过 {d['files_skipped']} 个；{d['tables']} 张表，{d['indicators']} 个三级指标；"
               f"错误 {d['problems']['error']} 个，警告 {d['problems']['warning']} 个。详见各汇总的“问题清单”。")
+        _print_submission_counts(result.submissions)
         for path in result.outputs:
             _echo(f"已写出：{path}")
         for path in result.stale:
@@ -383,6 +394,67 @@ def consolidate(inbox: str, out_dir: str, jobs: int | None, department: str | No
             passed = "；".join(f"{s.relative}（{s.status_text}）" for s in result.sources[:10]) or "收件箱是空的"
             _echo(f"错误：收件箱里没有读到任何绩效表：{passed}", err=True)
     sys.exit(result.exit_code)
+
+
+def _print_submission_counts(rows: list[Any]) -> None:
+    states = [s.state for s in rows]
+    counts = "，".join(f"{state} {states.count(state)} 个" for state in _STATES if states.count(state))
+    _echo(f"报送情况：{len(rows)} 个单位，{counts}。" if rows else "报送情况：没有单位。")
+
+
+_STATES = ("全部通过", "已报送", "有错误", "未报送")
+
+
+@main.command(options_metavar="[选项]")
+@click.help_option("-h", "--help", help=_HELP)
+@click.argument("inbox", default="workbooks/inbox", metavar="[收件箱]")
+@click.option("-o", "--out", "out_dir", default="workbooks/out", show_default=True, metavar="输出文件夹",
+              help="上次 consolidate 的输出文件夹。")
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出报送情况。")
+def status(inbox: str, out_dir: str, as_json: bool) -> None:
+    """显示上次汇总时各单位的报送情况（已报送 / 未报送 / 有错误 / 全部通过），不重新读取工作簿。
+
+    \b
+    报送情况由 consolidate 写在输出文件夹里；收件箱之后有文件新增、修改或删除时，会提示重新汇总。
+
+    \b
+    示例：
+      perfxl status
+      perfxl status 收件箱 -o 汇总结果 --json
+
+    \b
+    退出码：0 = 报送情况是最新的；1 = 收件箱在上次汇总后有变化，请重新运行 consolidate；
+            2 = 还没有汇总过（或收件箱不存在）。
+    """
+    with _cannot_continue():
+        result = perfxl.status(inbox, out_dir)
+    if as_json:
+        _print_json(result.to_dict())
+    else:
+        _print_status(result)
+    sys.exit(result.exit_code)
+
+
+def _pad(text: str, width: int) -> str:
+    return text + " " * max(0, width - display_width(text))
+
+
+def _print_status(result: Any) -> None:
+    roster = f"，报送名单：{result.roster}" if result.roster else "（没有报送名单）"
+    _echo(f"收件箱：{result.inbox}，汇总于 {result.consolidated.replace('T', ' ')}{roster}")
+    head = ["单位", "状态", "文件", "项目", "错误", "警告", "最近文件时间", "说明"]
+    rows = [[s.unit, s.state, str(s.files), str(s.projects) + (f"/{s.expected}" if s.expected is not None else ""),
+             str(s.errors), str(s.warnings), s.latest.replace("T", " "), s.note] for s in result.submissions]
+    widths = [max(display_width(r[i]) for r in [head, *rows]) for i in range(len(head) - 1)]
+    for row in [head, *rows]:
+        _echo(("  ".join(_pad(v, w) for v, w in zip(row, widths, strict=False)) + "  " + row[-1]).rstrip())
+    _print_submission_counts(result.submissions)
+    if not result.current:
+        parts = [f"{what} {len(names)} 个" for what, names in
+                 (("新增", result.added), ("修改", result.changed), ("删除", result.removed)) if names]
+        first = "、".join([*result.added, *result.changed, *result.removed][:5])
+        _echo(f"注意：收件箱在上次汇总后有变化（{'，'.join(parts)}文件，如 {first}），以上报送情况已过时；"
+              f"请重新运行 perfxl consolidate {result.inbox} -o {result.out_dir}", err=True)
 
 
 @main.command(options_metavar="[选项]")

@@ -120,6 +120,17 @@ def _lowered(was: Indicator, now: Indicator) -> bool:
     return now.value > was.value if was.operator in ("<=", "<") else now.value < was.value
 
 
+def matching_tables(table: Table, among: Sequence[Located]) -> list[Located]:
+    """The tables of ``among`` that are ``table``'s project: by 项目编码, else unit + project name
+    (the matching a self-evaluation gets, for any two tables, e.g. this year's and last year's)."""
+    return _candidates(table, list(among))
+
+
+def name_key(name: str | None) -> str:
+    """A unit's or project's name as the comparison key (as ``indicator_key``)."""
+    return _key(name)
+
+
 def indicator_key(name: str | None) -> str:
     """An indicator's name as the comparison key (spaces, brackets and punctuation ignored)."""
     return _key(name)

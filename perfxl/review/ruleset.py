@@ -98,6 +98,7 @@ class RuleSet:
     operators: tuple[str, ...] = ("≥", ">", "=", "<", "≤", "文字描述")
     units: tuple[str, ...] = ()
     source: str = ""  # the rules file it was read from; "" for the shipped one
+    roster: dict[str, tuple[str, ...]] = field(default_factory=dict)  # roster file names and header labels
 
     def adjusted(self, problems: Iterable[Problem]) -> list[Problem]:
         """``problems`` with the office's ``[severity]`` overrides applied."""
@@ -158,6 +159,7 @@ _SECTIONS: dict[str, frozenset[str] | None] = {
     "operators": frozenset({"choices"}), "template": frozenset({"units"}),
     "roles": frozenset({"output", "benefit", "satisfaction", "satisfaction_level2", "quantity", "cost_level2"}),
     "units": frozenset({"batch_folders"}), "severity": None,
+    "roster": frozenset({"files", "name", "code", "aliases", "projects"}),
     "thresholds": frozenset({"satisfaction_min", "qualitative_share_max", "unit_max_length"}),
     "words": frozenset({"vague", "money_units"}),
     "scoring": frozenset({"weights", "execution_weight", "score_tolerance", "rate_tolerance", "grades", "qualitative"}),
@@ -183,6 +185,14 @@ def _known_keys(data: dict[str, Any], source: Path) -> None:
             value = data.get(section, {}).get(key)
             if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))):
                 raise RulesFileError(f"规则文件 {source} 的 [{section}] {key} 应是数字（不加引号），不能是“{value}”")
+
+
+def _roster(data: dict[str, Any], source: Path) -> dict[str, tuple[str, ...]]:
+    """The [roster] section; a rules file written before it had one takes the shipped section."""
+    section = data.get("roster")
+    if section is None:
+        section = {} if source == DEFAULT_RULES else load_toml(DEFAULT_RULES, "规则文件", RulesFileError)["roster"]
+    return {str(k): tuple(str(x) for x in v) for k, v in section.items()}
 
 
 def resolve_ruleset(rules: RuleSet | str | os.PathLike[str] | None) -> RuleSet:
@@ -215,6 +225,7 @@ def load_ruleset(path: str | os.PathLike[str] | None = None) -> RuleSet:
             operators=tuple(str(x) for x in data.get("operators", {}).get("choices", RuleSet.operators)),
             units=tuple(str(x) for x in data.get("template", {}).get("units", [])),
             source=os.path.abspath(source) if path is not None else "",
+            roster=_roster(data, source),
         )
         re.compile(rules.code_pattern)
         for pattern in rules.batch_folders:

@@ -1,6 +1,7 @@
 """perfxl's own unit summary books read back as the approved target tables they list: 项目汇总 gives
-each project's unit and stage, 绩效指标 its indicators with their targets and weights. Used when
-``--targets`` points at last round's summaries instead of the target submissions themselves."""
+each project's unit, stage and funds, 绩效指标 its indicators with their targets and weights. Used
+when ``--targets`` points at last round's summaries instead of the target submissions themselves,
+and when ``--previous`` points at last year's 全部单位 summary."""
 
 from __future__ import annotations
 
@@ -38,6 +39,7 @@ def summary_tables(source: str | os.PathLike[str], sheets: list[Sheet]) -> Extra
                             project_code=clean_text(code), project_name=clean_text(name),
                             supervisor=clean_text(project.get("主管部门")),
                             implementer=clean_text(project.get("实施单位")),
+                            amount=parse_number(project.get("年度资金总额（万元）")),
                             indicators=tuple(_indicator(r) for r in rows)))
     return ExtractResult(os.fspath(source), tuple(tables), ())
 

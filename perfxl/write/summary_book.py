@@ -31,6 +31,7 @@ class Col:
     width: float | None = None
 
 
+TABLE_NAME = "{表}"  # in a totals formula: the name of the sheet's table, put in when it is written
 Area = tuple[int, int, int, int]  # first row, first col, last row, last col (0-based, inclusive)
 
 
@@ -144,6 +145,7 @@ class SummaryBook:
         ws.set_row(0, 13.5 * max(_lines(h, w) for h, w in zip(table_headers(cols), widths, strict=True)) + 4)
         end = max(len(rows), 1)
         totals = data.totals if last and len(rows) <= self.max_table_rows else {}
+        table = f"表{len(self.wb.worksheets())}"
         if len(rows) <= self.max_table_rows:
             columns: list[dict[str, Any]] = [{"header": h, "header_format": self.fmt["header"]}
                                              for h in table_headers(cols)]
@@ -152,12 +154,12 @@ class SummaryBook:
                 columns[0]["total_string"] = "合计"
                 for c, (function, value) in totals.items():
                     kind = cols[c].kind
-                    columns[c].update(total_function=function, total_value=value or 0,
+                    columns[c].update(total_function=function.replace(TABLE_NAME, table), total_value=value or 0,
                                       format=self.fmt["total_pct" if kind == "pct" else
                                                       "total_money" if kind == "money" else "total"])
             ws.add_table(0, 0, end, len(cols) - 1, {
                 "columns": columns, "style": "Table Style Light 9", "total_row": bool(totals),
-                "name": f"表{len(self.wb.worksheets())}", "autofilter": True})
+                "name": table, "autofilter": True})
         else:  # xlsxwriter tracks every cell of a table: past this size, header + filter only
             for c, header in enumerate(table_headers(cols)):
                 ws.write_string(0, c, header, self.fmt["header"])

@@ -17,7 +17,7 @@ from ..problems import REGISTRY
 from ..review.ruleset import RuleSet
 from ..tables.normalize import OPERATOR_SIGNS
 from .self_evaluation_sheets import GRADES, SCORE_COLUMNS, Evaluations, evaluation_sheets, unit_scores
-from .summary_book import Chart, Col, Series, SheetData, excel_serial, source_link
+from .summary_book import TABLE_NAME, Chart, Col, Series, SheetData, excel_serial, source_link
 
 _LEVEL1_COLUMNS = ("产出指标", "效益指标", "满意度指标", "成本指标")
 STAGE_NAMES = {"target": "目标表", "self-evaluation": "自评表"}
@@ -121,7 +121,7 @@ def _overview(parts: dict[str | None, UnitPart], units: list[str], rules: RuleSe
     rows = [_overview_row(unit, parts.get(unit) or UnitPart(), rules) for unit in units]
     n, level1 = len(rows), range(5, 5 + len(_LEVEL1_COLUMNS) + 1)
     share = 5 + len(_LEVEL1_COLUMNS) + 1
-    table = "表1"  # 概览 is the first sheet of every book, so its table is the first
+    table = TABLE_NAME  # the writer puts the table's own name in
     # SUBTOTAL (which leaves out rows a filter hides) named in full: LibreOffice misreads "sum"'s
     # short form "[列]" when it saves the book again
     totals = {c: (f"=SUBTOTAL(109,{table}[{cols[c].header}])", sum(r[c] or 0 for r in rows))
