@@ -19,11 +19,13 @@ from lxml import etree
 from ..errors import UnreadableWorkbook
 from .limits import Limits
 from .sheet import Merge, Sheet, bounded, too_large
+from .text_encoding import decode
 
 _NS = "urn:schemas-microsoft-com:office:spreadsheet"
 _SS = "{%s}" % _NS  # noqa: UP031  (a namespace prefix for lxml tags, not a message)
 _DOCTYPE = (re.compile(rb"<!doctype", re.IGNORECASE), "<!DOCTYPE".encode("utf-16-le"), "<!DOCTYPE".encode("utf-16-be"))
 _NAMED_PERCENT = ("percent",)
+_DECLARATION = re.compile(r"^\s*<\?xml[^>]*?encoding\s*=\s*[\"']([\w.:-]+)[\"'][^>]*\?>")
 NOT_XML = "XML 表格文件已损坏或不完整，无法读取；请用 Excel 或 WPS 打开后另存为 .xlsx 再提交"
 HAS_DTD = "XML 表格文件含有文档类型声明（DTD），Excel 不会写出这样的文件，为安全起见未读取；请另存为 .xlsx 后重新提交"
 
@@ -33,10 +35,20 @@ def read_spreadsheet_ml(path: str, data: bytes, limits: Limits) -> list[Sheet]:
     or declares a DTD."""
     if _DOCTYPE[0].search(data[:1 << 16]) or any(mark in data[:1 << 17] for mark in _DOCTYPE[1:]):
         raise UnreadableWorkbook(path, HAS_DTD)
+    # decoded here, not by libxml2: systems label GBK text "gb2312", which libxml2 takes literally
+    head = data[:200].decode("latin-1")
+    declared = m.group(1) if (m := _DECLARATION.match(head)) else None
+    try:
+        text = decode(data, declared)
+    except UnicodeError as exc:
+        raise UnreadableWorkbook(path, NOT_XML) from exc
+    text = text.lstrip("\ufeff")
+    if (m := _DECLARATION.match(text)) is not None:
+        text = text[m.end():]
     reader = _Reader(path, limits)
     try:
-        for event, el in etree.iterparse(io.BytesIO(data), events=("start", "end"), resolve_entities=False,
-                                         no_network=True, load_dtd=False, huge_tree=False,
+        for event, el in etree.iterparse(io.BytesIO(text.encode("utf-8")), events=("start", "end"),
+                                         resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False,
                                          remove_comments=True, remove_pis=True):
             reader.event(event, el)
     except etree.XMLSyntaxError as exc:
