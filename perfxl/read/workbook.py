@@ -9,9 +9,12 @@ clerk can act on.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
+import tempfile
 import zipfile
+from collections.abc import Iterator
 from typing import Any
 
 import python_calamine as pc
@@ -172,24 +175,28 @@ def _read_other_zip(path: str, data: bytes, pkg: Package, limits: Limits, kind: 
         except etree.XMLSyntaxError as exc:
             raise _damaged(path) from exc
     try:
-        book = pc.CalamineWorkbook.from_filelike(io.BytesIO(data))
-        sheets = []
-        for name in book.sheet_names:
-            sheet = book.get_sheet_by_name(name)
-            end = sheet.end
-            area = (end[0] + 1) * (end[1] + 1) if end is not None else 0
-            if area > limits.cells:
-                sheets.append(too_large(path, name, area, limits))
-                continue
-            merges, percent = layout.get(name, ([], set()))
-            given = sheet.merged_cell_ranges
-            if given:
-                merges = [(a[0], a[1], b[0], b[1]) for a, b in given]
-            out = Sheet(name, sheet.to_python(skip_empty_area=False), merges, percent)
-            if kind == "xlsb" and given is None:
-                out.notes.append(problem("xlsb-partly-read", file=path, sheet=name))
-            sheets.append(bounded(out, path, limits))
-        book.close()
+        with _calamine_book(data, kind) as book:
+            sheets = []
+            for name in book.sheet_names:
+                try:
+                    sheet = book.get_sheet_by_name(name)
+                except OSError:
+                    if kind == "xlsb":  # a chart sheet: calamine has no cells to give
+                        continue
+                    raise
+                end = sheet.end
+                area = (end[0] + 1) * (end[1] + 1) if end is not None else 0
+                if area > limits.cells:
+                    sheets.append(too_large(path, name, area, limits))
+                    continue
+                merges, percent = layout.get(name, ([], set()))
+                given = sheet.merged_cell_ranges
+                if given:
+                    merges = [(a[0], a[1], b[0], b[1]) for a, b in given]
+                out = Sheet(name, sheet.to_python(skip_empty_area=False), merges, percent)
+                if kind == "xlsb" and given is None and not sheets:  # once a file, on its first sheet
+                    out.notes.append(problem("xlsb-partly-read", file=path, sheet=name))
+                sheets.append(bounded(out, path, limits))
     except (KeyboardInterrupt, SystemExit):
         raise
     except BaseException as exc:  # calamine raises unrelated types, and a Rust panic is no Exception
@@ -197,3 +204,22 @@ def _read_other_zip(path: str, data: bytes, pkg: Package, limits: Limits, kind: 
         raise UnreadableWorkbook(path, f"{what}内容已损坏或无法读取（{type(exc).__name__}）；"
                                        "请用 Excel 或 WPS 另存为 .xlsx 后重新提交") from exc
     return sheets
+
+
+
+@contextlib.contextmanager
+def _calamine_book(data: bytes, kind: str) -> Iterator[Any]:
+    """python-calamine takes any zip from memory for xlsx and finds .xlsb only by its file name,
+    so an .xlsb is read from a temporary file of that name, kept while its sheets are read."""
+    if kind != "xlsb":
+        book = pc.CalamineWorkbook.from_filelike(io.BytesIO(data))
+        yield book
+        book.close()
+        return
+    with tempfile.TemporaryDirectory(prefix="perfxl-") as folder:
+        path = os.path.join(folder, "book.xlsb")
+        with open(path, "wb") as fh:
+            fh.write(data)
+        book = pc.CalamineWorkbook.from_path(path)
+        yield book
+        book.close()
