@@ -65,7 +65,7 @@ def test_departments_bad_files_and_untouched_inbox(inbox: Path, tmp_path: Path) 
     sources = {row[0]: row[6] for row in every["来源文件"][1:]}
     assert len(sources) == 10  # 8 workbooks, and the lock file and the note, listed as skipped
     assert sources["承德高新区招商服务局/~$招商服务局项目绩效表.xlsx"].startswith("已跳过：这是 Office/WPS 的锁定文件")
-    assert sources["staff=cmd.txt"].startswith("已跳过：不是 Excel 工作簿")
+    assert sources["staff=cmd.txt"].startswith("已跳过：不是 perfxl 能读的表格文件")
     assert sources["承德高新区招商服务局/坏文件.xlsx"].startswith("无法读取")
     assert sources["承德高新区招商服务局/复制中断.xlsx"].startswith("无法读取")
     unreadable = [r for r in every["问题清单"][1:] if r[7] == "文件无法读取（unreadable）"]

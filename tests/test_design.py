@@ -116,7 +116,7 @@ def test_imports_inside_functions_are_only_the_deliberately_lazy_ones() -> None:
 def _declared() -> set[str]:
     meta = tomllib.loads((ROOT / "pyproject.toml").read_text("utf-8"))["project"]
     names = {re.split(r"[<>=!~ \[]", d, maxsplit=1)[0].lower() for d in meta["dependencies"]}
-    imported_as = {"python-calamine": "python_calamine"}
+    imported_as = {"python-calamine": "python_calamine", "charset-normalizer": "charset_normalizer"}
     return {imported_as.get(n, n) for n in names}
 
 

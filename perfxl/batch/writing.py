@@ -32,7 +32,8 @@ def book_paths(out_dir: Path, units: list[str]) -> dict[str | None, Path]:
     out: dict[str | None, Path] = {None: out_dir / f"{ALL_UNITS}_绩效目标汇总.xlsx"}
     taken = {out[None].name.casefold()}
     for unit in sorted(units):
-        base = _SAFE_NAME.sub("_", unit).strip(" .") or "未命名单位"
+        # 60 characters keep the name within the 255 bytes file systems allow, in UTF-8 too
+        base = _SAFE_NAME.sub("_", unit).strip(" .")[:60].rstrip(" .") or "未命名单位"
         name, n = f"{base}_绩效目标汇总.xlsx", 2
         while name.casefold() in taken:
             name, n = f"{base}（{n}）_绩效目标汇总.xlsx", n + 1

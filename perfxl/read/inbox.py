@@ -1,8 +1,8 @@
 """Finding the workbooks to read: files given directly, and folders walked recursively.
 
 What is not read is reported rather than silently dropped: Office lock files (``~$x.xlsx``),
-symbolic links (never followed, wherever they point), files that are not workbooks (a .doc,
-a WPS .et) and folders that cannot be opened. Hidden and system files (.DS_Store, Thumbs.db)
+symbolic links (never followed, wherever they point), files that are not workbooks (a .doc, a
+.xml or web page that holds no table) and folders that cannot be opened. Hidden and system files (.DS_Store, Thumbs.db)
 are passed over without a word.
 """
 
@@ -16,8 +16,10 @@ from pathlib import Path
 from ..errors import os_reason
 from ..model import Problem
 from ..problems import problem
+from .sniff import is_spreadsheet_text
 
-EXTENSIONS = (".xlsx", ".xlsm", ".xls")
+EXTENSIONS = (".xlsx", ".xlsm", ".xls", ".et", ".ett", ".ods", ".xlsb", ".csv")
+MARKUP = (".xml", ".htm", ".html")  # candidates only when their content is a spreadsheet
 _SYSTEM = ("thumbs.db", "desktop.ini")
 
 
@@ -73,10 +75,10 @@ def _walk(top: Path, scan: InboxScan) -> None:
                 scan.skipped.append(_link(path))
             elif name.startswith("~$"):
                 scan.skipped.append(problem("office-lock-file", file=str(path)))
-            elif is_candidate(name):
+            elif is_candidate(name) or (name.lower().endswith(MARKUP) and is_spreadsheet_text(path)):
                 scan.found.append(path)
             else:
-                hint = "；WPS 表格（.et）请另存为 .xlsx" if name.lower().endswith((".et", ".ett")) else ""
+                hint = "；如果它是表格，请用 Excel 或 WPS 另存为 .xlsx" if name.lower().endswith(MARKUP) else ""
                 scan.skipped.append(problem("not-a-workbook-file", file=str(path), hint=hint))
 
 

@@ -11,7 +11,9 @@ from ..output_marks import PROPERTY
 
 _CUSTOM = "docProps/custom.xml"
 _MAX_BYTES = 1 << 20  # a real custom-properties part is a few hundred bytes
-_VALUE = re.compile(rb'name="' + re.escape(PROPERTY.encode()) + rb'"[^>]*>\s*<vt:lpwstr>([a-z]{1,20})</vt:lpwstr>')
+# openpyxl declares the vt namespace on the value element itself when lxml is installed
+_VALUE = re.compile(rb'name="' + re.escape(PROPERTY.encode())
+                    + rb'"[^>]*>\s*<vt:lpwstr\b[^>]*>([a-z]{1,20})</vt:lpwstr>')
 
 
 def output_mark(data: bytes) -> str | None:

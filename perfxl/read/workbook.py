@@ -1,28 +1,42 @@
-"""Reading one workbook file into plain grids: .xlsx/.xlsm through python-calamine (after the
-zip parts were inspected and bounded), legacy .xls through ``legacy_xls``.
+"""Reading one workbook file into plain grids, the format judged from its content (``sniff``),
+never its name: .xlsx/.xlsm through python-calamine (after the zip parts were inspected and
+bounded), legacy .xls and BIFF .et through ``legacy_xls``, .ods and .xlsb through python-calamine,
+and the exports units really send as ".xls": HTML tables, SpreadsheetML 2003 XML and CSV.
 
-Anything that is not a
-readable workbook raises ``UnreadableWorkbook`` with a Chinese reason a clerk can act on.
+Anything that is not a readable workbook raises ``UnreadableWorkbook`` with a Chinese reason a
+clerk can act on.
 """
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
+import tempfile
 import zipfile
+from collections.abc import Iterator
 from typing import Any
 
 import python_calamine as pc
+from lxml import etree
 
 from ..errors import UnreadableWorkbook, os_reason
+from ..problems import problem
+from .delimited_text import read_csv
+from .html_table import read_html
 from .legacy_xls import ENCRYPTED, read_xls
 from .limits import DEFAULT_LIMITS, Limits
+from .ods_meta import ods_layout
 from .sheet import Sheet, bounded, too_large
 from .sheet_xml import SheetMeta, read_meta
+from .sniff import HTML, OLE, SPREADSHEET_ML, TEXT, ZIP, sniff
+from .spreadsheet_ml import read_spreadsheet_ml
 from .zip_parts import Package, PartTooLarge
 
-_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ENCRYPTED_MARK = "EncryptedPackage".encode("utf-16-le")
+_ODS_MIME = b"application/vnd.oasis.opendocument.spreadsheet"
+_NOT_WORKBOOK = "文件内容不是 Excel 工作簿（既不是 xlsx 也不是 xls）；请用 Excel 或 WPS 另存为 .xlsx 后重新提交"
+_WPS = "这个 WPS 表格（.et）文件不是 Excel 兼容的格式，无法读取；请在 WPS 中另存为 .xlsx 后重新提交"
 
 
 def read_workbook(path: str | os.PathLike[str], data: bytes | None = None,
@@ -32,14 +46,29 @@ def read_workbook(path: str | os.PathLike[str], data: bytes | None = None,
     spath = os.fspath(path)
     if data is None:
         data = read_bytes(spath, limits)
-    if data.startswith(b"PK"):
-        return _read_xlsx(spath, data, limits)
-    if data.startswith(_OLE_MAGIC):
+    try:
+        return _read_kind(spath, data, limits)
+    except UnreadableWorkbook as exc:
+        if spath.lower().endswith((".et", ".ett")) and exc.reason != ENCRYPTED:
+            raise UnreadableWorkbook(spath, _WPS) from exc
+        raise
+
+
+def _read_kind(path: str, data: bytes, limits: Limits) -> list[Sheet]:
+    kind = sniff(data)
+    if kind == ZIP:
+        return _read_zip(path, data, limits)
+    if kind == OLE:
         if _ENCRYPTED_MARK in data[: 1 << 20]:
-            raise UnreadableWorkbook(spath, ENCRYPTED)
-        return read_xls(spath, data, limits)
-    raise UnreadableWorkbook(spath, "文件内容不是 Excel 工作簿（既不是 xlsx 也不是 xls）；"
-                                    "请用 Excel 或 WPS 另存为 .xlsx 后重新提交")
+            raise UnreadableWorkbook(path, ENCRYPTED)
+        return read_xls(path, data, limits)
+    if kind == SPREADSHEET_ML:
+        return read_spreadsheet_ml(path, data, limits)
+    if kind == HTML:
+        return read_html(path, data, limits)
+    if kind == TEXT:
+        return read_csv(path, data, limits)
+    raise UnreadableWorkbook(path, _NOT_WORKBOOK)
 
 
 def read_bytes(path: str, limits: Limits = DEFAULT_LIMITS) -> bytes:
@@ -67,22 +96,43 @@ def _damaged(path: str) -> UnreadableWorkbook:
     return UnreadableWorkbook(path, "文件已损坏（压缩包不完整，可能未复制完）；请重新保存或重新复制该文件")
 
 
-def _read_xlsx(path: str, data: bytes, limits: Limits) -> list[Sheet]:
+def _too_large_part(exc: PartTooLarge, limits: Limits) -> str:
+    return (f"工作簿中的“{exc.name}”解压后超过 {limits.part_mb} MB（疑似压缩炸弹），"
+            f"已拒绝读取；确属正常的大文件，可用 --limit part_mb=N 放宽")
+
+
+def _read_zip(path: str, data: bytes, limits: Limits) -> list[Sheet]:
     try:
         pkg = Package(data, limits.part_bytes)
     except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
         raise _damaged(path) from exc
-    if "xl/workbook.xml" not in pkg:
-        raise UnreadableWorkbook(path, "压缩包里没有 Excel 工作簿内容（可能是 Word 或其他文件）；"
-                                       "请提交 Excel 工作簿")
+    if "xl/workbook.xml" in pkg:
+        return _read_xlsx(path, data, pkg, limits)
+    if "xl/workbook.bin" in pkg:
+        return _read_other_zip(path, data, pkg, limits, "xlsb")
+    if "content.xml" in pkg and ("mimetype" not in pkg or _ODS_MIME in _part(path, pkg, "mimetype", limits)):
+        return _read_other_zip(path, data, pkg, limits, "ods")
+    raise UnreadableWorkbook(path, "压缩包里没有 Excel 工作簿内容（可能是 Word 或其他文件）；"
+                                   "请提交 Excel 工作簿")
+
+
+def _part(path: str, pkg: Package, name: str, limits: Limits) -> bytes:
+    try:
+        return pkg.read(name)
+    except PartTooLarge as exc:
+        raise UnreadableWorkbook(path, _too_large_part(exc, limits)) from exc
+    except (zipfile.BadZipFile, KeyError) as exc:
+        raise _damaged(path) from exc
+
+
+def _read_xlsx(path: str, data: bytes, pkg: Package, limits: Limits) -> list[Sheet]:
     slim: dict[str, bytes] = {}
     try:
         metas = read_meta(pkg, slim)
         if slim:
             data = pkg.repack(slim)
     except PartTooLarge as exc:
-        raise UnreadableWorkbook(path, f"工作簿中的“{exc.name}”解压后超过 {limits.part_mb} MB（疑似压缩炸弹），"
-                                       f"已拒绝读取；确属正常的大文件，可用 --limit part_mb=N 放宽") from exc
+        raise UnreadableWorkbook(path, _too_large_part(exc, limits)) from exc
     except (zipfile.BadZipFile, KeyError) as exc:
         raise _damaged(path) from exc
     try:
@@ -109,3 +159,67 @@ def _xlsx_sheet(book: Any, path: str, name: str, meta: SheetMeta | None, limits:
     if meta is not None:
         out.percent, out.uncached = meta.percent, meta.uncached
     return bounded(out, path, limits, long_text)
+
+
+def _read_other_zip(path: str, data: bytes, pkg: Package, limits: Limits, kind: str) -> list[Sheet]:
+    """An .ods or .xlsb through python-calamine, every part first inflated within the part limit
+    (so calamine never meets a decompression bomb); an .ods gets its merges and percent cells
+    from content.xml, an .xlsb a warning that merges and formats are not read."""
+    for name in pkg.names():
+        if not name.endswith("/"):
+            _part(path, pkg, name, limits)
+    layout: dict[str, tuple[list[tuple[int, int, int, int]], set[tuple[int, int]]]] = {}
+    if kind == "ods":
+        try:
+            layout = ods_layout(_part(path, pkg, "content.xml", limits))
+        except etree.XMLSyntaxError as exc:
+            raise _damaged(path) from exc
+    try:
+        with _calamine_book(data, kind) as book:
+            sheets = []
+            for name in book.sheet_names:
+                try:
+                    sheet = book.get_sheet_by_name(name)
+                except OSError:
+                    if kind == "xlsb":  # a chart sheet: calamine has no cells to give
+                        continue
+                    raise
+                end = sheet.end
+                area = (end[0] + 1) * (end[1] + 1) if end is not None else 0
+                if area > limits.cells:
+                    sheets.append(too_large(path, name, area, limits))
+                    continue
+                merges, percent = layout.get(name, ([], set()))
+                given = sheet.merged_cell_ranges
+                if given:
+                    merges = [(a[0], a[1], b[0], b[1]) for a, b in given]
+                out = Sheet(name, sheet.to_python(skip_empty_area=False), merges, percent)
+                if kind == "xlsb" and given is None and not sheets:  # once a file, on its first sheet
+                    out.notes.append(problem("xlsb-partly-read", file=path, sheet=name))
+                sheets.append(bounded(out, path, limits))
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except BaseException as exc:  # calamine raises unrelated types, and a Rust panic is no Exception
+        what = "Excel 二进制工作簿（.xlsb）" if kind == "xlsb" else "OpenDocument 表格（.ods）"
+        raise UnreadableWorkbook(path, f"{what}内容已损坏或无法读取（{type(exc).__name__}）；"
+                                       "请用 Excel 或 WPS 另存为 .xlsx 后重新提交") from exc
+    return sheets
+
+
+
+@contextlib.contextmanager
+def _calamine_book(data: bytes, kind: str) -> Iterator[Any]:
+    """python-calamine takes any zip from memory for xlsx and finds .xlsb only by its file name,
+    so an .xlsb is read from a temporary file of that name, kept while its sheets are read."""
+    if kind != "xlsb":
+        book = pc.CalamineWorkbook.from_filelike(io.BytesIO(data))
+        yield book
+        book.close()
+        return
+    with tempfile.TemporaryDirectory(prefix="perfxl-") as folder:
+        path = os.path.join(folder, "book.xlsb")
+        with open(path, "wb") as fh:
+            fh.write(data)
+        book = pc.CalamineWorkbook.from_path(path)
+        yield book
+        book.close()

@@ -24,7 +24,7 @@ def inline_label(value: Any, vocab: Vocabulary) -> tuple[str, str] | None:
     if isinstance(value, str) and ":" not in value and "：" not in value:
         return None
     text = clean_text(value)
-    if text is None or len(text) > 200:
+    if text is None:  # no cap on length: a unit's full name can run past 200 characters
         return None
     m = _INLINE.match(fold(text).strip())
     if not m:
