@@ -23,7 +23,8 @@ def submission_sheet(rows: list[UnitSubmission], unit: str | None) -> SheetData:
     # widths that print the sheet one A4 landscape page across at 8 pt
     cols = [Col("单位", width=22), Col("状态", width=8), Col("在报送名单中", width=8), Col("单位编码", width=10),
             Col("表中的单位名称", width=22), Col("文件数", "int"), Col("最近文件时间", "datetime", width=20),
-            Col("项目数", "int"), Col("应报项目数", "int"), Col("错误", "int"), Col("警告", "int"), Col("说明", width=34)]
+            Col("项目数", "int"), Col("应报项目数", "int"), Col("错误", "int"), Col("警告", "int"),
+            Col("说明", width=34)]
     shown = [s for s in rows if unit is None or unit in s.names]
     out: list[list[Any]] = []
     fmts: dict[int, dict[int, str]] = {}
