@@ -29,6 +29,7 @@ def read_indicators(rd: Reader, block: Block, rows: tuple[int, int] | None = Non
     level1_weight: float | None = None
     level2: str | None = None
     level1_raw: str | None = None
+    written: dict[str, str] = {}  # level1/level2 -> the cell they were last written in (rows below leave them blank)
     rest = [c for f, c in cols.items() if f not in _NOT_NAME] + block.extra
     c1, c2, c3 = cols.get("level1"), cols.get("level2"), cols["level3"]
     first, last = rows if rows is not None else (block.data_start, block.end)
@@ -41,6 +42,8 @@ def read_indicators(rd: Reader, block: Block, rows: tuple[int, int] | None = Non
             row = row + [""] * (width - len(row))
         if c1 is not None:
             l1 = clean_text(grid.merged_value(r, c1))
+            if l1 is not None:
+                written["level1"] = to_a1(*grid.span(r, c1)[:2])
             if l1 is not None and l1 != level1_raw:
                 level1_raw = l1
                 name, weight = split_level_weight(l1)
@@ -50,6 +53,7 @@ def read_indicators(rd: Reader, block: Block, rows: tuple[int, int] | None = Non
             l2 = clean_text(grid.merged_value(r, c2))
             if l2 is not None:
                 level2 = l2
+                written["level2"] = to_a1(*grid.span(r, c2)[:2])
         level3 = clean_text(row[c3])
         if level3 is None:
             if any(clean_text(row[c]) is not None for c in rest):
@@ -57,7 +61,7 @@ def read_indicators(rd: Reader, block: Block, rows: tuple[int, int] | None = Non
             continue
         if rd.vocab.has("marks", "hint", level3) and not any(clean_text(row[c]) is not None for c in rest):
             continue  # a template's 指标1 / …… left unfilled
-        out.append(_indicator(rd, block, r, row, level1, level1_weight, level2, level3))
+        out.append(_indicator(rd, block, r, row, level1, level1_weight, level2, level3, written))
     return tuple(out)
 
 
@@ -70,10 +74,11 @@ def split_level_weight(text: str) -> tuple[str, float | None]:
 
 
 def _indicator(rd: Reader, block: Block, r: int, row: list[Any], level1: str | None,
-               level1_weight: float | None, level2: str | None, name: str) -> Indicator:
+               level1_weight: float | None, level2: str | None, name: str, written: dict[str, str]) -> Indicator:
     grid, cols = rd.grid, block.cols
     span = grid.span
     cells = {f: to_a1(*span(r, c)[:2]) if f in _MERGED_FIELDS else to_a1(r, c) for f, c in cols.items()}
+    cells.update((f, cell) for f, cell in written.items() if f in cells and (level1, level2)[f == "level2"])
     if "target" in cols and "operator" not in cols:  # one cell holds sign, value and unit
         cells.update(operator=cells["target"], value=cells["target"], unit=cells["target"])
     description = value_text(row[cols["description"]]) if "description" in cols else None

@@ -341,13 +341,21 @@ def _inside(hit: Hit, area: list[Hit]) -> bool:
 
 def list_groups(grid: MergedGrid, block: Block, area: list[Hit], prev_end: int,
                 vocab: Vocabulary) -> list[Region]:
-    """A sheet listing projects as rows: one region per run of rows under one 项目名称."""
+    """A sheet listing projects as rows: one region per run of rows under one 项目名称 — a merged
+    cell, or, in a list whose names are never merged (typed that way, or a CSV export), the name
+    and the rows below it left blank until the next name."""
     col = block.row_fields["project_name"]
+    rows = range(block.data_start, block.end + 1)
+    merged = any(grid.span(r, col)[2] > grid.span(r, col)[0] for r in rows)
     regions: list[Region] = []
     current: tuple[int, int] | None = None
-    for r in range(block.data_start, block.end + 1):
+    for r in rows:
         r1, c1, _, _ = grid.span(r, col)
         name = clean_text(grid.value(r1, c1))
+        if name is None and current is not None and not merged and \
+                clean_text(grid.merged_value(r, block.name_col)) is not None:
+            regions[-1].rows = (regions[-1].rows[0] if regions[-1].rows else r, r)
+            continue
         if name is None or vocab.has("marks", "footer", name):
             current = None
             continue
