@@ -179,14 +179,18 @@ def test_a_file_belongs_to_the_nearest_folder_that_is_no_batch(tmp_path: Path) -
 @pytest.mark.parametrize("content", [None, "ods"])
 def test_an_inbox_with_nothing_readable_is_exit_2_saying_what_was_passed_over(tmp_path: Path,
                                                                              content: str | None) -> None:
+    _project(tmp_path / "good" / "某局" / "a.xlsx")
+    earlier = perfxl.consolidate(tmp_path / "good", tmp_path / "out", jobs=1)
+    before = {p: Path(p).read_bytes() for p in earlier.outputs}
     box = tmp_path / "inbox"
     box.mkdir()
     if content:
         (box / "表.ods").write_bytes(b"PK\x03\x04 not really")
-    result = CliRunner().invoke(main, ["consolidate", str(box), "-o", str(tmp_path / "out"), "--quiet"])
-    assert result.exit_code == 2 and "没有读到任何绩效表" in result.output
+    result = CliRunner().invoke(main, ["consolidate", str(box), "-o", str(tmp_path / "out"), "--quiet", "--clean"])
+    assert result.exit_code == 2 and "没有读到任何绩效表" in result.output and "原有汇总保持不变" in result.output
     if content:
         assert "表.ods" in result.output
+    assert {p: Path(p).read_bytes() for p in earlier.outputs} == before  # neither replaced nor removed
 
 
 def test_consolidate_of_a_file_says_a_folder_is_expected(tmp_path: Path) -> None:
@@ -244,6 +248,23 @@ def test_a_run_replaces_the_whole_set_or_none_of_it(tmp_path: Path, monkeypatch:
         perfxl.consolidate(tmp_path / "inbox", tmp_path / "out", jobs=1)
     assert {p: Path(p).read_bytes() for p in first.outputs} == before  # two books were written, none replaced
     assert not list((tmp_path / "out").glob(".~perfxl-*"))
+
+
+def test_clean_never_removes_a_book_open_in_excel(tmp_path: Path) -> None:
+    _project(tmp_path / "inbox" / "旧名局" / "a.xlsx")
+    perfxl.consolidate(tmp_path / "inbox", tmp_path / "out", jobs=1)
+    (tmp_path / "inbox" / "旧名局").rename(tmp_path / "inbox" / "新名局")
+    (tmp_path / "out" / "~$旧名局_绩效目标汇总.xlsx").write_bytes(b"lock")
+    with pytest.raises(OutputError, match="请先在 Excel 中关闭该文件"):
+        perfxl.consolidate(tmp_path / "inbox", tmp_path / "out", jobs=1, clean=True)
+    assert (tmp_path / "out" / "旧名局_绩效目标汇总.xlsx").exists()
+
+
+def test_an_output_path_that_is_a_file_is_said_to_be_one(tmp_path: Path) -> None:
+    _project(tmp_path / "inbox" / "某局" / "a.xlsx")
+    (tmp_path / "afile").write_text("x")
+    with pytest.raises(OutputError, match="是一个文件，不是文件夹"):
+        perfxl.consolidate(tmp_path / "inbox", tmp_path / "afile", jobs=1)
 
 
 def test_books_of_units_gone_are_listed_and_removed_on_request(tmp_path: Path) -> None:

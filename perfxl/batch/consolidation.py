@@ -28,7 +28,7 @@ from .roster import find_roster, read_roster, without_roster
 from .season import add_changes, add_submissions, read_previous
 from .status import fingerprint, write_status
 from .units import folder_unit, relative_to
-from .writing import stale_books, write_summaries
+from .writing import remove_stale, stale_books, write_summaries
 
 
 def consolidate(inbox: str | os.PathLike[str] = "workbooks/inbox",
@@ -91,13 +91,11 @@ def consolidate(inbox: str | os.PathLike[str] = "workbooks/inbox",
             if previous is not None and last_year is not None:
                 add_changes(run, previous, last_year, ruleset)
             add_submissions(run, listed, ruleset)
-            if write:
+            if write and not run.nothing_read:  # an empty inbox must not replace or remove a good set
                 run.outputs = write_summaries(run, Path(out_dir), ruleset, jobs, pool)
                 run.stale = [str(p) for p in stale_books(Path(out_dir), run.outputs)]
                 if clean:
-                    for path in run.stale:
-                        Path(path).unlink(missing_ok=True)
-                    run.cleaned = bool(run.stale)
+                    run.cleaned = remove_stale(run.stale)
                 write_status(run, Path(out_dir), files)
             return run
         finally:

@@ -107,3 +107,15 @@ def stale_books(out_dir: Path, written: list[str]) -> list[Path]:
     """Summary books in ``out_dir`` that this run did not write (a unit renamed or gone)."""
     keep = {Path(p).name for p in written}
     return sorted(p for p in out_dir.glob("*_绩效目标汇总.xlsx") if p.name not in keep and not p.name.startswith("~$"))
+
+
+def remove_stale(stale: list[str]) -> bool:
+    """Remove the books of units gone (``--clean``); none of them while one is open in Excel or WPS
+    (its ``~$`` lock file beside it), which is said instead. True when they were removed."""
+    opened = [Path(p).name for p in stale if (Path(p).parent / f"~${Path(p).name}").exists()]
+    if opened:
+        raise OutputError(f"{'、'.join(opened)} 正在 Excel 或 WPS 中打开（有锁定文件 ~$…），--clean 无法删除；"
+                          "请先在 Excel 中关闭该文件再运行")
+    for path in stale:
+        Path(path).unlink(missing_ok=True)
+    return bool(stale)

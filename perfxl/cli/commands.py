@@ -392,7 +392,7 @@ def consolidate(inbox: str, out_dir: str, jobs: int | None, department: str | No
                   f"旧汇总（本次没有这个单位）：{path}；确认不再需要可加 --clean 删除")
         if result.nothing_read:
             passed = "；".join(f"{s.relative}（{s.status_text}）" for s in result.sources[:10]) or "收件箱是空的"
-            _echo(f"错误：收件箱里没有读到任何绩效表：{passed}", err=True)
+            _echo(f"错误：收件箱里没有读到任何绩效表：{passed}；没有写出或删除任何汇总，原有汇总保持不变", err=True)
     sys.exit(result.exit_code)
 
 

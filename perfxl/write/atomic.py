@@ -58,6 +58,8 @@ def _umask() -> int:
 def ensure_dir(path: str | os.PathLike[str]) -> Path:
     """Create the output folder if needed; OutputError when it cannot be made or written."""
     folder = Path(path)
+    if folder.exists() and not folder.is_dir():
+        raise OutputError(f"输出位置 {folder} 是一个文件，不是文件夹；请用 -o 指定一个文件夹")
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
