@@ -5,6 +5,7 @@ inside what it reads, every file in its unit's book, and a plain answer when not
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import os
 import re
 import shutil
@@ -97,10 +98,23 @@ def test_no_book_overwrites_another(tmp_path: Path) -> None:
     run = perfxl.consolidate(box, tmp_path / "out", jobs=1)
     names = sorted(Path(p).name for p in run.outputs)
     assert len(names) == len(set(names)) == 4
-    assert "全部单位_绩效目标汇总.xlsx" in names and "全部单位（2）_绩效目标汇总.xlsx" in names
-    assert "承德_高新区_绩效目标汇总.xlsx" in names and "承德_高新区（2）_绩效目标汇总.xlsx" in names
+    tag = {u: hashlib.sha1(u.encode()).hexdigest()[:6] for u in ("承德/高新区", "承德:高新区", "全部单位")}
+    assert "全部单位_绩效目标汇总.xlsx" in names and f"全部单位（{tag['全部单位']}）_绩效目标汇总.xlsx" in names
+    assert {f"承德_高新区（{tag[u]}）_绩效目标汇总.xlsx" for u in ("承德/高新区", "承德:高新区")} <= set(names)
     every = load_workbook(tmp_path / "out" / "全部单位_绩效目标汇总.xlsx")["概览"]
     assert {row[0].value for row in every.iter_rows(min_row=2, max_row=4)} == {"承德/高新区", "承德:高新区", "全部单位"}
+
+
+def test_a_unit_keeps_its_book_whichever_units_come_and_go(tmp_path: Path) -> None:
+    box = tmp_path / "inbox"
+    _project(box / "0.xlsx", unit="承德/高新区")
+    _project(box / "1.xlsx", unit="承德:高新区")
+    first = perfxl.consolidate(box, tmp_path / "out", jobs=1)
+    (box / "0.xlsx").unlink()
+    again = perfxl.consolidate(box, tmp_path / "out", jobs=1)
+    assert set(again.outputs) < set(first.outputs)  # 承德:高新区 still writes its own book, nothing else
+    assert [Path(p).name for p in again.stale] == [Path(first.outputs[1]).name]
+    assert load_workbook(first.outputs[1])["概览"]["A2"].value == "承德/高新区"
 
 
 def test_a_book_is_named_and_dated_as_its_unit_and_run(tmp_path: Path) -> None:

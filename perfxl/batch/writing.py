@@ -4,8 +4,10 @@ which order over the worker pool, each book's rows built here and sent to its wr
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import re
+from collections import Counter
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from pathlib import Path
 
@@ -27,13 +29,19 @@ _SAFE_NAME = re.compile(r'[\\/:*?"<>|\x00-\x1f]')
 
 def book_paths(out_dir: Path, units: list[str]) -> dict[str | None, Path]:
     """Where each unit's book (None: every unit's) is written: names made safe for any file
-    system, never two alike (承德/高新区 and 承德:高新区; case ignored, as Windows does), and
-    全部单位 kept for the book of every unit."""
+    system, 全部单位 kept for the book of every unit, and never two alike (case ignored, as
+    Windows does). A name that had to change — characters a file name cannot hold (承德/高新区,
+    承德:高新区), cut short, reserved, or alike another — carries a tag made from the unit's own
+    name, so that a unit keeps its file from run to run whichever other units come and go."""
     out: dict[str | None, Path] = {None: out_dir / f"{ALL_UNITS}_绩效目标汇总.xlsx"}
+    # 60 characters keep the name within the 255 bytes file systems allow, in UTF-8 too
+    bases = {u: _SAFE_NAME.sub("_", u).strip(" .")[:60].rstrip(" .") or "未命名单位" for u in units}
+    alike = Counter(b.casefold() for b in bases.values())
     taken = {out[None].name.casefold()}
     for unit in sorted(units):
-        # 60 characters keep the name within the 255 bytes file systems allow, in UTF-8 too
-        base = _SAFE_NAME.sub("_", unit).strip(" .")[:60].rstrip(" .") or "未命名单位"
+        base = bases[unit]
+        if base != unit or alike[base.casefold()] > 1 or base.casefold() == ALL_UNITS.casefold():
+            base = f"{base}（{hashlib.sha1(unit.encode('utf-8', 'surrogatepass')).hexdigest()[:6]}）"
         name, n = f"{base}_绩效目标汇总.xlsx", 2
         while name.casefold() in taken:
             name, n = f"{base}（{n}）_绩效目标汇总.xlsx", n + 1
