@@ -68,6 +68,10 @@ KINDS: tuple[ProblemKind, ...] = (
                 "这是 perfxl 生成的空白模板，还没有填写，没有读取；填好后再放入收件箱", adjustable=False),
     ProblemKind("symlink-skipped", WARNING, "读取", "", "符号链接，未跟随",
                 "这是一个符号链接（指向 {target}），为安全起见不跟随读取；请把文件本身放进收件箱"),
+    ProblemKind("special-file-skipped", INFO, "读取", "", "不是普通文件，未读取",
+                "这是一个{kind}，不是普通文件，读取它可能一直等下去，所以没有读取；请把工作簿文件本身放进收件箱"),
+    ProblemKind("path-too-long", ERROR, "读取", "", "路径太长，未读取",
+                "路径长 {length:,} 字节，超过操作系统允许的长度，文件没有读取；请把它移到层级较浅、名称较短的文件夹"),
     # finding and reading tables
     ProblemKind("no-table-found", WARNING, "识别", "", "没有找到绩效表",
                 "工作簿中没有找到预算项目绩效表或部门整体支出绩效指标表（按“一级指标”“三级指标”“项目编码”等标签查找）；"
