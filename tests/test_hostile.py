@@ -441,3 +441,62 @@ def test_a_gbk_named_unit_folder_is_one_readable_unit(tmp_path: Path) -> None:
     run = consolidate(box, tmp_path / "out", jobs=1)
     assert run.departments == ["经发局"]
     assert (tmp_path / "out" / "经发局_绩效目标汇总.xlsx").is_file()
+
+
+def test_unit_names_shaped_like_references_stay_text_in_charts(tmp_path: Path) -> None:
+    import re
+
+    from tests.fixtures.samples import build_workbook
+
+    box = tmp_path / "inbox"
+    box.mkdir()
+    spec = json.loads(json.dumps(load_specs()[1]))
+    for i, unit in enumerate(["+cmd|' /C calc'!A0", "Sheet1!A1", "=概览!A1"]):
+        spec["unit"] = unit
+        build_workbook(box / f"{i}.xlsx", [spec], "per-sheet")
+    run = consolidate(box, tmp_path / "out", jobs=1)
+    every = next(p for p in run.outputs if Path(p).name.startswith("全部单位"))
+    with zipfile.ZipFile(every) as zf:
+        charts = [zf.read(n).decode() for n in zf.namelist() if n.startswith("xl/charts/chart")]
+    assert charts
+    refs = [f for xml in charts for f in re.findall(r"<c:f>(.*?)</c:f>", xml)]
+    # every reference is perfxl's own: a sheet it named and absolute cells, never staff text
+    assert refs and all(re.fullmatch(r"(支出计划|概览)!\$[A-Z]+\$\d+(:\$[A-Z]+\$\d+)?", f) for f in refs), refs
+    names = {c for ws in load_workbook(every).worksheets if ws.title == "支出计划"
+             for row in ws.iter_rows(values_only=True) for c in row}
+    assert "Sheet1!A1" in names
+
+
+ESCAPES = "\x1b]0;pwned\x07\x1b[2J\x9b31m\x7f"
+
+
+def _escape_workbook(tmp_path: Path) -> Path:
+    from tests.fixtures.samples import build_workbook
+
+    spec = json.loads(json.dumps(load_specs()[1]))
+    spec["table"]["project_name"] = f"项目{ESCAPES}✓"
+    spec["table"]["indicators"][0]["level3"] = f"指标{ESCAPES}"
+    spec["table"]["indicators"][0]["level1"] = f"产出✓{ESCAPES}"  # a problem whose message quotes it
+    path = tmp_path / "转义.xlsx"
+    build_workbook(path, [spec], "variants")  # xlsxwriter writes control characters (openpyxl refuses)
+    assert ESCAPES in (extract(path).tables[0].project_name or "")
+    return path
+
+
+@pytest.mark.parametrize("command", [["extract"], ["check"], ["extract", "--json"], ["check", "--json"]])
+def test_control_characters_never_reach_the_terminal(tmp_path: Path, command: list[str]) -> None:
+    import subprocess
+    import sys
+
+    path = _escape_workbook(tmp_path)
+    env = dict(os.environ, PYTHONIOENCODING="gbk")  # a Chinese Windows console
+    done = subprocess.run([sys.executable, "-m", "perfxl", *command, str(path)], capture_output=True, env=env)
+    assert done.returncode in (0, 1), done.stderr.decode("gbk", "replace")
+    out = done.stdout.decode("gbk")
+    assert not any(c in out for c in "\x1b\x07\x9b\x7f"), out
+    if command == ["extract", "--json"]:
+        assert json.loads(out)["tables"][0]["project_name"] == f"项目{ESCAPES}✓"
+    elif command == ["check", "--json"]:
+        assert any(f"产出✓{ESCAPES}" in p["message"] for p in json.loads(out)["problems"])
+    else:
+        assert "\\x1b]0;pwned\\x07" in out and "\\u2713" in out

@@ -21,13 +21,15 @@ from ..read.file_names import printable
 from ..read.limits import Limits, parse_limits
 from .click_chinese import display_width
 from .click_chinese import install as _chinese_click
+from .terminal import never_unencodable, shown, shown_json
 
 _chinese_click()
 
 
 def _echo(text: str = "", err: bool = False) -> None:
-    """Print, with undecodable file names made readable (see ``read.file_names``)."""
-    click.echo(printable(text), err=err)
+    """Print, with undecodable file names made readable (see ``read.file_names``) and control
+    characters shown escaped (see ``terminal``)."""
+    click.echo(shown(printable(text)), err=err)
 
 
 def _fail(exc: PerfxlError) -> NoReturn:
@@ -46,7 +48,7 @@ def _cannot_continue() -> Iterator[None]:
 
 
 def _print_json(data: Any) -> None:
-    _echo(json.dumps(data, ensure_ascii=False, indent=2))
+    click.echo(shown_json(printable(json.dumps(data, ensure_ascii=False, indent=2))))
 
 
 _HELP = "显示本说明并退出。"
@@ -68,6 +70,7 @@ class _Group(click.Group):
     output is written atomically, so nothing half-written is left behind."""
 
     def invoke(self, ctx: click.Context) -> Any:
+        never_unencodable()
         try:
             return super().invoke(ctx)
         except KeyboardInterrupt:
