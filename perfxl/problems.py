@@ -38,6 +38,14 @@ _NOT_NUMBER = "“{text}”不是数字；请只填写数字，例如 80"
 KINDS: tuple[ProblemKind, ...] = (
     # reading files and folders
     ProblemKind("unreadable", ERROR, "读取", "", "文件无法读取", "{reason}", adjustable=False),
+    ProblemKind("reader-crashed", ERROR, "读取", "", "读取进程意外退出",
+                "读取这个文件的进程意外退出（{how}），文件没有读取，其余文件不受影响；文件可能已损坏或过大"
+                "（每个文件可用内存上限 {memory_mb} MB，可用 --limit memory_mb=N 放宽），"
+                "请用 Excel 或 WPS 打开后另存再提交",
+                adjustable=False),
+    ProblemKind("read-timeout", ERROR, "读取", "", "读取超时",
+                "读取这个文件超过 {seconds} 秒仍未完成，已停止读取，其余文件不受影响；文件可能已损坏，"
+                "请用 Excel 或 WPS 打开后另存再提交；确属正常的大文件，可用 --limit seconds=N 放宽", adjustable=False),
     ProblemKind("reader-error", ERROR, "识别", "", "perfxl 读取出错",
                 "perfxl 读取这个文件时出了错（{error}），这是 perfxl 自身的问题，不是填报错误；文件中的表没有读出，"
                 "请把文件交给维护人员", adjustable=False),
