@@ -197,7 +197,8 @@ def test_sigterm_leaves_nothing_half_written(inbox: Path, tmp_path: Path, monkey
     result = CliRunner().invoke(main, ["consolidate", str(inbox), "-o", str(out), "--quiet"])
     assert result.exit_code == 143 and "已终止" in result.output
     assert {p: Path(p).read_bytes() for p in good.outputs} == before
-    assert sorted(p.name for p in out.iterdir()) == sorted(Path(p).name for p in good.outputs)
+    assert sorted(p.name for p in out.glob("*.xlsx")) == sorted(Path(p).name for p in good.outputs)
+    assert not list(out.glob(".~perfxl-*"))
 
 
 def test_sigterm_stops_the_writer_processes(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -252,7 +253,7 @@ def test_a_very_long_unit_name_gets_a_short_stable_book_name(tmp_path: Path) -> 
     build_workbook(box / "长.xlsx", [spec], "per-sheet")
     result = CliRunner().invoke(main, ["consolidate", str(box), "-o", str(tmp_path / "out"), "--quiet"])
     assert result.exit_code in (0, 1), result.output
-    names = sorted(p.name for p in (tmp_path / "out").iterdir())
+    names = sorted(p.name for p in (tmp_path / "out").glob("*.xlsx"))
     assert "全部单位_绩效目标汇总.xlsx" in names and len(names) == 2
     again = CliRunner().invoke(main, ["consolidate", str(box), "-o", str(tmp_path / "out"), "--quiet"])
-    assert again.exit_code == result.exit_code and sorted(p.name for p in (tmp_path / "out").iterdir()) == names
+    assert again.exit_code == result.exit_code and sorted(p.name for p in (tmp_path / "out").glob("*.xlsx")) == names
