@@ -17,6 +17,10 @@ class UnreadableWorkbook(PerfxlError):
         self.path = path
         self.reason = reason
 
+    def __reduce__(self) -> tuple[type[UnreadableWorkbook], tuple[str, str]]:
+        # pickled by its fields: it is raised in a reader process and re-raised in the main one
+        return type(self), (self.path, self.reason)
+
 
 class RulesFileError(PerfxlError):
     """The review-rules file is missing or malformed."""

@@ -17,6 +17,7 @@ from .a1 import a1_sort_key
 
 UNASSIGNED = "未指定单位"  # the unit of a table that names none and sits in no unit folder
 ALL_UNITS = "全部单位"     # the book that holds every unit
+NOT_READ = ("unreadable", "reader-crashed", "read-timeout")  # problem codes of a file not read at all
 
 
 class Severity(enum.StrEnum):
@@ -205,7 +206,7 @@ class ExtractResult:
 
     @property
     def readable(self) -> bool:
-        return not any(p.code == "unreadable" for p in self.problems)
+        return not any(p.code in NOT_READ for p in self.problems)
 
     @property
     def exit_code(self) -> int:

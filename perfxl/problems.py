@@ -38,6 +38,14 @@ _NOT_NUMBER = "“{text}”不是数字；请只填写数字，例如 80"
 KINDS: tuple[ProblemKind, ...] = (
     # reading files and folders
     ProblemKind("unreadable", ERROR, "读取", "", "文件无法读取", "{reason}", adjustable=False),
+    ProblemKind("reader-crashed", ERROR, "读取", "", "读取进程意外退出",
+                "读取这个文件的进程意外退出（{how}），文件没有读取，其余文件不受影响；文件可能已损坏或过大"
+                "（每个文件可用内存上限 {memory_mb} MB，可用 --limit memory_mb=N 放宽），"
+                "请用 Excel 或 WPS 打开后另存再提交",
+                adjustable=False),
+    ProblemKind("read-timeout", ERROR, "读取", "", "读取超时",
+                "读取这个文件超过 {seconds} 秒仍未完成，已停止读取，其余文件不受影响；文件可能已损坏，"
+                "请用 Excel 或 WPS 打开后另存再提交；确属正常的大文件，可用 --limit seconds=N 放宽", adjustable=False),
     ProblemKind("reader-error", ERROR, "识别", "", "perfxl 读取出错",
                 "perfxl 读取这个文件时出了错（{error}），这是 perfxl 自身的问题，不是填报错误；文件中的表没有读出，"
                 "请把文件交给维护人员", adjustable=False),
@@ -68,6 +76,10 @@ KINDS: tuple[ProblemKind, ...] = (
                 "这是 perfxl 生成的空白模板，还没有填写，没有读取；填好后再放入收件箱", adjustable=False),
     ProblemKind("symlink-skipped", WARNING, "读取", "", "符号链接，未跟随",
                 "这是一个符号链接（指向 {target}），为安全起见不跟随读取；请把文件本身放进收件箱"),
+    ProblemKind("special-file-skipped", INFO, "读取", "", "不是普通文件，未读取",
+                "这是一个{kind}，不是普通文件，读取它可能一直等下去，所以没有读取；请把工作簿文件本身放进收件箱"),
+    ProblemKind("path-too-long", ERROR, "读取", "", "路径太长，未读取",
+                "路径长 {length:,} 字节，超过操作系统允许的长度，文件没有读取；请把它移到层级较浅、名称较短的文件夹"),
     # finding and reading tables
     ProblemKind("no-table-found", WARNING, "识别", "", "没有找到绩效表",
                 "工作簿中没有找到预算项目绩效表或部门整体支出绩效指标表（按“一级指标”“三级指标”“项目编码”等标签查找）；"

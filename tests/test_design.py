@@ -39,7 +39,9 @@ def _imports(name: str, path: Path, tree: ast.Module | None = None,
     """(imported module, node) for every import of the module ``name``, relative ones resolved."""
     tree = tree or ast.parse(path.read_text("utf-8"))
     package = name if path.name == "__init__.py" else name.rpartition(".")[0]
-    nodes = tree.body if top_level_only else list(ast.walk(tree))
+    # top level includes a platform's own imports (``if sys.platform != "win32": import resource``)
+    nodes = ([n for node in tree.body for n in ([node] if not isinstance(node, ast.If) else node.body)]
+             if top_level_only else list(ast.walk(tree)))
     out: list[tuple[str, ast.AST]] = []
     for node in nodes:
         if isinstance(node, ast.Import):

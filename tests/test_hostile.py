@@ -7,6 +7,7 @@ import json
 import os
 import shutil
 import time
+import unicodedata
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,7 @@ from perfxl.batch.consolidation import consolidate
 from perfxl.batch.status import STATUS_FILE
 from perfxl.cli import main
 from perfxl.errors import OutputError
+from perfxl.model import ReadStatus
 from perfxl.read.limits import Limits
 from perfxl.tables.extraction import extract
 
@@ -190,10 +192,8 @@ def test_a_file_still_being_copied_is_not_used(inbox: Path, tmp_path: Path,
 
 def test_unreadable_files_and_folders_are_reported(inbox: Path, tmp_path: Path,
                                                    monkeypatch: pytest.MonkeyPatch) -> None:
-    import perfxl.read.workbook as reader
-
     locked = str(inbox / "承德高新区经济发展局" / "第七次全国人口普查项目绩效表.xls")
-    real_open, real_walk = open, os.walk
+    real_open, real_walk = os.open, os.walk
 
     def guarded_open(path: Any, *args: Any, **kwargs: Any) -> Any:
         if str(path) == locked:
@@ -204,7 +204,7 @@ def test_unreadable_files_and_folders_are_reported(inbox: Path, tmp_path: Path,
         onerror(PermissionError(13, "Permission denied", str(Path(top) / "无权限")))
         return real_walk(top, onerror=onerror, **kwargs)
 
-    monkeypatch.setattr(reader, "open", guarded_open, raising=False)
+    monkeypatch.setattr(os, "open", guarded_open)
     monkeypatch.setattr("perfxl.read.inbox.os.walk", walk)
     run = consolidate(inbox, tmp_path / "out", jobs=1)
     source = next(s for s in run.sources if s.path == locked)
@@ -335,3 +335,168 @@ def test_check_lists_what_it_passed_over(inbox: Path) -> None:
     result = CliRunner().invoke(main, ["check", str(unit)])
     assert "未读取" in result.output and "office-lock-file" in result.output
     assert "not-a-workbook-file" in result.output and "共检查 3 个文件" in result.output
+
+
+# ---------------------------------------------------------------------------- only regular files, opened safely
+
+
+def test_a_named_pipe_is_passed_over_never_waited_on(inbox: Path, tmp_path: Path) -> None:
+    pipe = inbox / "承德高新区经济发展局" / "管道.xlsx"
+    os.mkfifo(pipe)
+    run = consolidate(inbox, tmp_path / "out", jobs=1)
+    notes = [p for p in run.problems if p.code == "special-file-skipped"]
+    assert [p.file for p in notes] == [str(pipe)] and "命名管道" in notes[0].message
+    direct = CliRunner().invoke(main, ["check", str(pipe)])
+    assert direct.exit_code == 2 and "不是普通文件" in direct.output  # nothing readable
+
+
+def test_a_file_swapped_for_a_link_after_the_scan_is_not_followed(inbox: Path, tmp_path: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    import perfxl.batch.consolidation as mod
+    from perfxl.read.inbox import scan_inbox
+
+    outside = tmp_path / "外部.xlsx"
+    shutil.copy(SEED, outside)
+    victim = inbox / "承德高新区招商服务局" / "招商服务局项目绩效表.xlsx"
+
+    def scan_then_swap(paths: Any) -> Any:
+        scan = scan_inbox(paths)
+        victim.unlink()
+        victim.symlink_to(outside)
+        return scan
+
+    monkeypatch.setattr(mod, "scan_inbox", scan_then_swap)
+    run = consolidate(inbox, tmp_path / "out", jobs=1)
+    source = next(s for s in run.sources if s.path == str(victim))
+    assert "符号链接" in source.status_text
+    read = next(r for r in run.results if r.source == str(victim))
+    assert read.tables == ()
+
+
+def test_a_linked_inbox_root_is_followed_once(inbox: Path, tmp_path: Path) -> None:
+    outside = tmp_path / "secret"
+    outside.mkdir()
+    shutil.copy(SEED, outside / "外部.xlsx")
+    (inbox / "承德高新区经济发展局" / "链接.xlsx").symlink_to(outside / "外部.xlsx")
+    link = tmp_path / "收件箱链接"
+    link.symlink_to(inbox, target_is_directory=True)
+    run = consolidate(link, tmp_path / "out", jobs=1)
+    assert sum(s.status is ReadStatus.READ for s in run.sources) == 6
+    assert [Path(p.file or "").name for p in run.problems if p.code == "symlink-skipped"] == ["链接.xlsx"]
+    assert "承德高新区经济发展局" in run.departments
+
+
+def test_nfc_and_nfd_spellings_of_a_unit_are_one_unit(tmp_path: Path) -> None:
+    from tests.fixtures.samples import build_workbook
+
+    box = tmp_path / "inbox"
+    spec = json.loads(json.dumps(load_specs()[1]))
+    spec["unit"] = None
+    for name, spelling in (("a.xlsx", unicodedata.normalize("NFC", "Café 招商局")),
+                           ("b.xlsx", unicodedata.normalize("NFD", "Café 招商局"))):  # two folders by name
+        folder = box / spelling
+        folder.mkdir(parents=True)
+        build_workbook(folder / name, [spec], "per-sheet")
+    spec["unit"] = unicodedata.normalize("NFD", "Café 招商局")  # and the name typed in a table
+    build_workbook(box / "c.xlsx", [spec], "per-sheet")
+    assert len(list(box.iterdir())) == 3
+    run = consolidate(box, tmp_path / "out", jobs=1)
+    assert run.departments == [unicodedata.normalize("NFC", "Café 招商局")]
+
+
+def _deep_inbox(tmp_path: Path) -> Path:
+    box = tmp_path / "inbox"
+    box.mkdir()
+    here = os.getcwd()
+    try:  # each step short enough for mkdir, the whole path longer than PATH_MAX (4,096 bytes)
+        os.chdir(box)
+        for _ in range(20):
+            os.mkdir("单" * 80)
+            os.chdir("单" * 80)
+        shutil.copy(SEED, "深.xlsx")
+    finally:
+        os.chdir(here)
+    return box
+
+
+def test_a_path_longer_than_the_system_allows_is_reported(tmp_path: Path) -> None:
+    box = _deep_inbox(tmp_path)
+    shutil.copy(SEED, box / "浅.xlsx")
+    run = consolidate(box, tmp_path / "out", jobs=1)
+    assert any(p.code in ("path-too-long", "folder-unreadable") and "太长" in p.message for p in run.problems)
+    assert sum(s.status is ReadStatus.READ for s in run.sources) == 1
+    result = CliRunner().invoke(main, ["check", str(box)])
+    assert result.exit_code in (1, 2) and not isinstance(result.exception, OSError), result.output
+
+
+def test_a_gbk_named_unit_folder_is_one_readable_unit(tmp_path: Path) -> None:
+    box = tmp_path / "inbox"
+    folder = box / os.fsdecode("经发局".encode("gbk"))
+    folder.mkdir(parents=True)
+    spec = json.loads(json.dumps(load_specs()[1]))
+    spec["unit"] = None
+    from tests.fixtures.samples import build_workbook
+
+    build_workbook(folder / "表.xlsx", [spec], "per-sheet")
+    run = consolidate(box, tmp_path / "out", jobs=1)
+    assert run.departments == ["经发局"]
+    assert (tmp_path / "out" / "经发局_绩效目标汇总.xlsx").is_file()
+
+
+def test_unit_names_shaped_like_references_stay_text_in_charts(tmp_path: Path) -> None:
+    import re
+
+    from tests.fixtures.samples import build_workbook
+
+    box = tmp_path / "inbox"
+    box.mkdir()
+    spec = json.loads(json.dumps(load_specs()[1]))
+    for i, unit in enumerate(["+cmd|' /C calc'!A0", "Sheet1!A1", "=概览!A1"]):
+        spec["unit"] = unit
+        build_workbook(box / f"{i}.xlsx", [spec], "per-sheet")
+    run = consolidate(box, tmp_path / "out", jobs=1)
+    every = next(p for p in run.outputs if Path(p).name.startswith("全部单位"))
+    with zipfile.ZipFile(every) as zf:
+        charts = [zf.read(n).decode() for n in zf.namelist() if n.startswith("xl/charts/chart")]
+    assert charts
+    refs = [f for xml in charts for f in re.findall(r"<c:f>(.*?)</c:f>", xml)]
+    # every reference is perfxl's own: a sheet it named and absolute cells, never staff text
+    assert refs and all(re.fullmatch(r"(支出计划|概览)!\$[A-Z]+\$\d+(:\$[A-Z]+\$\d+)?", f) for f in refs), refs
+    names = {c for ws in load_workbook(every).worksheets if ws.title == "支出计划"
+             for row in ws.iter_rows(values_only=True) for c in row}
+    assert "Sheet1!A1" in names
+
+
+ESCAPES = "\x1b]0;pwned\x07\x1b[2J\x9b31m\x7f"
+
+
+def _escape_workbook(tmp_path: Path) -> Path:
+    from tests.fixtures.samples import build_workbook
+
+    spec = json.loads(json.dumps(load_specs()[1]))
+    spec["table"]["project_name"] = f"项目{ESCAPES}✓"
+    spec["table"]["indicators"][0]["level3"] = f"指标{ESCAPES}"
+    spec["table"]["indicators"][0]["level1"] = f"产出✓{ESCAPES}"  # a problem whose message quotes it
+    path = tmp_path / "转义.xlsx"
+    build_workbook(path, [spec], "variants")  # xlsxwriter writes control characters (openpyxl refuses)
+    assert ESCAPES in (extract(path).tables[0].project_name or "")
+    return path
+
+
+@pytest.mark.parametrize("command", [["extract"], ["check"], ["extract", "--json"], ["check", "--json"]])
+def test_control_characters_never_reach_the_terminal(tmp_path: Path, command: list[str]) -> None:
+    import subprocess
+    import sys
+
+    path = _escape_workbook(tmp_path)
+    env = dict(os.environ, PYTHONIOENCODING="gbk")  # a Chinese Windows console
+    done = subprocess.run([sys.executable, "-m", "perfxl", *command, str(path)], capture_output=True, env=env)
+    assert done.returncode in (0, 1), done.stderr.decode("gbk", "replace")
+    out = done.stdout.decode("gbk")
+    assert not any(c in out for c in "\x1b\x07\x9b\x7f"), out
+    if command == ["extract", "--json"]:
+        assert json.loads(out)["tables"][0]["project_name"] == f"项目{ESCAPES}✓"
+    elif command == ["check", "--json"]:
+        assert any(f"产出✓{ESCAPES}" in p["message"] for p in json.loads(out)["problems"])
+    else:
+        assert "\\x1b]0;pwned\\x07" in out and "\\u2713" in out

@@ -27,7 +27,7 @@ from .pool import FileRead, read_all, worker_pool
 from .roster import find_roster, read_roster, without_roster
 from .season import add_changes, add_submissions, read_previous
 from .status import fingerprint, write_status
-from .units import folder_unit, relative_to
+from .units import folder_unit, relative_to, unit_name
 from .writing import remove_stale, stale_books, write_summaries
 
 
@@ -125,6 +125,7 @@ def _gather(root: Path, paths: list[str], reads: list[FileRead], skipped: list[P
     results: list[ExtractResult] = []
     sources: list[SourceFile] = []
     extra: list[Problem] = []
+    department = unit_name(department)
     for p in skipped:
         unit = folder_unit(root, Path(p.file or ""), rules.is_batch_folder) or department or UNASSIGNED
         sources.append(SourceFile(p.file or "", relative_to(p.file or "", root), 0, "", "", 0,
@@ -134,7 +135,7 @@ def _gather(root: Path, paths: list[str], reads: list[FileRead], skipped: list[P
         fallback = folder_unit(root, Path(path), rules.is_batch_folder) or department
         tables = []
         for table in result.tables:
-            name = table.department or fallback
+            name = unit_name(table.department) or fallback
             if name is None:
                 extra.append(problem("department-unknown", file=path, sheet=table.sheet, cell=table.anchor))
                 name = UNASSIGNED

@@ -1,5 +1,6 @@
-"""The worker pool that reads an inbox: files in chunks over worker processes (serially for small
-inboxes), each read once from its bytes, with the per-file review rules run where it was read."""
+"""The worker pools of a run: isolated readers for the inbox (serially, through this process's
+own isolated reader, for small inboxes), each file read once from its bytes, with the per-file
+review rules run where it was read; and the writers of the summary books."""
 
 from __future__ import annotations
 
@@ -7,13 +8,14 @@ import contextlib
 import datetime as dt
 import hashlib
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 
 from ..cyclic_gc import paused
 from ..errors import UnreadableWorkbook
 from ..model import ExtractResult, Problem
+from ..read.isolation import ReaderFailed, finish, isolated_map, start_pool, stop, worker_setup
 from ..read.limits import Limits
 from ..read.workbook import read_bytes
 from ..review.checking import warm_up
@@ -72,36 +74,71 @@ def read_chunk(paths: Sequence[str], limits: Limits, rules: RuleSet, vocab: Voca
 def read_all(paths: Sequence[str], rules: RuleSet, limits: Limits, vocab: Vocabulary, jobs: int | None = None,
              progress: Callable[[int], None] | None = None,
              pool: ProcessPoolExecutor | None = None) -> list[FileRead]:
-    """Extract every path (and run the per-file rules), in chunks over a process pool when it
-    pays, in input order. While the workers read, this process imports pandas and pandera."""
+    """Extract every path (and run the per-file rules), in input order: over a pool of isolated
+    readers (``read.isolation``: a file that crashes or hangs its reader is reported and the rest
+    go on) when it pays, else here one by one, each file parsed in this process's own isolated
+    reader. While the readers read, this process imports pandas and pandera. ``pool``, the run's
+    writer pool, is not used for reading."""
     jobs = jobs or os.cpu_count() or 1
-    if pool is None and (jobs <= 1 or len(paths) < SERIAL_BELOW):
+    if jobs <= 1 or len(paths) < SERIAL_BELOW:
         out = []
         for p in paths:
             out.extend(read_chunk([p], limits, rules, vocab))
             if progress:
                 progress(1)
         return out
-    size = max(8, min(200, len(paths) // (jobs * 8) or 1))
-    chunks = [paths[i:i + size] for i in range(0, len(paths), size)]
-    out = []
-    with contextlib.ExitStack() as stack:
-        if pool is None:
-            pool = stack.enter_context(ProcessPoolExecutor(max_workers=jobs))
-        futures = [pool.submit(read_chunk, chunk, limits, rules, vocab) for chunk in chunks]
+    readers = start_pool(jobs, limits, _reader_state, (limits, rules, vocab))
+    try:
+        results = isolated_map(_read_here, paths, readers, limits, _failed)
         warm_up(rules)  # the slow pandas/pandera imports overlap the reading
-        for future in futures:
-            part = future.result()
-            out.extend(part)
+        out = []
+        for read in results:
+            out.append(read)
             if progress:
-                progress(len(part))
+                progress(1)
+    except BaseException:
+        stop(readers)  # Ctrl-C, SIGTERM: queued files dropped, readers ended, at once
+        raise
+    finish(readers)
     return out
 
 
+_state: tuple[Limits, RuleSet, Vocabulary] | None = None  # in a reader: what every file is read with
+
+
+def _reader_state(limits: Limits, rules: RuleSet, vocab: Vocabulary) -> None:
+    global _state
+    _state = (limits, rules, vocab)
+
+
+def _read_here(path: str) -> FileRead:
+    assert _state is not None, "a reader is started by read_all"
+    limits, rules, vocab = _state
+    return read_chunk([path], limits, rules, vocab)[0]
+
+
+def _failed(error: ReaderFailed) -> FileRead:
+    return FileRead(ExtractResult(error.path, (), (error.problem,)))
+
+
 def worker_pool(jobs: int | None, files: int) -> contextlib.AbstractContextManager[ProcessPoolExecutor | None]:
-    """One pool for the whole run, started before anything is read: its workers are forked
-    small and get their work (chunks of paths, then summary rows) by message."""
+    """One writer pool for the whole run (its workers start on first use); on any exception,
+    Ctrl-C and SIGTERM included, its queued work is dropped and its workers ended at once."""
     jobs = jobs or os.cpu_count() or 1
     if jobs <= 1 or files < SERIAL_BELOW:
         return contextlib.nullcontext()
-    return ProcessPoolExecutor(max_workers=jobs)
+    return stopping(ProcessPoolExecutor(max_workers=jobs, initializer=worker_setup))
+
+
+@contextlib.contextmanager
+def stopping(pool: ProcessPoolExecutor) -> Iterator[ProcessPoolExecutor]:
+    """``pool``, shut down normally when the block ends, ended at once when it raises."""
+    try:
+        yield pool
+    except BaseException:
+        processes = list((getattr(pool, "_processes", None) or {}).values())  # shutdown forgets them
+        pool.shutdown(wait=False, cancel_futures=True)
+        for process in processes:
+            process.terminate()
+        raise
+    pool.shutdown(wait=True)

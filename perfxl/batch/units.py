@@ -4,12 +4,14 @@ sub-folder of the inbox the file sits in; a problem goes with its table, else it
 from __future__ import annotations
 
 import os
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..a1 import a1_sort_key
 from ..model import UNASSIGNED, Consolidation, Problem
+from ..read.file_names import printable
 
 TableKey = tuple[str, str, str]  # (file, sheet, anchor) of a table
 
@@ -21,7 +23,15 @@ def folder_unit(inbox: Path, path: Path, is_batch: Callable[[str], bool] = lambd
         parts = path.relative_to(inbox).parts[:-1]
     except ValueError:
         return None
-    return next((name for name in reversed(parts) if not is_batch(name)), None)
+    found = next((name for name in reversed(parts) if not is_batch(name)), None)
+    return unit_name(found)
+
+
+def unit_name(name: str | None) -> str | None:
+    """One spelling for one unit: a folder name in GBK made readable, and the composed (NFC)
+    form of every name, so 单位 typed on Windows and the same name from a Mac's (NFD) folder
+    are one unit."""
+    return None if name is None else unicodedata.normalize("NFC", printable(name))
 
 
 def relative_to(path: str, root: Path) -> str:

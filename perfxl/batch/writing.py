@@ -13,6 +13,7 @@ from pathlib import Path
 
 from ..errors import OutputError
 from ..model import ALL_UNITS, Consolidation
+from ..read.isolation import worker_setup
 from ..review.approved_targets import match_approved
 from ..review.ruleset import RuleSet
 from ..review.scoring import score_table
@@ -21,6 +22,7 @@ from ..write.season_sheets import change_sheets, submission_sheet
 from ..write.self_evaluation_sheets import Evaluations
 from ..write.summary_book import SheetData, write_book
 from ..write.summary_sheets import book_contents, partition, run_facts
+from .pool import stopping
 from .units import place_problems
 
 PARALLEL_ROWS = 5000  # indicator rows; below this a process pool costs more than it saves
@@ -98,7 +100,7 @@ def write_summaries(run: Consolidation, out_dir: Path, rules: RuleSet, jobs: int
             return written
         with contextlib.ExitStack() as stack:
             if pool is None:
-                pool = stack.enter_context(ProcessPoolExecutor(jobs))
+                pool = stack.enter_context(stopping(ProcessPoolExecutor(jobs, initializer=worker_setup)))
             pending: set[Future[str]] = set()
             for unit in units:
                 if len(pending) > jobs:

@@ -21,13 +21,16 @@ from ..read.file_names import printable
 from ..read.limits import Limits, parse_limits
 from .click_chinese import display_width
 from .click_chinese import install as _chinese_click
+from .crash import INTERNAL_ERROR, TERMINATED, Terminated, stop_on_sigterm, write_log
+from .terminal import never_unencodable, shown, shown_json
 
 _chinese_click()
 
 
 def _echo(text: str = "", err: bool = False) -> None:
-    """Print, with undecodable file names made readable (see ``read.file_names``)."""
-    click.echo(printable(text), err=err)
+    """Print, with undecodable file names made readable (see ``read.file_names``) and control
+    characters shown escaped (see ``terminal``)."""
+    click.echo(shown(printable(text)), err=err)
 
 
 def _fail(exc: PerfxlError) -> NoReturn:
@@ -46,7 +49,7 @@ def _cannot_continue() -> Iterator[None]:
 
 
 def _print_json(data: Any) -> None:
-    _echo(json.dumps(data, ensure_ascii=False, indent=2))
+    click.echo(shown_json(printable(json.dumps(data, ensure_ascii=False, indent=2))))
 
 
 _HELP = "显示本说明并退出。"
@@ -55,7 +58,7 @@ _LABELS_HELP = ("在内置标签词表之外再加一份词表（TOML，格式�
                 "用来认出本地表格的其他写法。")
 _LIMIT_HELP = ("放宽读取上限，可重复，如 --limit cells=5000000。可用：file_mb=50（文件大小）、"
                "part_mb=64（解压后单个部件）、cells=1000000（每表单元格范围）、cell_chars=32767（单元格字数）、"
-               "merges=5000（每表合并单元格数）。")
+               "merges=5000（每表合并单元格数）、seconds=60（读取每个文件的时限）、memory_mb=2048（读取每个文件可用的内存）。")
 
 
 def _limits(items: tuple[str, ...]) -> Limits:
@@ -64,19 +67,40 @@ def _limits(items: tuple[str, ...]) -> Limits:
 
 
 class _Group(click.Group):
-    """Ctrl-C ends a command with a Chinese message and exit code 130, not a traceback; every
-    output is written atomically, so nothing half-written is left behind."""
+    """Ctrl-C ends a command with a Chinese message and exit code 130 (SIGTERM: 143), not a
+    traceback; every output is written atomically, so nothing half-written is left behind. A
+    fault of perfxl itself is exit code 3, its traceback in a log file (see ``crash``)."""
 
     def invoke(self, ctx: click.Context) -> Any:
+        never_unencodable()
+        stop_on_sigterm()
         try:
             return super().invoke(ctx)
+        except Terminated:
+            _echo("已终止：没有写出不完整的文件，原有的输出保持不变。", err=True)
+            sys.exit(TERMINATED)
         except KeyboardInterrupt:
             _echo("已中断：没有写出不完整的文件，原有的输出保持不变。", err=True)
             sys.exit(130)
+        except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
+            raise
+        except Exception as exc:
+            log = write_log(exc, ctx.meta.get(_LOG_DIR))
+            _echo(f"perfxl 内部错误（{type(exc).__name__}）：这是 perfxl 自身的问题，不是填报数据的问题；"
+                  f"详细信息已写入 {log}，请把该文件交给维护人员。", err=True)
+            sys.exit(INTERNAL_ERROR)
         finally:
             # the process ends next: what a command leaves alive (a whole run's objects) would
             # otherwise be traversed again by the collector's passes at interpreter exit
             gc.freeze()
+
+
+_LOG_DIR = "perfxl.log_dir"  # in the click context's meta: the output folder, for a crash log
+
+
+def _log_to(folder: str | None) -> None:
+    if folder is not None:
+        click.get_current_context().meta[_LOG_DIR] = folder
 
 
 @click.group(cls=_Group, options_metavar="[选项]", subcommand_metavar="命令 [参数]...")
@@ -118,6 +142,7 @@ def extract(path: str, as_json: bool, limit: tuple[str, ...], labels_file: str |
     \b
     退出码：0 = 读取成功且没有错误；1 = 读取成功但数据有错误；
             2 = 文件无法作为工作簿读取（不存在、损坏、加密或不是表格文件）。
+            3 = perfxl 自身出错（详情在提示的日志文件里）。
     """
     limits = _limits(limit)
     with _cannot_continue():
@@ -213,8 +238,10 @@ def check(paths: tuple[str, ...], as_json: bool, rules_file: str | None,
 
     \b
     退出码：0 = 没有错误（可以有警告）；1 = 有错误；2 = 有文件无法读取，或用法有误。
+            3 = perfxl 自身出错（详情在提示的日志文件里）。
     """
     limits = _limits(limit)
+    _log_to(annotate_dir)
     with _cannot_continue():
         result = perfxl.check(paths, rules=rules_file, limits=limits, labels=labels_file, targets=targets)
         written = perfxl.annotate(result, annotate_dir, limits=limits) if annotate_dir else []
@@ -273,6 +300,7 @@ def score(path: str, as_json: bool, rules_file: str | None, limit: tuple[str, ..
 
     \b
     退出码：0 = 已计分；2 = 文件无法读取或规则文件有误。
+            3 = perfxl 自身出错（详情在提示的日志文件里）。
     """
     limits = _limits(limit)
     with _cannot_continue():
@@ -354,6 +382,7 @@ def consolidate(inbox: str, out_dir: str, jobs: int | None, department: str | No
 
     \b
     退出码：0 = 没有错误；1 = 有错误级别的问题；2 = 无法运行（收件箱不存在、输出文件夹不可写等）。
+            3 = perfxl 自身出错（详情在提示的日志文件里）。
     """
     bar = None
 
@@ -368,6 +397,7 @@ def consolidate(inbox: str, out_dir: str, jobs: int | None, department: str | No
         bar.update(done - bar.n)
 
     limits = _limits(limit)
+    _log_to(out_dir)
     try:
         with _cannot_continue():
             result = perfxl.consolidate(inbox, out_dir, jobs=jobs, department=department, rules=rules_file,
@@ -495,6 +525,7 @@ def template(kind: str, output: str | None, source: str | None, rows: int,
 
     \b
     退出码：0 = 已写出；2 = 无法写出（来源文件无法读取或没有绩效表、规则文件有误、输出位置不可写）。
+            3 = perfxl 自身出错（详情在提示的日志文件里）。
     """
     limits = _limits(limit)
     with _cannot_continue():

@@ -1,14 +1,18 @@
 """Finding the workbooks to read: files given directly, and folders walked recursively.
 
 What is not read is reported rather than silently dropped: Office lock files (``~$x.xlsx``),
-symbolic links (never followed, wherever they point), files that are not workbooks (a .doc, a
-.xml or web page that holds no table) and folders that cannot be opened. Hidden and system files (.DS_Store, Thumbs.db)
-are passed over without a word.
+symbolic links (never followed, wherever they point), named pipes, sockets and devices (reading
+one would hang), paths longer than the system allows, files that are not workbooks (a .doc, a
+.xml or web page that holds no table) and folders that cannot be opened. Hidden and system files
+(.DS_Store, Thumbs.db) are passed over without a word. A path given by the user that is itself
+a link (an inbox that is a link to a shared folder) is followed, once: nothing inside it is.
 """
 
 from __future__ import annotations
 
+import errno
 import os
+import stat
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -44,10 +48,15 @@ def scan_inbox(paths: Iterable[str | os.PathLike[str]]) -> InboxScan:
     scan = InboxScan()
     for raw in paths:
         path = Path(raw)
-        if path.is_dir() and not path.is_symlink():
+        try:
+            is_dir, is_link = path.is_dir(), path.is_symlink()
+        except OSError as exc:  # a path longer than the system allows
+            scan.skipped.append(_unlisted(path, exc))
+            continue
+        if is_dir:
             _walk(path, scan)
-        else:
-            scan.found.append(path)
+        else:  # the user's own argument: a link is followed once, then opened without following
+            scan.found.append(Path(os.path.realpath(path)) if is_link else path)
     return scan
 
 
@@ -62,7 +71,7 @@ def _walk(top: Path, scan: InboxScan) -> None:
         for d in sorted(dirs):
             if d.startswith("."):
                 continue
-            if (here / d).is_symlink():
+            if os.path.islink(here / d):
                 scan.skipped.append(_link(here / d))
             else:
                 kept.append(d)
@@ -71,8 +80,15 @@ def _walk(top: Path, scan: InboxScan) -> None:
             path = here / name
             if name.startswith(".") or name.lower() in _SYSTEM:
                 continue
-            if path.is_symlink():
+            try:
+                mode = os.lstat(path).st_mode
+            except OSError as exc:
+                scan.skipped.append(_unlisted(path, exc))
+                continue
+            if stat.S_ISLNK(mode):
                 scan.skipped.append(_link(path))
+            elif not stat.S_ISREG(mode):
+                scan.skipped.append(problem("special-file-skipped", file=str(path), kind=_special(mode)))
             elif name.startswith("~$"):
                 scan.skipped.append(problem("office-lock-file", file=str(path)))
             elif is_candidate(name) or (name.lower().endswith(MARKUP) and is_spreadsheet_text(path)):
@@ -88,3 +104,17 @@ def _link(path: Path) -> Problem:
     except OSError:
         target = "?"
     return problem("symlink-skipped", file=str(path), target=target)
+
+
+def _special(mode: int) -> str:
+    if stat.S_ISFIFO(mode):
+        return "命名管道"
+    if stat.S_ISSOCK(mode):
+        return "套接字"
+    return "设备文件" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else "特殊文件"
+
+
+def _unlisted(path: Path, err: OSError) -> Problem:
+    if err.errno == errno.ENAMETOOLONG:
+        return problem("path-too-long", file=str(path), length=len(os.fsencode(path)))
+    return problem("unreadable", file=str(path), reason=f"无法查看文件（{os_reason(err)}）；请检查文件权限")

@@ -20,6 +20,8 @@ class Limits:
     cells: int = 1_000_000       # used area (rows x columns) of one sheet
     cell_chars: int = 32_767     # characters in one cell (Excel's own maximum)
     merges: int = 5_000          # merged ranges in one sheet
+    seconds: int = 60            # to read one file (its reader is stopped after that)
+    memory_mb: int = 2_048       # more memory a reader may take while reading (its process is capped)
 
     @property
     def file_bytes(self) -> int:

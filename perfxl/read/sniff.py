@@ -53,7 +53,9 @@ def is_spreadsheet_text(path: str | os.PathLike[str]) -> bool:
     """True when a .xml / .htm / .html file holds a SpreadsheetML workbook or an HTML table
     (a stray .xml or web page in the inbox is not blamed on the unit)."""
     try:
-        with open(path, "rb") as fh:
+        # no link followed, no wait on a pipe swapped in since the scan (see workbook.read_bytes)
+        with open(path, "rb", opener=lambda p, f: os.open(p, f | getattr(os, "O_NOFOLLOW", 0)
+                                                            | getattr(os, "O_NONBLOCK", 0))) as fh:
             data = fh.read(HEAD)
     except OSError:
         return True  # read it, so the reason it cannot be opened is reported

@@ -10,8 +10,10 @@ clerk can act on.
 from __future__ import annotations
 
 import contextlib
+import errno
 import io
 import os
+import stat
 import tempfile
 import zipfile
 from collections.abc import Iterator
@@ -37,6 +39,8 @@ _ENCRYPTED_MARK = "EncryptedPackage".encode("utf-16-le")
 _ODS_MIME = b"application/vnd.oasis.opendocument.spreadsheet"
 _NOT_WORKBOOK = "文件内容不是 Excel 工作簿（既不是 xlsx 也不是 xls）；请用 Excel 或 WPS 另存为 .xlsx 后重新提交"
 _WPS = "这个 WPS 表格（.et）文件不是 Excel 兼容的格式，无法读取；请在 WPS 中另存为 .xlsx 后重新提交"
+_NO_FOLLOW = getattr(os, "O_NOFOLLOW", 0)  # not on Windows, where links need privileges to make
+_NO_WAIT = getattr(os, "O_NONBLOCK", 0)    # a named pipe opens at once instead of waiting for a writer
 
 
 def read_workbook(path: str | os.PathLike[str], data: bytes | None = None,
@@ -72,10 +76,11 @@ def _read_kind(path: str, data: bytes, limits: Limits) -> list[Sheet]:
 
 
 def read_bytes(path: str, limits: Limits = DEFAULT_LIMITS) -> bytes:
-    """The whole file, read once (the workbook is parsed and hashed from these bytes)."""
+    """The whole file, read once (the workbook is parsed and hashed from these bytes). Opened
+    without following a link and without waiting on a pipe, then checked to be a regular file
+    on the open handle itself, so nothing swapped in after the inbox was listed is read."""
     try:
-        with open(path, "rb") as fh:
-            data = fh.read(limits.file_bytes + 1)
+        fd = os.open(path, os.O_RDONLY | _NO_FOLLOW | _NO_WAIT | getattr(os, "O_BINARY", 0))
     except FileNotFoundError as exc:
         raise UnreadableWorkbook(path, "文件不存在；请检查路径") from exc
     except IsADirectoryError as exc:
@@ -83,7 +88,20 @@ def read_bytes(path: str, limits: Limits = DEFAULT_LIMITS) -> bytes:
     except OSError as exc:
         if os.path.isdir(path):  # Windows reports a folder as "permission denied"
             raise UnreadableWorkbook(path, "这是一个文件夹，不是工作簿文件") from exc
+        if exc.errno == errno.ELOOP or os.path.islink(path):
+            raise UnreadableWorkbook(path, "这是一个符号链接，为安全起见不跟随读取；请把文件本身放进收件箱") from exc
         raise UnreadableWorkbook(path, f"无法打开文件（{os_reason(exc)}）；请检查文件权限") from exc
+    mode = os.fstat(fd).st_mode
+    if not stat.S_ISREG(mode):
+        os.close(fd)
+        if stat.S_ISDIR(mode):
+            raise UnreadableWorkbook(path, "这是一个文件夹，不是工作簿文件")
+        raise UnreadableWorkbook(path, "不是普通文件（命名管道、套接字或设备），没有读取；请提交工作簿文件本身")
+    with open(fd, "rb") as fh:
+        try:
+            data = fh.read(limits.file_bytes + 1)
+        except OSError as exc:
+            raise UnreadableWorkbook(path, f"无法读取文件（{os_reason(exc)}）") from exc
     if not data:
         raise UnreadableWorkbook(path, "文件为空（0 字节）；请重新保存或重新复制该文件")
     if len(data) > limits.file_bytes:

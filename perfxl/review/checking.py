@@ -12,8 +12,8 @@ from pathlib import Path
 from ..errors import UnreadableWorkbook
 from ..model import CheckResult, ExtractResult, Indicator, Problem, Table
 from ..read.inbox import scan_inbox
+from ..read.isolation import read_isolated
 from ..read.limits import DEFAULT_LIMITS, Limits
-from ..read.workbook import read_workbook
 from ..tables.extraction import extract, extract_sheets
 from ..tables.own_summaries import is_summary, summary_tables
 from ..tables.vocabulary import Vocabulary, resolve_vocabulary
@@ -67,7 +67,7 @@ def _approved_tables(path: Path, limits: Limits, vocab: Vocabulary) -> tuple[Ext
     """The target tables of one file — a submission, or a summary perfxl wrote for them — and
     whether it was a summary."""
     try:
-        sheets = read_workbook(path, limits=limits)
+        sheets = read_isolated(os.fspath(path), None, limits)
     except UnreadableWorkbook:
         return extract(path, limits=limits, labels=vocab), False  # says why, as a problem
     if is_summary(sheets):

@@ -9,10 +9,11 @@ from ..errors import UnreadableWorkbook
 from ..model import ExtractResult, Problem, Table
 from ..output_marks import ANNOTATED, ANNOTATION_SHEET, SUMMARY, TEMPLATE
 from ..problems import problem
+from ..read.isolation import ReaderFailed, read_isolated
 from ..read.limits import DEFAULT_LIMITS, Limits
 from ..read.own_marks import output_mark
 from ..read.sheet import Sheet
-from ..read.workbook import read_bytes, read_workbook
+from ..read.workbook import read_bytes
 from .locate import locate
 from .merged_grid import MergedGrid
 from .own_summaries import is_summary
@@ -35,7 +36,9 @@ def extract(path: str | os.PathLike[str], *, data: bytes | None = None, limits: 
     try:
         if data is None:
             data = read_bytes(source, limits)
-        sheets = read_workbook(source, data, limits)
+        sheets = read_isolated(source, data, limits)
+    except ReaderFailed as exc:
+        return ExtractResult(source, (), (exc.problem,))
     except UnreadableWorkbook as exc:
         return unreadable(source, exc.reason)
     mark = output_mark(data)

@@ -4,6 +4,7 @@ inputs are annotated into .xlsx copies; macros of .xlsm inputs are not carried o
 
 from __future__ import annotations
 
+import io
 import os
 from collections import defaultdict
 from pathlib import Path
@@ -19,8 +20,9 @@ from ..errors import OutputError
 from ..model import CheckResult, Problem
 from ..output_marks import ANNOTATED, ANNOTATION_SHEET, PROPERTY
 from ..read.file_names import printable
+from ..read.isolation import ReaderFailed, isolated
 from ..read.limits import DEFAULT_LIMITS, Limits
-from ..read.workbook import read_workbook
+from ..read.workbook import read_bytes, read_workbook
 from .atomic import atomic_target, ensure_dir
 
 
@@ -52,19 +54,28 @@ def annotate(result: CheckResult, out_dir: str | os.PathLike[str],
         target = folder / name
         if target.resolve() in inputs:
             continue  # never overwrite an input
-        wb = _open_copy(src, limits)
-        _mark(wb, by_file.get(r.source, []))
-        _mark_as_copy(wb)
-        with atomic_target(target) as tmp:
-            wb.save(tmp)
+        try:
+            with atomic_target(target) as tmp:
+                isolated(_annotated_copy, str(src), limits, src, by_file.get(r.source, []), tmp, limits)
+        except ReaderFailed:
+            continue  # a file that takes its reader down this time gets no copy; the rest go on
         written.append(target)
     return written
+
+
+def _annotated_copy(src: Path, problems: list[Problem], tmp: Path, limits: Limits) -> None:
+    """Open the staff file (in an isolated worker, see ``read.isolation``), mark it, save it."""
+    wb = _open_copy(src, limits)
+    _mark(wb, problems)
+    _mark_as_copy(wb)
+    wb.save(tmp)
 
 
 def _open_copy(src: Path, limits: Limits) -> Any:
     if src.suffix.lower() == ".xls":
         return _from_grids(src, limits)
-    return load_workbook(src, keep_vba=False, rich_text=False)
+    data = read_bytes(str(src), limits)  # opened as every input is: a regular file, no link followed
+    return load_workbook(io.BytesIO(data), keep_vba=False, rich_text=False)
 
 
 def _from_grids(src: Path, limits: Limits) -> Any:

@@ -1,0 +1,259 @@
+"""A hostile file never takes the run down: readers isolated with a deadline and a memory cap,
+crashes and hangs reported at their file; exit codes, signals and what a killed run leaves."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+import perfxl.read.isolation as isolation
+from perfxl.batch.consolidation import consolidate
+from perfxl.cli import main
+from perfxl.errors import OutputError
+from perfxl.model import ReadStatus
+from perfxl.read.limits import Limits
+from perfxl.read.workbook import read_workbook
+from perfxl.tables.extraction import extract
+
+from .conftest import ROOT, SEED, load_specs
+
+# ---------------------------------------------------------------------------- readers that fail
+
+
+def _abort_reader(path: str, data: bytes | None, limits: Limits) -> Any:
+    if "坏" in path:
+        os.abort()  # what a native crash in the parser does
+    return read_workbook(path, data, limits)
+
+
+def _sleepy_reader(path: str, data: bytes | None, limits: Limits) -> Any:
+    if "慢" in path:
+        time.sleep(600)
+    return read_workbook(path, data, limits)
+
+
+def _hungry_reader(path: str, data: bytes | None, limits: Limits) -> Any:
+    if "胖" in path:
+        hog = [bytearray(2**20) for _ in range(4096)]  # 4 GB, past the cap
+        return hog
+    return read_workbook(path, data, limits)
+
+
+@pytest.fixture(autouse=True)
+def fresh_reader() -> Iterator[None]:
+    """Each test's single reader is forked after its patches, and stopped after it."""
+    isolation._stop_single()
+    isolation._single = None
+    yield
+    isolation._stop_single()
+    isolation._single = None
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
+def _copy(tmp_path: Path, name: str) -> Path:
+    path = tmp_path / name
+    shutil.copy(SEED, path)
+    return path
+
+
+def test_a_reader_that_aborts_is_reported_and_the_next_file_is_read(tmp_path: Path,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(isolation, "read_workbook", _abort_reader)
+    bad = extract(_copy(tmp_path, "坏.xlsx"))
+    assert [p.code for p in bad.problems] == ["reader-crashed"] and "SIGABRT" in bad.problems[0].message
+    assert extract(_copy(tmp_path, "好.xlsx")).tables  # a new reader took over
+
+
+def test_a_reader_past_its_deadline_is_stopped(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(isolation, "read_workbook", _sleepy_reader)
+    slow = extract(_copy(tmp_path, "慢.xlsx"), limits=Limits(seconds=1))
+    assert [p.code for p in slow.problems] == ["read-timeout"] and "1 秒" in slow.problems[0].message
+    assert extract(_copy(tmp_path, "好.xlsx"), limits=Limits(seconds=1)).tables
+
+
+def test_a_reader_past_its_memory_cap_is_reported(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(isolation, "read_workbook", _hungry_reader)
+    fat = extract(_copy(tmp_path, "胖.xlsx"), limits=Limits(memory_mb=256))
+    assert [p.code for p in fat.problems] == ["reader-crashed"] and "256 MB" in fat.problems[0].message
+    assert extract(_copy(tmp_path, "好.xlsx"), limits=Limits(memory_mb=256)).tables
+
+
+def test_check_and_template_from_survive_a_crashing_reader(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(isolation, "read_workbook", _abort_reader)
+    bad, good = _copy(tmp_path, "坏.xlsx"), _copy(tmp_path, "好.xlsx")
+    result = CliRunner().invoke(main, ["check", str(bad), str(good), "--json"])
+    assert result.exit_code == 2, result.output  # a file could not be read; the other was checked
+    assert {f["source"] for f in json.loads(result.output)["files"] if f["tables"]} == {str(good)}
+    assert "reader-crashed" in {p["code"] for p in json.loads(result.output)["problems"]}
+    template = CliRunner().invoke(main, ["template", "--from", str(bad), "-o", str(tmp_path / "t.xlsx")])
+    assert template.exit_code == 2 and "意外退出" in template.output
+
+
+def _big_inbox(tmp_path: Path, n: int = 44, hostile: bool = True) -> Path:
+    box = tmp_path / "inbox"
+    unit = box / "承德高新区经济发展局"
+    unit.mkdir(parents=True)
+    for i in range(n):
+        shutil.copy(SEED, unit / f"表{i:02d}.xlsx")
+    if hostile:
+        shutil.copy(SEED, unit / "坏.xlsx")
+        shutil.copy(SEED, unit / "慢.xlsx")
+    return box
+
+
+def _abort_or_sleep(path: str, limits: Limits, vocab: Any) -> Any:
+    if "坏" in path:
+        os.abort()
+    if "慢" in path:
+        time.sleep(600)
+    return _REAL_READ_ONE(path, limits, vocab)
+
+
+import perfxl.batch.pool as pool_module  # noqa: E402
+
+_REAL_READ_ONE = pool_module.read_one
+
+
+def test_an_inbox_run_goes_on_past_a_crash_and_a_hang(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(pool_module, "read_one", _abort_or_sleep)
+    run = consolidate(_big_inbox(tmp_path), tmp_path / "out", jobs=2, limits=Limits(seconds=2))
+    by_name = {Path(s.path).name: s for s in run.sources}
+    assert by_name["坏.xlsx"].status is ReadStatus.FAILED and "意外退出" in (by_name["坏.xlsx"].status_text or "")
+    assert by_name["慢.xlsx"].status is ReadStatus.FAILED and "超过 2 秒" in (by_name["慢.xlsx"].status_text or "")
+    assert {p.code for p in run.problems} >= {"reader-crashed", "read-timeout"}
+    read = [s for s in run.sources if s.status is not ReadStatus.FAILED]
+    assert len(read) == 44  # every other file read (all but one as copies of the first)
+
+
+def _count_and_sleep(path: str, limits: Limits, vocab: Any) -> Any:
+    with open(os.environ["PERFXL_TEST_TALLY"], "a") as fh:
+        fh.write("x")
+    if not path.endswith("表00.xlsx"):
+        time.sleep(600)
+    return _REAL_READ_ONE(path, limits, vocab)
+
+
+def test_ctrl_c_while_reading_drops_the_queued_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tally = tmp_path / "tally"
+    tally.touch()
+    monkeypatch.setenv("PERFXL_TEST_TALLY", str(tally))
+    monkeypatch.setattr(pool_module, "read_one", _count_and_sleep)
+
+    def interrupt(done: int, total: int) -> None:
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        consolidate(_big_inbox(tmp_path, hostile=False), tmp_path / "out", jobs=2, progress=interrupt)
+    started = len(tally.read_text())
+    assert started <= 3  # the first file and the two the readers were on: nothing queued ran
+    assert not list((tmp_path / "out").iterdir())
+
+
+# ---------------------------------------------------------------------------- exit codes and signals
+
+
+@pytest.fixture()
+def inbox(tmp_path: Path) -> Path:
+    box = tmp_path / "inbox"
+    shutil.copytree(ROOT / "workbooks" / "inbox", box)
+    return box
+
+
+def test_a_fault_of_perfxl_is_exit_3_with_a_log(inbox: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import perfxl.batch.consolidation as mod
+
+    def broken(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("模拟的内部错误")
+
+    monkeypatch.setattr(mod, "check_results", broken)
+    out = tmp_path / "out"
+    result = CliRunner().invoke(main, ["consolidate", str(inbox), "-o", str(out), "--quiet"])
+    assert result.exit_code == 3 and "内部错误" in result.output
+    logs = list(out.glob("perfxl-内部错误-*.log"))
+    assert len(logs) == 1 and str(logs[0]) in result.output
+    assert "模拟的内部错误" in logs[0].read_text("utf-8") and "Traceback" in logs[0].read_text("utf-8")
+
+
+def test_sigterm_leaves_nothing_half_written(inbox: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from perfxl.write.summary_book import SummaryBook
+
+    out = tmp_path / "out"
+    good = consolidate(inbox, out, jobs=1)
+    before = {p: Path(p).read_bytes() for p in good.outputs}
+
+    def killed(self: SummaryBook) -> None:
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    monkeypatch.setattr(SummaryBook, "close", killed)
+    result = CliRunner().invoke(main, ["consolidate", str(inbox), "-o", str(out), "--quiet"])
+    assert result.exit_code == 143 and "已终止" in result.output
+    assert {p: Path(p).read_bytes() for p in good.outputs} == before
+    assert sorted(p.name for p in out.glob("*.xlsx")) == sorted(Path(p).name for p in good.outputs)
+    assert not list(out.glob(".~perfxl-*"))
+
+
+def test_sigterm_stops_the_writer_processes(monkeypatch: pytest.MonkeyPatch) -> None:
+    from perfxl.batch.pool import worker_pool
+
+    with pytest.raises(KeyboardInterrupt), worker_pool(2, 100) as pool:
+        assert pool is not None
+        pool.submit(time.sleep, 600)
+        pool.submit(time.sleep, 600)
+        pool.submit(time.sleep, 600)
+        processes = list(pool._processes.values())
+        raise KeyboardInterrupt
+    for process in processes:
+        process.join(10)
+        assert not process.is_alive()
+
+
+def test_temporary_files_of_killed_runs_are_removed(inbox: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    dead = out / ".~perfxl-999999999-abcd.xlsx"  # no such process
+    dead.write_bytes(b"")
+    live = out / f".~perfxl-{os.getppid()}-efgh.xlsx"  # a process that is running
+    live.write_bytes(b"")
+    consolidate(inbox, out, jobs=1)
+    assert not dead.exists() and live.exists()
+
+
+def test_a_full_disk_in_xlsxwriter_is_an_output_error(inbox: Path, tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    from xlsxwriter.exceptions import FileCreateError
+
+    from perfxl.write.summary_book import SummaryBook
+
+    def full(self: SummaryBook) -> None:
+        raise FileCreateError(OSError(28, "No space left on device", "x.xlsx"))
+
+    monkeypatch.setattr(SummaryBook, "close", full)
+    with pytest.raises(OutputError, match="磁盘空间已满"):
+        consolidate(inbox, tmp_path / "out", jobs=1)
+    result = CliRunner().invoke(main, ["consolidate", str(inbox), "-o", str(tmp_path / "out"), "--quiet"])
+    assert result.exit_code == 2 and "磁盘空间已满" in result.output
+
+
+def test_a_very_long_unit_name_gets_a_short_stable_book_name(tmp_path: Path) -> None:
+    from tests.fixtures.samples import build_workbook
+
+    box = tmp_path / "inbox"
+    box.mkdir()
+    spec = json.loads(json.dumps(load_specs()[1]))
+    spec["unit"] = "承德高新技术产业开发区" * 9  # 99 characters, 297 bytes: too long for a file name
+    build_workbook(box / "长.xlsx", [spec], "per-sheet")
+    result = CliRunner().invoke(main, ["consolidate", str(box), "-o", str(tmp_path / "out"), "--quiet"])
+    assert result.exit_code in (0, 1), result.output
+    names = sorted(p.name for p in (tmp_path / "out").glob("*.xlsx"))
+    assert "全部单位_绩效目标汇总.xlsx" in names and len(names) == 2
+    again = CliRunner().invoke(main, ["consolidate", str(box), "-o", str(tmp_path / "out"), "--quiet"])
+    assert again.exit_code == result.exit_code and sorted(p.name for p in (tmp_path / "out").glob("*.xlsx")) == names
