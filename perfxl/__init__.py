@@ -29,11 +29,13 @@ __all__ = [
     "score",
     "status",
     "template",
+    "watch",
 ]
 
 if TYPE_CHECKING:
     from .batch.consolidation import consolidate
     from .batch.status import status
+    from .batch.watching import watch
     from .model import CheckResult, Consolidation, ExtractResult, Indicator, Problem, Severity, Table
     from .review.checking import check
     from .review.scoring import score
@@ -47,6 +49,7 @@ _LAZY = {
     "score": "review.scoring",
     "consolidate": "batch.consolidation",
     "status": "batch.status",
+    "watch": "batch.watching",
     "template": "write.template_book",
     "annotate": "write.annotate",
     **dict.fromkeys(("Problem", "Severity", "Table", "Indicator", "ExtractResult", "CheckResult",

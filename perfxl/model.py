@@ -160,6 +160,7 @@ class Table:
     goals_achieved: tuple[str, ...] = ()
     fields: dict[str, dict[str, Any]] = field(default_factory=dict)  # other header labels -> value, cell
     totals: dict[str, Any] = field(default_factory=dict)  # a self-evaluation's 总分 row: 分值, 得分, 等级
+    parent: str | None = None  # 上级单位 of a table read from a lower level's summary ("某市/某县"); None: sent here
 
     def is_blank(self) -> bool:
         """True for a form nobody has filled in: no field, amount, goal or indicator."""
@@ -203,6 +204,7 @@ class ExtractResult:
     source: str
     tables: tuple[Table, ...]
     problems: tuple[Problem, ...]
+    rollup: RollUp | None = None  # what a lower level's 全部单位 summary holds (then no tables of its own)
 
     @property
     def readable(self) -> bool:
@@ -257,6 +259,7 @@ class ReadStatus(enum.Enum):
     NO_TABLE = "未找到表"
     FAILED = "无法读取"
     SKIPPED = "已跳过"
+    ROLLED_UP = "已汇入"  # a lower level's 全部单位 summary: its files are listed in its place
 
     @property
     def label(self) -> str:
@@ -276,11 +279,22 @@ class SourceFile:
     status: ReadStatus
     department: str
     reason: str | None = None  # why it was not read or skipped
+    parent: str | None = None  # 上级单位 of a file listed in a lower level's summary; None: sent here
 
     @property
     def status_text(self) -> str:
         """The status as a summary shows it: “无法读取：<reason>”, “已读取” …"""
         return f"{self.status.label}：{self.reason}" if self.reason else self.status.label
+
+
+@dataclass(frozen=True)
+class RollUp:
+    """A lower level's 全部单位 summary read back: one result per file it consolidated (tables
+    and problems at their original files and cells) and those files, each under its 上级单位 as
+    that summary shows it (None for a file sent straight to that level)."""
+
+    results: tuple[ExtractResult, ...]
+    sources: tuple[SourceFile, ...]
 
 
 SubmissionState = Literal["未报送", "有错误", "已报送", "全部通过"]

@@ -68,7 +68,15 @@ KINDS: tuple[ProblemKind, ...] = (
                 "这是 Excel 二进制工作簿（.xlsb），只能读出单元格的值，读不出合并单元格和百分比格式，"
                 "表格结构可能读错；请用 Excel 或 WPS 另存为 .xlsx 后重新提交"),
     ProblemKind("own-summary-skipped", INFO, "读取", "", "perfxl 的汇总表，未读取",
-                "这是 perfxl 写出的汇总表，不是单位报送的表，没有读取；汇总表请放在收件箱之外", adjustable=False),
+                "这是 perfxl 写出的汇总表（一个单位的，或较早版本写出的），不是单位报送的表，没有读取；"
+                "单位的汇总表是“全部单位_绩效目标汇总.xlsx”的一部分：层层汇总请只放下级的全部单位汇总表，"
+                "其余汇总表请放在收件箱之外", adjustable=False),
+    ProblemKind("rollup-read", INFO, "读取", "", "下级的全部单位汇总表，已层层汇总",
+                "这是下级的全部单位汇总表，作为“{parent}”的汇总读入：{units} 个单位、{files} 个文件、{tables} 张表，"
+                "各表保留原文件、单元格和原有问题；无需处理", adjustable=False),
+    ProblemKind("rollup-unreadable", ERROR, "读取", "", "下级的全部单位汇总表无法汇总",
+                "这是下级的全部单位汇总表，但无法按层层汇总读入（{reason}）；请放入下级 perfxl 写出的原样文件，"
+                "不要排序或改动其中的工作表", adjustable=False),
     ProblemKind("own-annotated-copy-skipped", INFO, "读取", "", "perfxl 的批注副本，未读取",
                 "这是 perfxl 写出的批注副本（check --annotate），不是单位报送的表，没有读取；单位在副本上改好后"
                 "重新报送的，请先删除其中的“{sheet_name}”工作表", adjustable=False),
@@ -218,6 +226,8 @@ KINDS: tuple[ProblemKind, ...] = (
                 "请在表头填写单位名称，或把文件放进以单位命名的子文件夹"),
     ProblemKind("file-duplicate", WARNING, "汇总", "", "重复提交的文件",
                 "与“{original}”内容完全相同（重复提交），只统计一次；如确属两个不同的表，请检查是否放错了文件"),
+    ProblemKind("rollup-duplicate", WARNING, "汇总", "", "项目重复报送到上级",
+                "项目“{name}”经多个渠道报送到了这里：{routes}；同一项目只应报送一次，请核实后删除多余的一份"),
     # who has submitted (the roster of expected units)
     ProblemKind("roster-unit-missing", WARNING, "汇总", "", "名单中的单位未报送",
                 "报送名单中的“{name}”还没有报送任何文件；请催报"),
@@ -262,6 +272,14 @@ def problem(code: str, *, file: str | None = None, sheet: str | None = None, cel
     kind = REGISTRY[code]
     message = kind.render(file=file, sheet=sheet, cell=cell, **params)
     return Problem(kind.severity, code, message, file, sheet, cell)
+
+
+def found_below(code: str, severity: Severity, message: str, *, file: str | None = None, sheet: str | None = None,
+                cell: str | None = None) -> Problem:
+    """A problem a lower level found, read back from its summary (层层汇总) as it was written there:
+    its severity (perhaps that office's override) and its message. KeyError for an unknown code."""
+    REGISTRY[code]  # only a registered code is taken
+    return Problem(severity, code, message, file, sheet, cell)
 
 
 def reference_markdown() -> str:

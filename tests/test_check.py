@@ -90,6 +90,13 @@ def test_every_planted_fault_is_reported_at_its_cell(tmp_path: Path) -> None:
     assert got == want
 
 
+def test_percent_out_of_range_names_the_value_not_the_file(tmp_path: Path) -> None:
+    t = _clean_table()
+    t["indicators"][1].update(value=120.0)
+    [found] = [p for p in check([_render(tmp_path, t)]).problems if p.code == "percent-out-of-range"]
+    assert found.message == "指标值 120.0% 不在 0–100 之间；百分比指标请填 0 到 100 的数"
+
+
 def test_missing_goals_name_and_qualitative_share(tmp_path: Path) -> None:
     t = _clean_table()
     t["goals"], t["project_name"] = [], None

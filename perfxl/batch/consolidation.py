@@ -24,6 +24,7 @@ from ..review.ruleset import RuleSet, resolve_ruleset
 from ..tables.vocabulary import Vocabulary, resolve_vocabulary
 from ..write.atomic import ensure_dir
 from .pool import FileRead, read_all, worker_pool
+from .rollups import lift, rollup_parent, route_duplicates
 from .roster import find_roster, read_roster, without_roster
 from .season import add_changes, add_submissions, read_previous
 from .status import fingerprint, write_status
@@ -130,8 +131,21 @@ def _gather(root: Path, paths: list[str], reads: list[FileRead], skipped: list[P
         unit = folder_unit(root, Path(p.file or ""), rules.is_batch_folder) or department or UNASSIGNED
         sources.append(SourceFile(p.file or "", relative_to(p.file or "", root), 0, "", "", 0,
                                   ReadStatus.SKIPPED, unit, p.message))
+    per_file: list[list[Problem]] = []
     for path, read in zip(paths, reads, strict=True):
         result = read.result
+        if result.rollup is not None:  # a lower level's 全部单位 summary: its files in its place
+            parent = rollup_parent(root, Path(path), rules)
+            result, parts, held = lift(result, parent)
+            results.extend(parts)
+            per_file.extend([] for _ in parts)
+            sources.extend(held)
+            results.append(result)
+            per_file.append([])
+            sources.append(SourceFile(path, relative_to(path, root), read.size, read.sha256, read.modified,
+                                      sum(len(r.tables) for r in parts), ReadStatus.ROLLED_UP, parent,
+                                      result.problems[0].message))
+            continue
         fallback = folder_unit(root, Path(path), rules.is_batch_folder) or department
         tables = []
         for table in result.tables:
@@ -142,14 +156,15 @@ def _gather(root: Path, paths: list[str], reads: list[FileRead], skipped: list[P
             tables.append(replace(table, department=name))
         result = replace(result, tables=tuple(tables))
         results.append(result)
+        per_file.append(read.findings)
         unit = (tables[0].department if tables else None) or fallback or UNASSIGNED
         status, reason = _status(result, bool(tables))
         sources.append(SourceFile(path, relative_to(path, root), read.size, read.sha256, read.modified,
                                   len(tables), status, unit, reason))
-    checked = check_results(results, rules, per_file=[read.findings for read in reads], skipped=skipped,
-                            targets=targets)
+    extra += route_duplicates(results)
+    checked = check_results(results, rules, per_file=per_file, skipped=skipped, targets=targets)
     problems = sorted(list(checked.problems) + rules.adjusted(extra), key=Problem.sort_key)
-    seen = {s.department for s in sources if s.status is not ReadStatus.SKIPPED}
+    seen = {s.department for s in sources if s.status not in (ReadStatus.SKIPPED, ReadStatus.ROLLED_UP)}
     departments = sorted(seen | {t.department or UNASSIGNED for r in results for t in r.tables})
     return Consolidation(str(root), results, sources, problems, departments, targets=list(targets))
 

@@ -79,8 +79,9 @@ def write_summaries(run: Consolidation, out_dir: Path, rules: RuleSet, jobs: int
                 *book_contents(parts, unit, run.departments, rules, placement.by_table, out_dir, evaluations, facts),
                 *change_sheets(run.changes, run.previous, unit, out_dir)]
 
-    def args(unit: str | None) -> tuple[Path, list[SheetData], str, str, str]:
-        return staged[targets[unit]], contents(unit), targets[unit].stem, unit or ALL_UNITS, run.started[:10]
+    def args(unit: str | None) -> tuple[Path, list[SheetData], str, str, str, bool]:
+        return (staged[targets[unit]], contents(unit), targets[unit].stem, unit or ALL_UNITS, run.started[:10],
+                unit is None)
 
     # small books first, one per worker, so every worker starts at once; then the biggest
     # (whose rows take longest to build here), then the rest

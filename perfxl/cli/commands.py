@@ -439,6 +439,46 @@ _STATES = ("全部通过", "已报送", "有错误", "未报送")
 @click.help_option("-h", "--help", help=_HELP)
 @click.argument("inbox", default="workbooks/inbox", metavar="[收件箱]")
 @click.option("-o", "--out", "out_dir", default="workbooks/out", show_default=True, metavar="输出文件夹",
+              help="汇总工作簿写到这里（不能在收件箱里）。")
+@click.option("--settle", type=click.FloatRange(min=0), default=2.0, show_default=True, metavar="秒",
+              help="文件停止变化多少秒后才汇总（复制大文件时可调大）。")
+@click.option("--jobs", type=click.IntRange(min=1), default=None, metavar="N", help="并行读取的进程数。")
+@click.option("--rules", "rules_file", default=None, metavar="规则文件", help="使用另一份审核规则文件。")
+@click.option("--labels", "labels_file", default=None, metavar="词表文件", help=_LABELS_HELP)
+@click.option("--roster", "roster", default=None, metavar="报送名单", help="应报送单位的名单。")
+@click.option("--previous", "previous", default=None, metavar="上年收件箱或汇总", help="与上年比较（同比）。")
+@click.option("--json", "as_json", is_flag=True, help="停止后以 JSON 输出每次汇总。")
+def watch(inbox: str, out_dir: str, settle: float, jobs: int | None, rules_file: str | None,
+          labels_file: str | None, roster: str | None, previous: str | None, as_json: bool) -> None:
+    """监视收件箱：先汇总一次，之后每当有文件新增或改动就重新汇总，每次一行。
+
+    \b
+    文件复制完、不再变化（默认 2 秒）后才汇总，不会读到复制了一半的文件；Office/WPS 的锁定文件（~$…）、
+    临时文件、隐藏文件和输出文件夹里的变化都不理会。按 Ctrl-C 停止。
+
+    \b
+    示例：
+      perfxl watch 收件箱 -o 汇总结果
+      perfxl watch 收件箱 -o 汇总结果 --settle 5 --roster 报送名单.xlsx
+
+    \b
+    退出码：0 = 已停止；2 = 无法开始（收件箱不存在、输出文件夹不可写、规则文件有误等）。
+    """
+    if not as_json:
+        _echo(f"正在监视 {inbox}，汇总写到 {out_dir}；按 Ctrl-C 停止。")
+    with _cannot_continue():
+        runs = perfxl.watch(inbox, out_dir, settle=settle, report=None if as_json else lambda r: _echo(r.line),
+                            jobs=jobs, rules=rules_file, labels=labels_file, roster=roster, previous=previous)
+    if as_json:
+        _print_json([r.to_dict() for r in runs])
+    else:
+        _echo(f"已停止监视，共汇总 {len(runs)} 次。")
+
+
+@main.command(options_metavar="[选项]")
+@click.help_option("-h", "--help", help=_HELP)
+@click.argument("inbox", default="workbooks/inbox", metavar="[收件箱]")
+@click.option("-o", "--out", "out_dir", default="workbooks/out", show_default=True, metavar="输出文件夹",
               help="上次 consolidate 的输出文件夹。")
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 输出报送情况。")
 def status(inbox: str, out_dir: str, as_json: bool) -> None:

@@ -11,13 +11,16 @@ from ..output_marks import PROPERTY
 
 _CUSTOM = "docProps/custom.xml"
 _MAX_BYTES = 1 << 20  # a real custom-properties part is a few hundred bytes
-# openpyxl declares the vt namespace on the value element itself when lxml is installed
-_VALUE = re.compile(rb'name="' + re.escape(PROPERTY.encode())
-                    + rb'"[^>]*>\s*<vt:lpwstr\b[^>]*>([a-z]{1,20})</vt:lpwstr>')
 
 
-def output_mark(data: bytes) -> str | None:
-    """What perfxl wrote this workbook as (``SUMMARY`` …), or None for any other workbook."""
+def _value(name: str) -> re.Pattern[bytes]:
+    # openpyxl declares the vt namespace on the value element itself when lxml is installed
+    return re.compile(rb'name="' + re.escape(name.encode()) + rb'"[^>]*>\s*<vt:lpwstr\b[^>]*>([a-z]{1,20})</vt:lpwstr>')
+
+
+def output_mark(data: bytes, name: str = PROPERTY) -> str | None:
+    """What perfxl wrote this workbook as (``SUMMARY`` …), or None for any other workbook;
+    ``name``: another of perfxl's properties (``SCOPE_PROPERTY``)."""
     if not data.startswith(b"PK"):
         return None
     try:
@@ -28,5 +31,5 @@ def output_mark(data: bytes) -> str | None:
             xml = zf.read(info)
     except (KeyError, zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError):
         return None
-    found = _VALUE.search(xml)
+    found = _value(name).search(xml)
     return found.group(1).decode() if found else None

@@ -83,16 +83,23 @@ def check_results(results: Sequence[ExtractResult], rules: RuleSet,
     the inbox scan passed over."""
     results = tuple(results)
     problems = [p for r in results for p in r.problems] + list(skipped)
-    problems += findings(results, rules, per_file)
-    problems += compare_with_approved(results, targets)
+    # tables from a lower level's summary were checked there: their findings came with them
+    fresh = [n for n, r in enumerate(results) if not any(t.parent for t in r.tables)]
+    problems += findings(tuple(results[n] for n in fresh), rules, [per_file[n] for n in fresh] if per_file else None,
+                         everything=results)
+    kept = set(fresh)
+    rolled = tuple(r for n, r in enumerate(results) if n not in kept)
+    problems += compare_with_approved([results[n] for n in fresh], [*targets, *rolled])
     problems = rules.adjusted(problems)
     problems.sort(key=Problem.sort_key)
     return CheckResult(results, tuple(problems))
 
 
 def findings(results: tuple[ExtractResult, ...], rules: RuleSet,
-             per_file: list[list[Problem]] | None = None) -> list[Problem]:
-    """Schema failures and rule findings (not the reading problems) for ``results``."""
+             per_file: list[list[Problem]] | None = None,
+             everything: Sequence[ExtractResult] | None = None) -> list[Problem]:
+    """Schema failures and rule findings (not the reading problems) for ``results``; project
+    codes are compared across ``everything`` (default: ``results``)."""
     from .frames import indicators_frame, projects_frame, spend_plan_frame  # pandas: lazily
     from .schemas import SpendPlanFrame, indicator_model, project_model, validate  # pandera: lazily
 
@@ -102,7 +109,7 @@ def findings(results: tuple[ExtractResult, ...], rules: RuleSet,
     out = validate(project_model(rules), projects[(projects["kind"] == "project") & coded])
     out += validate(indicator_model(rules), indicators_frame(results), rules)
     out += validate(SpendPlanFrame, spend_plan_frame(results))
-    out += run_rules(results, rules, per_file)
+    out += run_rules(results, rules, per_file, everything)
     return out
 
 

@@ -115,6 +115,8 @@ def _problems(cases: pd.DataFrame, frame: pd.DataFrame, choices: str) -> list[Pr
         if key in seen:
             continue
         seen.add(key)
-        out.append(problem(code, file=row["file"], sheet=row["sheet"], cell=cell, value=case["failure_case"],
+        # a check of the whole frame reports every column of the row: the value is the row's
+        value = row.get("value") if code == "percent-out-of-range" else case["failure_case"]
+        out.append(problem(code, file=row["file"], sheet=row["sheet"], cell=cell, value=value,
                            choices=choices, column=column, check=check))
     return out

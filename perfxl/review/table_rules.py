@@ -36,13 +36,15 @@ class _Emit:
 
 
 def run_rules(results: Iterable[ExtractResult], rules: RuleSet,
-              per_file: list[list[Problem]] | None = None) -> list[Problem]:
-    """Every rule finding for every table of ``results``, plus duplicate codes across them.
+              per_file: list[list[Problem]] | None = None,
+              everything: Iterable[ExtractResult] | None = None) -> list[Problem]:
+    """Every rule finding for every table of ``results``, plus duplicate codes across them (or
+    across ``everything``, which holds them and tables already checked elsewhere).
     ``per_file``: the findings of ``file_rules`` already made (by the workers that read)."""
     results = list(results)
     out = [p for found in per_file for p in found] if per_file is not None else \
         [p for result in results for p in file_rules(result, rules)]
-    out.extend(_duplicate_codes(results))
+    out.extend(_duplicate_codes(list(everything) if everything is not None else results))
     return out
 
 

@@ -7,7 +7,7 @@ import os
 from ..a1 import to_a1
 from ..errors import UnreadableWorkbook
 from ..model import ExtractResult, Problem, Table
-from ..output_marks import ANNOTATED, ANNOTATION_SHEET, SUMMARY, TEMPLATE
+from ..output_marks import ALL_SCOPE, ANNOTATED, ANNOTATION_SHEET, SCOPE_PROPERTY, SUMMARY, TEMPLATE
 from ..problems import problem
 from ..read.isolation import ReaderFailed, read_isolated
 from ..read.limits import DEFAULT_LIMITS, Limits
@@ -18,6 +18,7 @@ from .locate import locate
 from .merged_grid import MergedGrid
 from .own_summaries import is_summary
 from .parse import read_table
+from .rollup import RollUpError, named_by_file, read_rollup, rollup_note
 from .vocabulary import Vocabulary, resolve_vocabulary
 
 
@@ -29,7 +30,8 @@ def extract(path: str | os.PathLike[str], *, data: bytes | None = None, limits: 
 
     Never raises for bad input: an unreadable file gives no tables and one ``unreadable`` problem.
     perfxl's own summaries and annotated copies, and its templates while still blank, give no
-    tables and a note saying what they are. Raises LabelsFileError for a bad labels file.
+    tables and a note saying what they are; a 全部单位 summary (a lower level's) gives its contents
+    as ``rollup`` (层层汇总) and a note. Raises LabelsFileError for a bad labels file.
     """
     vocab = resolve_vocabulary(labels)
     source = os.fspath(path)
@@ -42,6 +44,8 @@ def extract(path: str | os.PathLike[str], *, data: bytes | None = None, limits: 
     except UnreadableWorkbook as exc:
         return unreadable(source, exc.reason)
     mark = output_mark(data)
+    if mark == SUMMARY and output_mark(data, SCOPE_PROPERTY) == ALL_SCOPE:
+        return rolled_up(source, sheets)
     own = own_output(source, mark, sheets)
     if own is not None:
         return ExtractResult(source, (), (own,))
@@ -55,6 +59,15 @@ def extract(path: str | os.PathLike[str], *, data: bytes | None = None, limits: 
 def unreadable(source: str, reason: str) -> ExtractResult:
     """The result for a file that could not be read as a workbook."""
     return ExtractResult(source, (), (problem("unreadable", file=source, reason=reason),))
+
+
+def rolled_up(source: str, sheets: list[Sheet]) -> ExtractResult:
+    """A lower level's 全部单位 summary: no tables of its own, what it holds as ``rollup``."""
+    try:
+        held = read_rollup(sheets)
+    except RollUpError as exc:
+        return ExtractResult(source, (), (problem("rollup-unreadable", file=source, reason=str(exc)),))
+    return ExtractResult(source, (), (rollup_note(source, held, named_by_file(source) or "下级"),), rollup=held)
 
 
 def own_output(source: str, mark: str | None, sheets: list[Sheet]) -> Problem | None:

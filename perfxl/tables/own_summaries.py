@@ -24,10 +24,10 @@ def is_summary(sheets: list[Sheet]) -> bool:
 def summary_tables(source: str | os.PathLike[str], sheets: list[Sheet]) -> ExtractResult:
     """The target tables a summary book lists, one per project of its 绩效指标 sheet."""
     by_name = {s.name: s for s in sheets}
-    projects = _records(by_name["项目汇总"])
+    projects = records(by_name["项目汇总"])
     unit_of = {(p.get("项目编码"), p.get("项目名称")): p for p in projects}
     grouped: dict[tuple[Any, Any], list[dict[str, Any]]] = {}
-    for row in _records(by_name["绩效指标"]):
+    for row in records(by_name["绩效指标"]):
         grouped.setdefault((row.get("项目编码"), row.get("项目名称")), []).append(row)
     tables = []
     for (code, name), rows in grouped.items():
@@ -44,7 +44,8 @@ def summary_tables(source: str | os.PathLike[str], sheets: list[Sheet]) -> Extra
     return ExtractResult(os.fspath(source), tuple(tables), ())
 
 
-def _records(sheet: Sheet) -> list[dict[str, Any]]:
+def records(sheet: Sheet) -> list[dict[str, Any]]:
+    """The rows below a summary sheet's header row, each by its column names (empty cells None)."""
     if not sheet.rows:
         return []
     header = [clean_text(v) for v in sheet.rows[0]]

@@ -18,7 +18,7 @@ import xlsxwriter
 
 from ..cyclic_gc import paused
 from ..model import Severity
-from ..output_marks import PROPERTY, SUMMARY
+from ..output_marks import ALL_SCOPE, PROPERTY, SCOPE_PROPERTY, SUMMARY
 from .sheet_rows import RowsWorksheet
 
 
@@ -80,8 +80,9 @@ class SummaryBook:
     """One summary workbook being written."""
 
     def __init__(self, path: Path, cells: int = 0, title: str | None = None, unit: str = "",
-                 run_date: str = "") -> None:
-        """``cells``: how many cells the book will hold; big books keep their sheets' XML in
+                 run_date: str = "", whole: bool = False) -> None:
+        """``whole``: the 全部单位 book (marked so, for a higher level to read it as a roll-up).
+        ``cells``: how many cells the book will hold; big books keep their sheets' XML in
         temporary files instead of memory. ``title``: the book's own name (it is written to a
         temporary file first). ``unit`` and ``run_date`` head every printed page."""
         self.path = path
@@ -90,6 +91,8 @@ class SummaryBook:
                                                   "in_memory": cells <= self.in_memory_cells})
         self.wb.set_properties({"title": title or path.stem, "author": "perfxl", "created": dt.datetime.now()})
         self.wb.set_custom_property(PROPERTY, SUMMARY)
+        if whole:
+            self.wb.set_custom_property(SCOPE_PROPERTY, ALL_SCOPE)
         base = {"font_name": "宋体", "font_size": FONT_POINTS, "valign": "top"}
         self.fmt = {
             "text": self.wb.add_format({**base, "text_wrap": True}),
@@ -336,10 +339,12 @@ def source_link(out_dir: Path, source: str, sheet: str | None, cell: str | None)
     return None if len(target) > 2000 else "external:" + target
 
 
-def write_book(path: Path, sheets: list[SheetData], title: str, unit: str = "", run_date: str = "") -> str:
-    """Write one summary book from its sheets' rows to ``path`` (a staged temporary file)."""
+def write_book(path: Path, sheets: list[SheetData], title: str, unit: str = "", run_date: str = "",
+               whole: bool = False) -> str:
+    """Write one summary book from its sheets' rows to ``path`` (a staged temporary file);
+    ``whole`` for the 全部单位 book."""
     with paused():
-        book = SummaryBook(path, sum(len(d.rows) * len(d.cols) for d in sheets), title, unit, run_date)
+        book = SummaryBook(path, sum(len(d.rows) * len(d.cols) for d in sheets), title, unit, run_date, whole)
         for data in sheets:
             ws = book.sheet(data)
             if len(data.rows) <= book.max_rows:

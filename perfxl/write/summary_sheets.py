@@ -31,6 +31,7 @@ class UnitProblem:
     unit: str
     table: Table | None = None
     relative: str = ""
+    parent: str | None = None  # 上级单位 of its table, else of its file
 
 
 @dataclass
@@ -48,6 +49,7 @@ def partition(run: Consolidation, problem_units: list[str],
     ``problem_units[i]`` is the unit of ``run.problems[i]``, ``problem_tables[i]`` its table."""
     by_key = {(r.source, t.sheet, t.anchor): t for r in run.results for t in r.tables}
     relative = {s.path: s.relative for s in run.sources}
+    parent_of_file = {s.path: s.parent for s in run.sources}
     tables_of = list(problem_tables) or [None] * len(run.problems)
     parts: dict[str | None, UnitPart] = {None: UnitPart()}
     for unit in run.departments:
@@ -58,8 +60,10 @@ def partition(run: Consolidation, problem_units: list[str],
             parts.setdefault(table.department or UNASSIGNED, UnitPart()).tables.append(pair)
             parts[None].tables.append(pair)
     for problem, unit, key in zip(run.problems, problem_units, tables_of, strict=True):
-        placed = UnitProblem(problem, unit, by_key.get(key) if key else None,
-                             relative.get(problem.file or "", os.path.basename(problem.file or "")))
+        concerned = by_key.get(key) if key else None
+        file = problem.file or ""
+        placed = UnitProblem(problem, unit, concerned, relative.get(file, os.path.basename(file)),
+                             concerned.parent if concerned else parent_of_file.get(file))
         parts.setdefault(unit, UnitPart()).problems.append(placed)
         parts[None].problems.append(placed)
     for source in run.sources:
@@ -93,18 +97,62 @@ def book_contents(parts: dict[str | None, UnitPart], unit: str | None, units: li
     part = parts[unit]
     shown = units if unit is None else [unit]
     evaluations = evaluations or Evaluations()
-    overview = _overview(parts, shown, rules, evaluations)
-    overview.below = facts or []
-    sheets = [overview, _projects(part.tables, rules, by_table, out_dir)]
+    # the 上级单位 columns appear once the run holds a lower level's summary
+    levels = any(t.parent for _, t in parts[None].tables) or any(s.parent for s in parts[None].sources)
+    overview = _overview(parts, shown, rules, evaluations, levels)
+    overview.below = [*(facts or []), *(level_rows(part) if levels else [])]
+    relative = {s.path: s.relative for s in parts[None].sources}
+    sheets = [overview, _projects(part.tables, rules, by_table, out_dir, levels, relative)]
     if evaluations:
         sheets.extend(evaluation_sheets(part.tables, evaluations, by_table))
-    sheets.append(_indicators("绩效指标", [t for t in part.tables if t[1].kind == "project"], True, out_dir))
+    sheets.append(_indicators("绩效指标", [t for t in part.tables if t[1].kind == "project"], True, out_dir,
+                              levels, relative))
     sheets.append(_indicators("部门整体指标", [t for t in part.tables if t[1].kind == "department"], False,
-                              out_dir))
+                              out_dir, levels, relative))
     sheets.append(_spend_plan(part.tables, shown))
-    sheets.append(_problems(part.problems, out_dir))
-    sheets.append(_sources(part.sources))
+    sheets.append(_problems(part.problems, out_dir, levels))
+    sheets.append(_sources(part.sources, levels))
     return sheets
+
+
+def level_rows(part: UnitPart) -> list[list[Any]]:
+    """概览's roll-up by level, below its table: every 上级单位 and each level above it ("某市" holds
+    "某市/某县"), and the files sent here directly (本级)."""
+    def levels(parent: str | None) -> list[str]:
+        if not parent:
+            return [DIRECT]
+        steps = parent.split("/")
+        return ["/".join(steps[:n]) for n in range(1, len(steps) + 1)]
+
+    rows: dict[str, list[Any]] = {}
+    units: dict[str, set[str]] = {}
+
+    def row(level: str) -> list[Any]:
+        return rows.setdefault(level, [level, 0, 0, 0.0, 0, 0, 0])
+
+    for _, t in part.tables:
+        for level in levels(t.parent):
+            r = row(level)
+            units.setdefault(level, set()).add(t.department or UNASSIGNED)
+            r[2] += t.kind == "project"
+            r[3] += t.amount or 0.0
+    for placed in part.problems:
+        if placed.problem.severity != "info":
+            for level in levels(placed.parent):
+                row(level)[4 if placed.problem.severity == "error" else 5] += 1
+    for source in part.sources:
+        if source.status is not ReadStatus.ROLLED_UP:
+            for level in levels(source.parent):
+                units.setdefault(level, set()).add(source.department)
+                row(level)[6] += 1
+    for level, r in rows.items():
+        r[1] = len(units.get(level, ()))
+    ordered = sorted(rows, key=lambda level: (level == DIRECT, level))
+    return [[], ["按层级汇总", "单位数", "项目数", "资金总额（万元）", "错误", "警告", "文件数"],
+            *[rows[level] for level in ordered]]
+
+
+DIRECT = "本级（直接报送）"
 
 
 def _counts(problems: list[Problem]) -> tuple[int, int]:
@@ -113,19 +161,23 @@ def _counts(problems: list[Problem]) -> tuple[int, int]:
 
 
 def _overview(parts: dict[str | None, UnitPart], units: list[str], rules: RuleSet,
-              evaluations: Evaluations) -> SheetData:
+              evaluations: Evaluations, levels: bool = False) -> SheetData:
     cols = [Col("单位"), Col("项目数", "int"), Col("部门整体表数", "int"), Col("资金总额（万元）", "money"),
             Col("填了资金的项目数", "int"), *[Col(name, "int") for name in _LEVEL1_COLUMNS], Col("其他一级指标", "int"),
             Col("定量指标占比", "pct"), Col("错误", "int"), Col("警告", "int"),
             Col("读取文件数", "int"), Col("跳过文件数", "int"), Col("失败文件数", "int")]
     rows = [_overview_row(unit, parts.get(unit) or UnitPart(), rules) for unit in units]
+    if levels:  # text: the totals row leaves it empty
+        cols.append(Col("上级单位"))
+        for unit, row in zip(units, rows, strict=True):
+            row.append(_parents(parts.get(unit) or UnitPart()))
     n, level1 = len(rows), range(5, 5 + len(_LEVEL1_COLUMNS) + 1)
     share = 5 + len(_LEVEL1_COLUMNS) + 1
     table = TABLE_NAME  # the writer puts the table's own name in
     # SUBTOTAL (which leaves out rows a filter hides) named in full: LibreOffice misreads "sum"'s
     # short form "[列]" when it saves the book again
     totals = {c: (f"=SUBTOTAL(109,{table}[{cols[c].header}])", sum(r[c] or 0 for r in rows))
-              for c in range(1, len(cols)) if c != share}
+              for c in range(1, len(cols)) if c != share and cols[c].kind != "text"}
     counted = [sum(r[c] for c in level1) for r in rows]
     quantitative = sum((r[share] or 0) * k for r, k in zip(rows, counted, strict=True))
     weights = "+".join(f"{table}[{cols[c].header}]" for c in level1)
@@ -147,6 +199,12 @@ def _overview(parts: dict[str | None, UnitPart], units: list[str], rules: RuleSe
     return data
 
 
+def _parents(part: UnitPart) -> str:
+    """The 上级单位 a unit's tables and files came under, "本级" for those sent here."""
+    found = {t.parent for _, t in part.tables} | {s.parent for s in part.sources}
+    return "、".join(sorted(p or "本级" for p in found))
+
+
 def _overview_row(unit: str, part: UnitPart, rules: RuleSet) -> list[Any]:
     tables = [t for _, t in part.tables]
     inds = [i for t in tables for i in t.indicators]
@@ -165,14 +223,19 @@ def _overview_row(unit: str, part: UnitPart, rules: RuleSet) -> list[Any]:
 
 
 def _projects(tables: list[tuple[str, Table]], rules: RuleSet,
-              by_table: dict[tuple[str, str, str], list[Problem]], out_dir: Path) -> SheetData:
-    cols = [Col("项目编码"), Col("项目名称"), Col("单位"), Col("主管部门"), Col("实施单位"), Col("年度", "int"),
+              by_table: dict[tuple[str, str, str], list[Problem]], out_dir: Path, levels: bool = False,
+              relative: dict[str, str] | None = None) -> SheetData:
+    """One row per project table; its file in the inbox and the cell of its 项目编码 at the end, for
+    a higher level that reads this book as a roll-up."""
+    relative = relative or {}
+    cols = [Col("项目编码"), Col("项目名称"), *([Col("上级单位")] if levels else []), Col("单位"), Col("主管部门"),
+            Col("实施单位"), Col("年度", "int"),
             Col("表类"), Col("年度资金总额（万元）", "money"),
             Col("资金支出计划（累计）", width=30), Col("绩效目标", width=50), Col("指标数", "int"),
             Col("产出指标", "int"), Col("效益指标", "int"), Col("满意度指标", "int"),
             Col("定性指标", "int"), Col("错误", "int"), Col("警告", "int"), Col("状态"),
-            Col("来源文件", "link"), Col("工作表"), Col("单元格")]
-    link_col, status_col = len(cols) - 3, len(cols) - 4
+            Col("来源文件", "link"), Col("工作表"), Col("单元格"), Col("文件（收件箱内）"), Col("项目编码单元格")]
+    link_col, status_col = len(cols) - 5, len(cols) - 6
     rows: list[list[Any]] = []
     links: dict[tuple[int, int], str | None] = {}
     fmts: dict[int, dict[int, str]] = {}
@@ -185,34 +248,44 @@ def _projects(tables: list[tuple[str, Table]], rules: RuleSet,
         plan = "；".join(f"{k} {v:g}%" if v is not None else f"{k} 空" for k, v in t.spend_plan.items())
         goals = "\n".join(f"{i}. {g}" for i, g in enumerate(t.goals, start=1))
         r = len(rows)
-        rows.append([t.project_code, t.project_name, t.department, t.supervisor, t.implementer, t.year,
+        rows.append([t.project_code, t.project_name, *([t.parent] if levels else []), t.department, t.supervisor,
+                     t.implementer, t.year,
                      STAGE_NAMES[t.stage], t.amount, plan, goals,
                      len(t.indicators), level1.count("产出指标"), level1.count("效益指标"),
                      level1.count("满意度指标"), sum(i.operator == "text" for i in t.indicators),
-                     errors, warnings, status, os.path.basename(source), t.sheet, t.anchor])
+                     errors, warnings, status, os.path.basename(source), t.sheet, t.anchor,
+                     relative.get(source, os.path.basename(source)), t.cells.get("project_code")])
         links[(r, link_col)] = source_link(out_dir, source, t.sheet, t.anchor)
         if errors or warnings:
             fmts[r] = {status_col: "error" if errors else "warning"}
     return SheetData("项目汇总", cols, rows, links, fmts)
 
 
-def _indicators(name: str, tables: list[tuple[str, Table]], with_project: bool, out_dir: Path) -> SheetData:
-    """One row per indicator, with its file and a link that opens it at the cell."""
-    head = [Col("项目编码"), Col("项目名称")] if with_project else []
-    cols = [*head, Col("一级指标"), Col("二级指标"), Col("三级指标", width=30),
+def _indicators(name: str, tables: list[tuple[str, Table]], with_project: bool, out_dir: Path,
+                levels: bool = False, relative: dict[str, str] | None = None) -> SheetData:
+    """One row per indicator, with its file and a link that opens it at the cell; a department's
+    rows also name the unit, the file in the inbox and the table's cell (for a roll-up)."""
+    relative = relative or {}
+    head = [Col("项目编码"), Col("项目名称")] if with_project else [Col("单位")]
+    level = [Col("上级单位")] if levels else []
+    tail = [] if with_project else [Col("文件（收件箱内）"), Col("表单元格")]
+    cols = [*head, *level, Col("一级指标"), Col("二级指标"), Col("三级指标", width=30),
             Col("绩效指标描述", width=36), Col("符号"), Col("值", "num"), Col("单位（计量）"),
             Col("目标（文字描述）", width=30), Col("指标值确定依据", width=30), Col("权重/分值", "num"),
-            Col("实际完成值"), Col("得分", "num"), Col("来源文件"), Col("单元格", "link")]
+            Col("实际完成值"), Col("得分", "num"), Col("来源文件"), Col("单元格", "link"), *tail]
+    link_col = len(cols) - 1 - len(tail)
     rows: list[list[Any]] = []
     links: dict[tuple[int, int], str | None] = {}
     for source, t in tables:
-        first = [t.project_code, t.project_name] if with_project else []
+        first = [t.project_code, t.project_name] if with_project else [t.department]
+        first += [t.parent] if levels else []
+        last = [] if with_project else [relative.get(source, os.path.basename(source)), f"{t.sheet}!{t.anchor}"]
         for i in t.indicators:
-            links[(len(rows), len(cols) - 1)] = source_link(out_dir, source, t.sheet, i.cell)
+            links[(len(rows), link_col)] = source_link(out_dir, source, t.sheet, i.cell)
             rows.append([*first, i.level1, i.level2, i.level3, i.description,
                          OPERATOR_SIGNS.get(i.operator or "", i.operator), i.value, i.unit,
                          i.target_text, i.basis, i.weight, i.actual, i.score, os.path.basename(source),
-                         f"{t.sheet}!{i.cell}"])
+                         f"{t.sheet}!{i.cell}", *last])
     return SheetData(name, cols, rows, links)
 
 
@@ -253,11 +326,11 @@ def _weighted(projects: list[Table], point: str) -> float | None:
     return sum(w * v for w, v in pairs) / weight / 100
 
 
-def _problems(problems: list[UnitProblem], out_dir: Path) -> SheetData:
+def _problems(problems: list[UnitProblem], out_dir: Path, levels: bool = False) -> SheetData:
     # widths that print the whole sheet on one A4 landscape page across at 8 pt
     cols = [Col("单位", width=14), Col("项目编码", width=19), Col("项目名称", width=18),
             Col("文件（收件箱内）", "link", 26), Col("工作表", width=8), Col("单元格", "link", 7), Col("级别", width=6),
-            Col("规则", width=22), Col("问题和修改方法", width=55)]
+            Col("规则", width=22), Col("问题和修改方法", width=55), *([Col("上级单位", width=14)] if levels else [])]
     ordered = sorted(problems, key=lambda u: (u.problem.severity.rank, u.problem.sort_key()))
     rows: list[list[Any]] = []
     links: dict[tuple[int, int], str | None] = {}
@@ -267,7 +340,7 @@ def _problems(problems: list[UnitProblem], out_dir: Path) -> SheetData:
         kind = REGISTRY.get(p.code)
         rows.append([placed.unit, t.project_code if t else None, (t.project_name or t.department) if t else None,
                      placed.relative, p.sheet, p.cell, p.severity.label,
-                     f"{kind.title}（{p.code}）" if kind else p.code, p.message])
+                     f"{kind.title}（{p.code}）" if kind else p.code, p.message, *([placed.parent] if levels else [])])
         if p.file and p.sheet and p.cell:  # one link per row: straight to the cell
             links[(r, 5)] = source_link(out_dir, p.file, p.sheet, p.cell)
         elif p.file:
@@ -276,16 +349,18 @@ def _problems(problems: list[UnitProblem], out_dir: Path) -> SheetData:
     return SheetData("问题清单", cols, rows, links, fmts)
 
 
-def _sources(sources: list[SourceFile]) -> SheetData:
+def _sources(sources: list[SourceFile], levels: bool = False) -> SheetData:
+    """One row per file; the path it was read from at the end, for a higher level's roll-up."""
     cols = [Col("相对路径"), Col("单位"), Col("大小（字节）", "int"), Col("SHA-256", width=20),
-            Col("修改时间", "datetime", width=20), Col("表数", "int"), Col("状态", width=50)]
+            Col("修改时间", "datetime", width=20), Col("表数", "int"), Col("状态", width=50),
+            *([Col("上级单位")] if levels else []), Col("完整路径", width=40)]
     rows: list[list[Any]] = []
     fmts: dict[int, dict[int, str]] = {}
     for r, s in enumerate(sources):
         rows.append([s.relative, s.department, s.size, s.sha256, excel_serial(s.modified), s.tables,
-                     s.status_text])
+                     s.status_text, *([s.parent] if levels else []), s.path])
         if s.status is ReadStatus.FAILED:
             fmts[r] = {6: "error"}
-        elif s.status is not ReadStatus.READ:
+        elif s.status not in (ReadStatus.READ, ReadStatus.ROLLED_UP):
             fmts[r] = {6: "warning"}
     return SheetData("来源文件", cols, rows, fmts=fmts)

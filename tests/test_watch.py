@@ -1,0 +1,96 @@
+"""``watch``: a file copied into the inbox slowly (half, a pause, the rest) is consolidated once,
+when it is complete; lock, temporary and hidden files prompt nothing; Ctrl-C stops cleanly."""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+from click.testing import CliRunner
+from openpyxl import load_workbook
+
+import perfxl
+from perfxl.batch.watching import WatchRun, ignored
+from perfxl.cli import main
+from tests.test_rollup import _clean, _submit
+
+
+def _wait_for(condition: Any, seconds: float = 120.0) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def test_a_file_copied_in_slowly_is_consolidated_once_when_complete(tmp_path: Path) -> None:
+    source = tmp_path / "leaves" / "绩效目标.xlsx"
+    _submit(source, "某县教育局", [("201-0001", "校舍维修", 80.0, _clean())])
+    data = source.read_bytes()
+    inbox, out = tmp_path / "inbox", tmp_path / "out"
+    (inbox / "某县教育局").mkdir(parents=True)
+    runs: list[WatchRun] = []
+    stopped = threading.Event()
+    worker = threading.Thread(target=perfxl.watch, args=(inbox, out),
+                              kwargs={"settle": 1.0, "stop": stopped.is_set, "report": runs.append, "jobs": 1})
+    worker.start()
+    try:
+        assert _wait_for(lambda: len(runs) == 1)  # the run at start: an empty inbox
+        assert runs[0].changed == () and runs[0].files == 0
+        (inbox / "某县教育局" / "~$绩效目标.xlsx").write_bytes(b"lock")  # Excel's lock file: no run
+        target = inbox / "某县教育局" / "绩效目标.xlsx"
+        with target.open("wb") as f:
+            f.write(data[: len(data) // 2])
+            f.flush()
+            time.sleep(0.3)  # shorter than settle: the copy goes on
+            f.write(data[len(data) // 2:])
+        assert _wait_for(lambda: len(runs) >= 2)
+        time.sleep(2.5)  # more than settle again: nothing else may prompt a run
+        assert len(runs) == 2
+        second = runs[1]
+        assert second.changed == ("某县教育局/绩效目标.xlsx",) and second.failed is None
+        assert (second.files, second.errors, second.warnings) == (2, 0, 0)  # the workbook and the lock file
+        assert "[" in second.line and "1 个文件有变化" in second.line and "错误 0 个" in second.line
+        wb = load_workbook(out / "全部单位_绩效目标汇总.xlsx", read_only=True)
+        codes = [r[0] for r in wb["项目汇总"].iter_rows(min_row=2, values_only=True)]
+        wb.close()
+        assert codes == ["201-0001"]
+    finally:
+        stopped.set()
+        worker.join(60)
+    assert not worker.is_alive()
+
+
+def test_max_runs_stops_watching(tmp_path: Path) -> None:
+    (tmp_path / "inbox").mkdir()
+    runs = perfxl.watch(tmp_path / "inbox", tmp_path / "out", max_runs=1, jobs=1)
+    assert [r.files for r in runs] == [0]
+
+
+def test_what_never_prompts_a_run(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    for name in ["~$表.xlsx", ".~lock.表.xlsx#", ".hidden.xlsx", "表.xlsx.tmp", "表.xlsx~", "下载.crdownload",
+                 ".git/index"]:
+        assert ignored(str(tmp_path / "inbox" / name), out), name
+    assert ignored(str(out / "全部单位_绩效目标汇总.xlsx"), out)
+    assert not ignored(str(tmp_path / "inbox" / "某局" / "表.xlsx"), out)
+
+
+def test_ctrl_c_stops_cleanly_with_a_chinese_line(tmp_path: Path, monkeypatch: Any) -> None:
+    (tmp_path / "inbox").mkdir()
+
+    def interrupted(*args: Any, **kwargs: Any) -> Any:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("perfxl.batch.watching.consolidate", interrupted)
+    result = CliRunner().invoke(main, ["watch", str(tmp_path / "inbox"), "-o", str(tmp_path / "out")])
+    assert result.exit_code == 0 and "Traceback" not in result.output
+    assert result.output.splitlines()[-1] == "已停止监视，共汇总 0 次。"
+
+
+def test_a_missing_inbox_is_exit_2_with_a_chinese_message(tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["watch", str(tmp_path / "无此文件夹"), "-o", str(tmp_path / "out")])
+    assert result.exit_code == 2 and "收件箱文件夹不存在" in result.output
