@@ -9,6 +9,7 @@ import hashlib
 import os
 import re
 import shutil
+import subprocess
 import urllib.parse
 import zipfile
 from pathlib import Path
@@ -297,25 +298,54 @@ def test_books_of_units_gone_are_listed_and_removed_on_request(tmp_path: Path) -
 
 
 def test_every_sheet_prints_legibly(tmp_path: Path) -> None:
-    """Fitted onto its A4 landscape pages across, no summary sheet prints below 8 pt (10 pt text,
-    1 column-width unit ≈ 1.85 mm, about 261 mm across the margins); a sheet that needs more than
-    one page across repeats its first two columns on each."""
+    """Printed at a fixed scale (never "fit to width", which shrinks text in an application that
+    measures columns wider), no summary sheet prints below 8 pt; in Excel's measure (1 column-width
+    unit ≈ 1.85 mm, about 261 mm across the margins) each fits the pages across it is laid out for,
+    and a sheet more than one page across repeats its first two columns on each."""
     run = perfxl.consolidate("workbooks/inbox", tmp_path / "out", jobs=1)
     seen = set()
     for book in run.outputs:
         for ws in load_workbook(book).worksheets:
             widths = column_widths(ws)
-            across = ws.page_setup.fitToWidth or 1
-            repeated = sum(widths[:2]) if ws.print_title_cols else 0
+            scale = ws.page_setup.scale or 100
             setup = ws.sheet_properties.pageSetUpPr
-            assert setup is not None and setup.fitToPage and ws.page_setup.orientation == "landscape"
+            assert (setup is None or not setup.fitToPage) and ws.page_setup.orientation == "landscape"
             assert int(ws.page_setup.paperSize or 0) == 9
-            mm = (sum(widths) + repeated * (across - 1)) * 1.85
-            points = 10 * min(1.0, 261.0 * across / mm)
-            assert points >= 8, (Path(book).name, ws.title, round(points, 1))
-            assert across == 1 or ws.print_title_cols == "$A:$B"
+            assert 10 * scale / 100 >= 8, (Path(book).name, ws.title, scale)
+            across = 1 if not ws.print_title_cols else 2
+            repeated = sum(widths[:2]) if ws.print_title_cols else 0
+            while (sum(widths) + repeated * (across - 1)) * 1.85 * scale / 100 > 261.0 * across:
+                across += 1
+            assert across <= 4, (Path(book).name, ws.title, across)
+            assert across == 1 or ws.print_title_cols == "$A:$B", (Path(book).name, ws.title)
             seen.add(across)
     assert 1 in seen and len(seen) > 1  # narrow sheets stay one page across, wide ones do not
+
+
+@pytest.mark.soffice
+def test_libreoffice_prints_no_text_below_8_points(tmp_path: Path) -> None:
+    """Measured on the pages LibreOffice prints: every word's box at least as tall as that of 8 pt
+    text printed the same way (LibreOffice here has none of Excel's fonts, so its columns are wider)."""
+    import xlsxwriter
+
+    calibration = tmp_path / "八磅.xlsx"
+    wb = xlsxwriter.Workbook(str(calibration))
+    wb.add_worksheet().write(0, 0, "八磅文字 ABC 123", wb.add_format({"font_name": "宋体", "font_size": 8}))
+    wb.close()
+    run = perfxl.consolidate("workbooks/inbox", tmp_path / "out", jobs=1)
+    books = [calibration, *map(Path, run.outputs[:2])]
+    subprocess.run(["soffice", "--headless", f"-env:UserInstallation=file://{tmp_path}/profile", "--convert-to",
+                    "pdf", "--outdir", str(tmp_path / "pdf"), *map(str, books)], check=True, capture_output=True,
+                   timeout=300)
+
+    def heights(book: Path) -> list[float]:
+        html = subprocess.run(["pdftotext", "-bbox", str(tmp_path / "pdf" / f"{book.stem}.pdf"), "-"],
+                              check=True, capture_output=True, text=True).stdout
+        return [float(b) - float(a) for a, b in re.findall(r'yMin="([\d.]+)" xMax="[\d.]+" yMax="([\d.]+)"', html)]
+
+    eight = min(heights(calibration))
+    for book in books[1:]:
+        assert min(heights(book)) >= eight - 0.05, book.name
 
 
 def test_modified_time_is_a_date_cell(tmp_path: Path) -> None:

@@ -6,6 +6,7 @@ live formula)."""
 from __future__ import annotations
 
 import datetime as dt
+import math
 import os
 import re
 from collections.abc import Sequence
@@ -185,7 +186,9 @@ class SummaryBook:
         ws.set_landscape()
         across = pages_across(widths)
         ws.set_paper(9)
-        ws.fit_to_pages(across, 0)
+        # a fixed scale, not "fit to width": an application measuring the columns with fonts wider
+        # than Excel's (LibreOffice without Calibri) would shrink the text below MIN_POINTS to fit
+        ws.set_print_scale(print_scale(widths, across))
         if across > 1:
             ws.repeat_columns(0, 1)
         ws.repeat_rows(0)
@@ -282,6 +285,15 @@ FONT_POINTS = 10
 A4_PRINTABLE = 141.0
 MIN_POINTS = 8.0
 COLUMN_PADDING = 5 / 7  # xlsxwriter stores every column 5 pixels wider than asked (as Excel does)
+
+
+def print_scale(widths: Sequence[float], across: int) -> int:
+    """The print scale (per cent) at which columns of these widths fill ``across`` pages, never
+    so small that text falls below MIN_POINTS (the columns then run onto one more page)."""
+    shown = [w + COLUMN_PADDING for w in widths]
+    total = sum(shown) + sum(shown[:2]) * (across - 1)
+    fit = int(100 * A4_PRINTABLE * across / total) if total else 100
+    return max(min(fit, 100), math.ceil(100 * MIN_POINTS / FONT_POINTS))
 
 
 def pages_across(widths: Sequence[float]) -> int:
