@@ -70,3 +70,24 @@ def test_help_is_laid_out_by_display_width_without_breaking_words() -> None:
         assert "part_mb=64" in text.replace("\n", "") and not any(line.rstrip().endswith("pa") for line in lines)
         assert not any(line.strip().startswith(("。", "，", "）", "：")) for line in lines), command
         assert not any(line.rstrip().endswith("（") for line in lines), command
+
+
+@pytest.mark.parametrize("width", [60, 80, 200])
+def test_help_fits_narrow_and_uses_wide_terminals(width: int) -> None:
+    """Every command listed with its whole short help; no line ends on an opening bracket; a wide
+    terminal gets lines wider than 80 columns; paragraphs break after punctuation rather than
+    inside a term wherever a mark lies near the line's end."""
+    from perfxl.cli.click_chinese import display_width
+
+    top = CliRunner().invoke(main, ["--help"], terminal_width=width).output
+    listed = top[top.index("命令:"):].splitlines()[1:]
+    assert len(listed) == 7 and not any("..." in line for line in listed), listed
+    widest = 0
+    for command in ("consolidate", "check", "extract", "template", "score", "status", "watch"):
+        lines = CliRunner().invoke(main, [command, "--help"], terminal_width=width).output.splitlines()
+        assert not any(line.rstrip().endswith(("[", "（", "(")) for line in lines), (command, width)
+        assert "部门整体支出绩效指标\n表" not in "\n".join(lines)
+        widest = max(widest, *(display_width(line) for line in lines))
+        assert not any(display_width(line) > max(width, 80) + 8 for line in lines
+                       if not line.lstrip().startswith("perfxl ")), (command, width)
+    assert widest > 80 if width == 200 else widest <= width + 12

@@ -70,11 +70,14 @@ def _ngettext(singular: str, plural: str, n: int) -> str:
     return _PLURAL.get(chosen, chosen)
 
 
+_CJK_GAP = re.compile(r"(?<=[^\x00-\x7f])\s+(?=[^\x00-\x7f])|(?<=[。，、；：？！）」』》】〕”’])\s+")
 _TOKEN = re.compile(r"\s+|[\x00-\x7f]+?(?=\s|[^\x00-\x7f]|$)|.", re.S)
 
 
-_NO_LINE_START = frozenset("。，、；：？！）」』》】〕”’…%")
-_NO_LINE_END = frozenset("（「『《【〔“‘")
+_NO_LINE_START = frozenset("。，、；：？！）」』》】〕”’…%])")
+_NO_LINE_END = frozenset("（「『《【〔“‘[(")
+_BREAK_AFTER = frozenset("。，、；：？！）")  # a line rather ends after these than inside a term
+_LOOK_BACK = 12  # columns: how far back a line may end early to end after punctuation
 
 
 def display_width(text: str) -> int:
@@ -87,6 +90,7 @@ class ChineseTextWrapper(click._textwrap.TextWrapper):
     between words, never inside an ASCII word ("part_mb=64" stays whole)."""
 
     def wrap(self, text: str) -> list[str]:
+        text = _CJK_GAP.sub("", text)  # a source line break inside Chinese text is no space
         lines: list[str] = []
         indent, line, used = self.initial_indent, "", 0
         for token in _TOKEN.findall(text):
@@ -97,13 +101,27 @@ class ChineseTextWrapper(click._textwrap.TextWrapper):
                 continue
             # closing punctuation never begins a line (Chinese typesetting): it stays on the one before
             if line and used + width > self.width - display_width(indent) and token not in _NO_LINE_START:
-                carried = line[-1] if line[-1] in _NO_LINE_END else ""  # an opening bracket goes along
-                lines.append(indent + line[: len(line) - len(carried)].rstrip())
+                cut = _break_at(line)
+                carried = line[cut:]
+                lines.append(indent + line[:cut].rstrip())
                 indent, line, used = self.subsequent_indent, carried, display_width(carried)
             line, used = line + token, used + width
         if line:
             lines.append(indent + line.rstrip())
         return lines
+
+
+def _break_at(line: str) -> int:
+    """Where a full line ends: after the last punctuation mark near its end if there is one (so
+    that a term is not split), else before an opening bracket that would end it, else at its end."""
+    tail = 0
+    for i in range(len(line) - 1, 0, -1):
+        tail += display_width(line[i])
+        if tail > _LOOK_BACK:
+            break
+        if line[i - 1] in _BREAK_AFTER and line[i] not in _NO_LINE_START:
+            return i
+    return len(line) - 1 if line[-1] in _NO_LINE_END else len(line)
 
 
 def install() -> None:

@@ -103,7 +103,8 @@ def _log_to(folder: str | None) -> None:
         click.get_current_context().meta[_LOG_DIR] = folder
 
 
-@click.group(cls=_Group, options_metavar="[选项]", subcommand_metavar="命令 [参数]...")
+@click.group(cls=_Group, options_metavar="[选项]", subcommand_metavar="命令 [参数]...",
+             context_settings={"max_content_width": 120})
 @click.help_option("-h", "--help", help=_HELP)
 @click.version_option(package_name="perfxl", message="perfxl %(version)s", help="显示版本号并退出。")
 def main() -> None:
@@ -111,21 +112,32 @@ def main() -> None:
 
     \b
     常用命令：
-      perfxl consolidate                  汇总 workbooks/inbox 到 workbooks/out
-      perfxl extract 绩效表.xlsx          读出一个工作簿里的所有表
-      perfxl check workbooks/inbox        检查文件夹里所有工作簿，列出每个问题所在的单元格
-      perfxl check 绩效表.xlsx --annotate 批注   另存一份标出问题单元格的副本
-      perfxl check 自评表 --targets 目标表       自评表中的目标与批复的目标逐项比对
-      perfxl score 自评表.xlsx                   按评分规则为自评表重新计分
-      perfxl template --kind department   生成一份空白的部门整体支出绩效指标模板
-      perfxl template --from 去年.xlsx     用去年报送的表预填今年的模板
-      perfxl status                       各单位的报送情况（上次汇总的结果，不重新读取）
+      perfxl consolidate
+          汇总 workbooks/inbox 到 workbooks/out
+      perfxl extract 绩效表.xlsx
+          读出一个工作簿里的所有表
+      perfxl check workbooks/inbox
+          检查文件夹里的所有工作簿，列出每个问题所在的单元格
+      perfxl check 绩效表.xlsx --annotate 批注
+          另存一份标出问题单元格的副本
+      perfxl check 自评表 --targets 目标表
+          自评表中的目标与批复的目标逐项比对
+      perfxl score 自评表.xlsx
+          按评分规则为自评表重新计分
+      perfxl template --kind department
+          生成一份空白的部门整体支出绩效指标模板
+      perfxl template --from 去年.xlsx
+          用去年报送的表预填今年的模板
+      perfxl status
+          各单位的报送情况（上次汇总的结果，不重新读取）
+      perfxl watch 收件箱 -o 汇总
+          有文件新增或改动就重新汇总
 
     每个命令都可以加 --help 查看说明和示例。
     """
 
 
-@main.command(options_metavar="[选项]")
+@main.command(options_metavar="[选项]", short_help="读出一个工作簿里的全部绩效表")
 @click.help_option("-h", "--help", help=_HELP)
 @click.argument("path", metavar="文件")
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 输出（格式见 extract 契约）。")
@@ -136,14 +148,11 @@ def extract(path: str, as_json: bool, limit: tuple[str, ...], labels_file: str |
 
     \b
     示例：
-      perfxl extract workbooks/inbox/承德高新区招商服务局/招商服务局项目绩效表.xlsx
+      perfxl extract 收件箱/某局/项目绩效表.xlsx
       perfxl extract 绩效表.xls --json > 结果.json
 
-    \b
-    退出码：0 = 读取成功且没有错误；1 = 读取成功但数据有错误；
-            2 = 文件无法作为工作簿读取（不存在、损坏、加密或不是表格文件）。
-            3 = perfxl 自身出错（详情在提示的日志文件里）。
-    """
+    退出码：0 = 读取成功且没有错误；1 = 读取成功但数据有错误；2 = 文件无法作为工作簿读取（不存在、损坏、
+    加密或不是表格文件）；3 = perfxl 自身出错（详情在提示的日志文件里）。"""
     limits = _limits(limit)
     with _cannot_continue():
         result = perfxl.extract(path, limits=limits, labels=labels_file)
@@ -211,7 +220,7 @@ def _problem_line(p: Problem) -> str:
     return f"  [{p.severity.label}] {where} {p.message}（{p.code}）"
 
 
-@main.command(options_metavar="[选项]")
+@main.command(options_metavar="[选项]", short_help="检查工作簿，一次列出全部问题")
 @click.help_option("-h", "--help", help=_HELP)
 @click.argument("paths", nargs=-1, required=True, metavar="文件或文件夹...")
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 输出全部问题。")
@@ -226,20 +235,17 @@ def check(paths: tuple[str, ...], as_json: bool, rules_file: str | None,
           annotate_dir: str | None, limit: tuple[str, ...], labels_file: str | None, targets: str | None) -> None:
     """按数据规范和审核规则检查工作簿，一次列出全部问题。
 
-    \b
-    规则见 perfxl/review/rules.toml（P1–P5、I1–I16），问题代码见 docs/rules.md。
-    每个问题都指明文件、工作表和单元格，并说明如何修改。
+    规则见 perfxl/review/rules.toml（P1–P5、I1–I16），问题代码见 docs/rules.md。每个问题都指明文件、
+    工作表和单元格，并说明如何修改。
 
     \b
     示例：
       perfxl check workbooks/inbox
       perfxl check 经发局绩效表.xlsx 招商局绩效表.xls --json
-      perfxl check workbooks/inbox --rules 本单位规则.toml --annotate 批注副本
+      perfxl check 收件箱 --rules 规则.toml --annotate 批注
 
-    \b
-    退出码：0 = 没有错误（可以有警告）；1 = 有错误；2 = 有文件无法读取，或用法有误。
-            3 = perfxl 自身出错（详情在提示的日志文件里）。
-    """
+    退出码：0 = 没有错误（可以有警告）；1 = 有错误；2 = 有文件无法读取，或用法有误；
+    3 = perfxl 自身出错（详情在提示的日志文件里）。"""
     limits = _limits(limit)
     _log_to(annotate_dir)
     with _cannot_continue():
@@ -277,7 +283,7 @@ def _print_check_summary(result: perfxl.CheckResult) -> None:
     _echo(f"共检查 {len(result.results)} 个文件：错误 {c['error']} 个，警告 {c['warning']} 个。")
 
 
-@main.command(options_metavar="[选项]")
+@main.command(options_metavar="[选项]", short_help="为自评表重新计分")
 @click.help_option("-h", "--help", help=_HELP)
 @click.argument("path", metavar="文件")
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 输出每张自评表的评分。")
@@ -288,20 +294,16 @@ def _print_check_summary(result: perfxl.CheckResult) -> None:
 def score(path: str, as_json: bool, rules_file: str | None, limit: tuple[str, ...], labels_file: str | None) -> None:
     """按评分规则（财预〔2020〕10号）为工作簿中的每张绩效自评表重新计分，与自评得分对照。
 
-    \b
-    定量指标：达到目标得满分，未达到按 实际÷目标（“≤”类为 目标÷实际）折算；定性指标：按实际完成情况
-    的说法（达成 / 部分达成 / 未达成）最高得分值的 100% / 80% / 60%；预算执行率得分 = 执行率 × 分值。
-    实际完成值是无法判断的文字时，如实说明，不作猜测。
+    定量指标：达到目标得满分，未达到按 实际÷目标（“≤”类为 目标÷实际）折算；
+    定性指标：按实际完成情况的说法（达成 / 部分达成 / 未达成）最高得分值的 100% / 80% / 60%；
+    预算执行率得分 = 执行率 × 分值。实际完成值是无法判断的文字时，如实说明，不作猜测。
 
     \b
     示例：
       perfxl score 2023年项目支出绩效自评表.xlsx
       perfxl score 自评表.xls --json
 
-    \b
-    退出码：0 = 已计分；2 = 文件无法读取或规则文件有误。
-            3 = perfxl 自身出错（详情在提示的日志文件里）。
-    """
+    退出码：0 = 已计分；2 = 文件无法读取或规则文件有误；3 = perfxl 自身出错（详情在提示的日志文件里）。"""
     limits = _limits(limit)
     with _cannot_continue():
         result = perfxl.extract(path, limits=limits, labels=labels_file)
@@ -336,7 +338,7 @@ def _print_scores(result: perfxl.ExtractResult, scores: list[Any]) -> None:
                 _echo(f"    {i.cell} {i.level3}：自评 {stated_i} 分，规则 {rule_i} 分（{i.note}）")
 
 
-@main.command(options_metavar="[选项]")
+@main.command(options_metavar="[选项]", short_help="汇总收件箱，按单位写出汇总工作簿")
 @click.help_option("-h", "--help", help=_HELP)
 @click.argument("inbox", default="workbooks/inbox", metavar="[收件箱]")
 @click.option("-o", "--out", "out_dir", default="workbooks/out", show_default=True, metavar="输出文件夹",
@@ -364,26 +366,22 @@ def consolidate(inbox: str, out_dir: str, jobs: int | None, department: str | No
                 previous: str | None) -> None:
     """汇总收件箱里的全部工作簿，检查后按单位写出汇总工作簿。
 
-    \b
-    收件箱里可按单位分子文件夹。为每个单位生成“<单位>_绩效目标汇总.xlsx”，
-    另生成“全部单位_绩效目标汇总.xlsx”。
+    收件箱里可按单位分子文件夹。为每个单位生成“<单位>_绩效目标汇总.xlsx”，另生成“全部单位_绩效目标汇总.xlsx”。
 
-    \b
-    每个汇总工作簿包含：报送情况（各单位 已报送 / 未报送 / 有错误 / 全部通过）、概览、项目汇总、
-    绩效指标、部门整体指标、支出计划（含折线图）、问题清单（可点击打开原文件对应单元格）、来源文件；
+    每个汇总工作簿包含：报送情况（各单位 已报送 / 未报送 / 有错误 / 全部通过）、概览、项目汇总、绩效指标、
+    部门整体指标、支出计划（含折线图）、问题清单（可点击打开原文件对应单元格）、来源文件；
     指定 --previous 时另有“同比”。收件箱只读不写；坏文件不会中断运行，会列在问题清单和来源文件中。
 
     \b
     示例：
       perfxl consolidate
       perfxl consolidate 收件箱 -o 汇总结果 --jobs 2
-      perfxl consolidate 收件箱 --department 承德高新区经济发展局 --json
-      perfxl consolidate 收件箱 --roster 报送名单.xlsx --previous 2023年汇总/全部单位_绩效目标汇总.xlsx
+      perfxl consolidate 收件箱 --department 某局 --json
+      perfxl consolidate 收件箱 --roster 名单.xlsx
+      perfxl consolidate 收件箱 --previous 上年汇总
 
-    \b
-    退出码：0 = 没有错误；1 = 有错误级别的问题；2 = 无法运行（收件箱不存在、输出文件夹不可写等）。
-            3 = perfxl 自身出错（详情在提示的日志文件里）。
-    """
+    退出码：0 = 没有错误；1 = 有错误级别的问题；2 = 无法运行（收件箱不存在、输出文件夹不可写等）；
+    3 = perfxl 自身出错（详情在提示的日志文件里）。"""
     bar = None
 
     def progress(done: int, total: int) -> None:
@@ -435,7 +433,7 @@ def _print_submission_counts(rows: list[Any]) -> None:
 _STATES = ("全部通过", "已报送", "有错误", "未报送")
 
 
-@main.command(options_metavar="[选项]")
+@main.command(options_metavar="[选项]", short_help="监视收件箱，有变化就重新汇总")
 @click.help_option("-h", "--help", help=_HELP)
 @click.argument("inbox", default="workbooks/inbox", metavar="[收件箱]")
 @click.option("-o", "--out", "out_dir", default="workbooks/out", show_default=True, metavar="输出文件夹",
@@ -452,18 +450,15 @@ def watch(inbox: str, out_dir: str, settle: float, jobs: int | None, rules_file:
           labels_file: str | None, roster: str | None, previous: str | None, as_json: bool) -> None:
     """监视收件箱：先汇总一次，之后每当有文件新增或改动就重新汇总，每次一行。
 
-    \b
     文件复制完、不再变化（默认 2 秒）后才汇总，不会读到复制了一半的文件；Office/WPS 的锁定文件（~$…）、
     临时文件、隐藏文件和输出文件夹里的变化都不理会。按 Ctrl-C 停止。
 
     \b
     示例：
       perfxl watch 收件箱 -o 汇总结果
-      perfxl watch 收件箱 -o 汇总结果 --settle 5 --roster 报送名单.xlsx
+      perfxl watch 收件箱 -o 汇总 --settle 5
 
-    \b
-    退出码：0 = 已停止；2 = 无法开始（收件箱不存在、输出文件夹不可写、规则文件有误等）。
-    """
+    退出码：0 = 已停止；2 = 无法开始（收件箱不存在、输出文件夹不可写、规则文件有误等）。"""
     if not as_json:
         _echo(f"正在监视 {inbox}，汇总写到 {out_dir}；按 Ctrl-C 停止。")
     with _cannot_continue():
@@ -475,7 +470,7 @@ def watch(inbox: str, out_dir: str, settle: float, jobs: int | None, rules_file:
         _echo(f"已停止监视，共汇总 {len(runs)} 次。")
 
 
-@main.command(options_metavar="[选项]")
+@main.command(options_metavar="[选项]", short_help="显示各单位的报送情况")
 @click.help_option("-h", "--help", help=_HELP)
 @click.argument("inbox", default="workbooks/inbox", metavar="[收件箱]")
 @click.option("-o", "--out", "out_dir", default="workbooks/out", show_default=True, metavar="输出文件夹",
@@ -484,7 +479,6 @@ def watch(inbox: str, out_dir: str, settle: float, jobs: int | None, rules_file:
 def status(inbox: str, out_dir: str, as_json: bool) -> None:
     """显示上次汇总时各单位的报送情况（已报送 / 未报送 / 有错误 / 全部通过），不重新读取工作簿。
 
-    \b
     报送情况由 consolidate 写在输出文件夹里；收件箱之后有文件新增、修改或删除时，会提示重新汇总。
 
     \b
@@ -492,10 +486,8 @@ def status(inbox: str, out_dir: str, as_json: bool) -> None:
       perfxl status
       perfxl status 收件箱 -o 汇总结果 --json
 
-    \b
     退出码：0 = 报送情况是最新的；1 = 收件箱在上次汇总后有变化，请重新运行 consolidate；
-            2 = 还没有汇总过（或收件箱不存在）。
-    """
+    2 = 还没有汇总过（或收件箱不存在）。"""
     with _cannot_continue():
         result = perfxl.status(inbox, out_dir)
     if as_json:
@@ -527,7 +519,7 @@ def _print_status(result: Any) -> None:
               f"请重新运行 perfxl consolidate {result.inbox} -o {result.out_dir}", err=True)
 
 
-@main.command(options_metavar="[选项]")
+@main.command(options_metavar="[选项]", short_help="生成绩效表模板")
 @click.help_option("-h", "--help", help=_HELP)
 @click.option("--kind", type=click.Choice(["project", "department", "self-evaluation"]), default="project",
               show_default=True, help="project = 预算项目绩效表；department = 部门整体支出绩效指标；"
@@ -547,26 +539,22 @@ def template(kind: str, output: str | None, source: str | None, rows: int,
              rules_file: str | None, as_json: bool, limit: tuple[str, ...], labels_file: str | None) -> None:
     """生成可直接下发填报的绩效表模板（.xlsx）。
 
-    \b
     标签单元格锁定、填写单元格不锁定（工作表保护没有密码，需要时可在“审阅 → 撤消工作表保护”中取消）；
-    一级指标、二级指标（随本行一级指标变化）、符号和单位有下拉列表；
-    金额和支出进度只能填数字；每个填写单元格都有填写提示；按 A4 纵向打印。
+    一级指标、二级指标（随本行一级指标变化）、符号和单位有下拉列表；金额和支出进度只能填数字；
+    每个填写单元格都有填写提示；按 A4 纵向打印。
 
-    \b
-    指标行不够时：在已有指标行之间插入行（下拉列表随之保留），或直接在表格下方接着填写，
-    perfxl 都能读出。
+    指标行不够时：在已有指标行之间插入行（下拉列表随之保留），或直接在表格下方接着填写，perfxl 都能读出。
 
     \b
     示例：
       perfxl template
-      perfxl template --kind department -o 部门整体支出绩效指标.xlsx
-      perfxl template --from 2020年绩效目标.xlsx -o 2021年绩效目标.xlsx
-      perfxl template --kind self-evaluation --from 2023年批复目标.xlsx -o 2023年自评表.xlsx
+      perfxl template --kind department -o 部门整体.xlsx
+      perfxl template --from 去年.xlsx -o 今年.xlsx
+      perfxl template --kind self-evaluation \\
+          --from 批复目标.xlsx -o 自评表.xlsx
 
-    \b
-    退出码：0 = 已写出；2 = 无法写出（来源文件无法读取或没有绩效表、规则文件有误、输出位置不可写）。
-            3 = perfxl 自身出错（详情在提示的日志文件里）。
-    """
+    退出码：0 = 已写出；2 = 无法写出（来源文件无法读取或没有绩效表、规则文件有误、输出位置不可写）；
+    3 = perfxl 自身出错（详情在提示的日志文件里）。"""
     limits = _limits(limit)
     with _cannot_continue():
         result = perfxl.template(kind, output, source=source, rules=rules_file, rows=rows, limits=limits,
