@@ -41,12 +41,29 @@ def office_document(pkg: Package) -> str | None:
     return pkg.find("xl/workbook.xml") or pkg.find("xl/workbook.bin")
 
 
+# Files of one inbox mostly come from one template: their workbook parts repeat, byte for byte.
+_CACHE: dict[tuple[object, ...], BookParts] = {}
+
+
 def book_parts(pkg: Package, workbook: str) -> BookParts:
     """The worksheets (chart and dialog sheets left out: they hold no cells), shared strings and
     styles of ``workbook``; KeyError for a sheet whose part is missing, Irregular for XML that
     cannot be read."""
     folder = posixpath.dirname(workbook)
     rels_name = pkg.find(posixpath.join(folder, "_rels", posixpath.basename(workbook) + ".rels"))
+    # the same stored bytes under the same names and limit were inflated and read before
+    key = (pkg.limit, workbook, rels_name, pkg.packed(workbook), rels_name and pkg.packed(rels_name),
+           tuple(pkg.names()))
+    cached = _CACHE.get(key)
+    if cached is not None:
+        return cached
+    if len(_CACHE) >= 256:
+        _CACHE.clear()
+    _CACHE[key] = parts = _book_parts(pkg, workbook, folder, rels_name)
+    return parts
+
+
+def _book_parts(pkg: Package, workbook: str, folder: str, rels_name: str | None) -> BookParts:
     rels = _relationships(pkg.read(rels_name)) if rels_name is not None else []
     by_id = {rid: (kind, target) for rid, kind, target in rels}
     parts = BookParts(workbook)

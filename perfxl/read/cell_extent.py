@@ -19,16 +19,10 @@ from dataclasses import dataclass
 from .xml_tokens import Irregular, Tag, attributes, tags
 
 _U32 = 0xFFFFFFFF
-# a "<" that does not open a plain tag (quotes balanced, no "<" or ">" inside them)
-_BAD_LT = re.compile(rb"""<(?![^<>"']*+(?:(?:"[^"<>]*+"|'[^'<>]*+')[^<>"']*+)*+>)""")
-_PREFIXED = re.compile(rb"</?[^\s/>]*:")
-_DATA_START = re.compile(rb"<sheetData/?>|<(?:[^\s/>]*:)?sheetData[\s/>]")
-_PREFIXED_DATA = re.compile(rb"<[^\s/>]*:sheetData[\s/>]")
-_DATA_END = re.compile(rb"</sheetData\s*>")
-_ANY_CELL = re.compile(rb"<c[\s/>]")
-# with every tag plain, a cell tag ends at its first ">"; a second r (calamine takes the last) is
-# left to the tokenizer
-_PLAIN_CELL = re.compile(rb'<c r="([A-Z]{1,3})([0-9]{1,7})"(?![^<>]*?\sr\s*=)[^<>]*?(/?)>')
+_ANY_CELL = (b"<c ", b"<c>", b"<c/", b"<c\t", b"<c\n", b"<c\r")
+_PREFIXED_CELL = (b":c ", b":c>", b":c/", b":c\t", b":c\n", b":c\r")
+# a cell tag with plain double-quoted attributes, r first and only once (calamine takes the last)
+_PLAIN_CELL = re.compile(rb'<c r="([A-Z]{1,3})([0-9]{1,7})"(?:\s+(?!r=)[\w:.-]+="[^"<>]*")*\s*(/?)>')
 _VALUES = (b"v", b"f", b"is")
 _NESTED = (b"c", b"row", b"sheetData")
 
@@ -60,38 +54,33 @@ def sheet_extent(data: bytes) -> Extent:
 
 
 def _plain_extent(data: bytes) -> Extent | None:
-    """The common case, without a Python loop per cell: no comments, CDATA or DOCTYPE, every
-    ``<`` a plain tag, no prefixed names in sheetData and every cell with a plain first ``r``.
-    None when the sheet is not that simple."""
-    first = data.find(b"<?")
-    if b"<!" in data or first not in (-1, 0, 3) or (first != -1 and data.find(b"<?", first + 1) != -1):
+    """The common case, without a Python loop per cell: one sheetData, no comments or CDATA,
+    no prefixed cells, and every cell tag plain (``<c r="A1" ...>``, quotes balanced, no ``<``
+    or ``>`` inside them, no second r). None when the sheet is not that simple."""
+    if b"<!" in data:
         return None
-    if _BAD_LT.search(data) is not None or _PREFIXED_DATA.search(data) is not None:
-        return None
-    start = _DATA_START.search(data)
-    if start is None or start.group(0) not in (b"<sheetData>", b"<sheetData/>"):
-        return None
-    if start.group(0).endswith(b"/>"):
+    named = data.count(b"sheetData")
+    start = data.find(b"<sheetData")
+    if named == 1 and data.startswith(b"<sheetData/>", start):
         return Extent()
-    end = _DATA_END.search(data, start.end())
-    if end is None:
+    end = data.find(b"</sheetData>", start)
+    if named != 2 or start == -1 or end == -1 or data[start + 10:start + 11] != b">":
         return None
-    body = data[start.end():end.start()]
-    if _PREFIXED.search(body) is not None:
+    body = data[start + 11:end]
+    if any(needle in body for needle in _PREFIXED_CELL):
         return None
     found = _PLAIN_CELL.findall(body)
-    if len(found) != len(_ANY_CELL.findall(body)):
+    if len(found) != sum(body.count(needle) for needle in _ANY_CELL):
         return None
     if not found:
         return Extent()
     if min(map(int, {row for _, row, _ in found})) == 0:
         return None  # calamine fails on row 0: let the tokenizer say so
-    valued = [(col, row) for col, row, empty in found if not empty]
+    valued = [cell for cell in found if not cell[2]]
     if not valued:
         return Extent()
-    rows = max(map(int, {row for _, row in valued}))
-    cols = max(_column(col) for col in {col for col, _ in valued})
-    return Extent(rows, cols, len(valued))
+    rows = max(map(int, {row for _, row, _ in valued}))
+    return Extent(rows, max(map(_column, {col for col, _, _ in valued})), len(valued))
 
 
 def _column(letters: bytes) -> int:
