@@ -52,6 +52,9 @@ KINDS: tuple[ProblemKind, ...] = (
     ProblemKind("sheet-too-large", ERROR, "读取", "", "工作表范围过大，未读取",
                 "工作表“{sheet}”的数据分布在约 {area:,} 个单元格的范围内，超过上限 {limit:,}，"
                 "未读取该表；请删除远处多余的内容后重新提交，或用 --limit cells=N 放宽"),
+    ProblemKind("sheet-unreadable", ERROR, "读取", "", "工作表结构异常，未读取",
+                "工作表“{sheet}”的内容不是正常的 Excel 格式（{reason}），未读取该表；"
+                "请用 Excel 或 WPS 打开后另存为 .xlsx 再提交"),
     ProblemKind("merges-too-many", WARNING, "读取", "", "合并单元格过多",
                 "工作表有 {count:,} 个合并单元格，超过上限 {limit:,}；只使用了前面的部分，表格结构可能读错。"
                 "请取消多余的合并，或用 --limit merges=N 放宽"),

@@ -1,6 +1,9 @@
 """Fuzzing: hypothesis mutates valid workbooks (cells removed or retyped, merged ranges shifted
-or overlapping, labels altered, sheets reordered, bytes flipped inside the zip) and ``extract``,
-``check`` and ``consolidate`` must answer with problems, never a traceback or a hang.
+or overlapping, labels altered, sheets reordered, bytes flipped inside the zip; cell references
+rewritten in every form calamine reads, far cells among them; the zip's member names cased,
+moved, doubled or renamed through the Unicode-path field) and ``extract``, ``check`` and
+``consolidate`` must answer with problems, never a traceback, a hang or an abort; and the extent
+perfxl computes for a sheet is never smaller than what python-calamine then reads.
 
 A bounded number of cases runs with the suite; ``make fuzz`` (PERFXL_FUZZ=long) runs many more.
 """
@@ -19,11 +22,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from perfxl.batch.consolidation import consolidate
+from perfxl.read.cell_extent import sheet_extent
 from perfxl.review.checking import check
 from perfxl.tables.extraction import extract
 from tests.fixtures.samples import build_workbook
 
 from .conftest import load_specs
+from .test_native_reader import raw_zip
 
 LONG = os.environ.get("PERFXL_FUZZ") == "long"
 EXAMPLES = 3000 if LONG else 60
@@ -116,7 +121,62 @@ def _reorder(xml: bytes, draw: Any) -> bytes:
     return re.sub(rb"(<sheet [^>]*/>)+", body, xml, count=1)
 
 
-MUTATORS = {"remove": _remove_cells, "retype": _retype_cells, "merges": _merges, "labels": _labels}
+def _reference_forms(xml: bytes, draw: Any) -> bytes:
+    """Cell references rewritten as calamine still reads them (quotes, case, blanks, no r,
+    a prefix), some of them sent far out."""
+    def one(m: re.Match[bytes]) -> bytes:
+        ref = m.group(1)
+        if draw(st.integers(0, 9)) == 0:
+            ref = draw(st.sampled_from([b"XFD1048576", b"A1048576", b"ZZ99999", b"AAAAAAA1", b"A4294967297"]))
+        form = draw(st.sampled_from(["keep", "single", "lower", "blanks", "none", "prefix"]))
+        if form == "single":
+            return b"<c r='" + ref + b"'"
+        if form == "lower":
+            return b'<c r="' + ref.lower() + b'"'
+        if form == "blanks":
+            return b'<c  r = "' + ref + b'" '
+        if form == "none":
+            return b"<c"
+        if form == "prefix":
+            return b'<c x:r="' + ref + b'"'
+        return m.group(0)
+    return re.sub(rb'<c r="([A-Z]+\d+)"', one, xml, count=draw(st.integers(1, 40)))
+
+
+MUTATORS = {"remove": _remove_cells, "retype": _retype_cells, "merges": _merges, "labels": _labels,
+            "references": _reference_forms}
+
+
+def _unicode_path(real: str, shown: bytes, crc_ok: bool) -> bytes:
+    import struct
+    import zlib
+
+    body = b"\x01" + struct.pack("<I", zlib.crc32(shown) ^ (0 if crc_ok else 1)) + real.encode()
+    return struct.pack("<HH", 0x7075, len(body)) + body
+
+
+def _zip_structure(parts: dict[str, bytes], draw: Any) -> bytes:
+    """The parts written byte by byte with their members renamed, moved (the relationships
+    following or not), doubled, or named only through a Unicode-path extra field."""
+    rows = [(name.encode(), data, b"") for name, data in parts.items()]
+    for _ in range(draw(st.integers(1, 3))):
+        i = draw(st.integers(0, len(rows) - 1))
+        name, data, extra = rows[i]
+        kind = draw(st.sampled_from(["upper", "move", "move-rels", "double", "unicode", "unicode-bad"]))
+        if kind == "upper":
+            rows[i] = (name.upper(), data, extra)
+        elif kind in ("move", "move-rels"):
+            new = b"xl/elsewhere/" + name.rpartition(b"/")[2].replace(b".xml", b".XML")
+            rows[i] = (new, data, extra)
+            if kind == "move-rels":
+                old = name.removeprefix(b"xl/")
+                rows = [(n, d.replace(old, b"/" + new) if n.endswith(b".rels") else d, e) for n, d, e in rows]
+        elif kind == "double":
+            rows.append((name, draw(st.sampled_from([data, b"<worksheet/>", data[: len(data) // 2]])), b""))
+        else:
+            rows[i] = (b"xl/junk%d.bin" % i, data, _unicode_path(name.decode(), b"xl/junk%d.bin" % i,
+                                                              kind == "unicode"))
+    return raw_zip(rows)  # type: ignore[arg-type]
 
 
 @st.composite
@@ -132,7 +192,7 @@ def mutated(draw: Any) -> tuple[str, bytes]:
                 parts[target] = MUTATORS[kind](parts[target], draw)
         if draw(st.booleans()):
             parts["xl/workbook.xml"] = _reorder(parts["xl/workbook.xml"], draw)
-        data = _zip(parts)
+        data = _zip_structure(parts, draw) if draw(st.integers(0, 3)) == 0 else _zip(parts)
     if draw(st.booleans()):  # bytes flipped anywhere in the file
         raw = bytearray(data)
         for pos in draw(st.lists(st.integers(0, len(raw) - 1), min_size=1, max_size=12)):
@@ -169,3 +229,43 @@ def test_check_and_consolidate_never_crash(cases: list[tuple[str, bytes]], tmp_p
     run = consolidate(box, box.parent / f"{box.name}_out", jobs=1)
     assert len(run.sources) == len(cases)
     assert bool(run.outputs) != run.nothing_read  # books when something was read, none (the earlier kept) when not
+
+
+_FORMS = st.sampled_from([b'r="%s"', b"r='%s'", b'r = "%s"', b"", b'x:r="%s"', b'r="A1" r="%s"'])
+
+
+@st.composite
+def _sheet(draw: Any) -> bytes:
+    rows = []
+    for _ in range(draw(st.integers(0, 6))):
+        cells = []
+        for _ in range(draw(st.integers(0, 5))):
+            ref = draw(st.from_regex(rb"\A[A-Ga-g]{1,2}[1-9][0-9]?\Z"))
+            attr = draw(_FORMS)
+            attr = attr % ref if b"%" in attr else attr
+            body = draw(st.sampled_from([b"", b"<v>1</v>", b"<is><t>a</t></is>", b"<f>1</f><v>2</v>", None]))
+            pre = draw(st.sampled_from([b"", b"x:"]))
+            cells.append(b"<%sc %s/>" % (pre, attr) if body is None else b"<%sc %s>%s</%sc>" % (pre, attr, body, pre))
+        row_r = draw(st.sampled_from([b"", b' r="%d"' % draw(st.integers(1, 30))]))
+        rows.append(b"<row%s>%s</row>" % (row_r, b"".join(cells)) + draw(st.sampled_from([b"", b"<!-- > -->", b"\n"])))
+    return b"".join(rows)
+
+
+@settings(SETTINGS, max_examples=EXAMPLES * 2)
+@given(rows=_sheet())
+def test_the_extent_is_never_smaller_than_what_calamine_reads(rows: bytes) -> None:
+    import io
+
+    import python_calamine as pc
+
+    from .test_native_reader import members, sheet_xml
+
+    xml = sheet_xml(rows.decode(), ' xmlns:x="x"')
+    extent = sheet_extent(xml)
+    try:
+        book = pc.CalamineWorkbook.from_filelike(io.BytesIO(raw_zip(members({"表": xml}))))
+        grid = book.get_sheet_by_index(0).to_python(skip_empty_area=False)
+    except Exception:  # calamine fails on it: nothing was allocated
+        return
+    assert extent.irregular is None  # what calamine reads, perfxl can measure
+    assert len(grid) <= extent.rows and max(map(len, grid), default=0) <= extent.cols

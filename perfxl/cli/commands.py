@@ -58,7 +58,9 @@ _LABELS_HELP = ("在内置标签词表之外再加一份词表（TOML，格式�
                 "用来认出本地表格的其他写法。")
 _LIMIT_HELP = ("放宽读取上限，可重复，如 --limit cells=5000000。可用：file_mb=50（文件大小）、"
                "part_mb=64（解压后单个部件）、cells=1000000（每表单元格范围）、cell_chars=32767（单元格字数）、"
-               "merges=5000（每表合并单元格数）、seconds=60（读取每个文件的时限）、memory_mb=2048（读取每个文件可用的内存）。")
+               "merges=5000（每表合并单元格数）、total_mb=256（每个工作簿解压后合计）、sheets=200（每个工作簿的工作表数）、"
+               "book_cells=5000000（每个工作簿各表范围合计）、seconds=60（读取每个文件的时限）、"
+               "memory_mb=2048（读取每个文件可用的内存）。")
 
 
 def _limits(items: tuple[str, ...]) -> Limits:

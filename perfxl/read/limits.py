@@ -22,6 +22,9 @@ class Limits:
     merges: int = 5_000          # merged ranges in one sheet
     seconds: int = 60            # to read one file (its reader is stopped after that)
     memory_mb: int = 2_048       # more memory a reader may take while reading (its process is capped)
+    total_mb: int = 256          # all parts of one workbook read, once inflated
+    sheets: int = 200            # worksheets in one workbook
+    book_cells: int = 5_000_000  # used areas of all sheets of one workbook together
 
     @property
     def file_bytes(self) -> int:
@@ -30,6 +33,10 @@ class Limits:
     @property
     def part_bytes(self) -> int:
         return self.part_mb * 2**20
+
+    @property
+    def total_bytes(self) -> int:
+        return self.total_mb * 2**20
 
 
 DEFAULT_LIMITS = Limits()

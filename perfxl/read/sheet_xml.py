@@ -1,16 +1,18 @@
 """What python-calamine does not tell about an .xlsx: which cells are shown as percentages and
-which formulas carry no cached value, and how far out a sheet's values reach (python-calamine
-allocates the whole rectangle, so one far cell could exhaust memory). Read straight from the zip."""
+which formulas carry no cached value, and how far out a sheet's values reach (``cell_extent``:
+python-calamine allocates the whole rectangle, so one far cell could exhaust memory). Read
+straight from the zip, every part through its size limits."""
 
 from __future__ import annotations
 
 import html
-import posixpath
 import re
 from dataclasses import dataclass, field
 from typing import Any
 
 from ..a1 import from_a1
+from .book_parts import BookParts
+from .cell_extent import Extent, sheet_extent
 from .zip_parts import Package
 
 _BUILTIN_PERCENT = {9, 10}
@@ -24,26 +26,19 @@ _NUMFMT = re.compile(rb'<(?:\w+:)?numFmt\b[^>]*?numFmtId="(\d+)"[^>]*?formatCode
 _CELLXFS = re.compile(rb"<(?:\w+:)?cellXfs\b[^>]*>(.*?)</(?:\w+:)?cellXfs>", re.S)
 _XF = re.compile(rb"<(?:\w+:)?xf\b([^>]*)>")
 _FMT_ID = re.compile(rb'\bnumFmtId="(\d+)"')
-_REL_TAG = re.compile(rb"<(?:\w+:)?Relationship\b([^>]*)>")
-_REL_ATTR = re.compile(rb'\b(Id|Target)="([^"]*)"')
-_SHEET_TAG = re.compile(rb"<(?:\w+:)?sheet\b([^>]*)>")
-_SHEET_NAME = re.compile(rb'\sname="([^"]*)"')
-_SHEET_RID = re.compile(rb'\s\w+:id="([^"]*)"')
 _CELL_START = re.compile(rb"<(?:\w+:)?c\s")
 _HAS_VALUE = re.compile(rb"\s*<(?:\w+:)?v>[^<]")
-# Only a reference with a two-letter column or a five-digit row can make the area large; with
-# letters and digits folded to A and 0 that is two plain substring searches.
-_FOLD = bytes.maketrans(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", b"A" * 26 + b"0" * 10)
-_VALUE_CELL = re.compile(rb'<(?:\w+:)?c\s[^>]*?\br="([A-Z]{1,3})(\d{1,7})"[^>]*?(/?)>')
 
 
 @dataclass
 class SheetMeta:
-    """Per-sheet facts: percent-formatted cells and formulas without a cached value."""
+    """Per-sheet facts: the XML to hand on, its extent, percent-formatted cells and formulas
+    without a cached value."""
 
+    xml: bytes = b""
+    extent: Extent = field(default_factory=Extent)
     percent: set[tuple[int, int]] = field(default_factory=set)
     uncached: list[tuple[int, int]] = field(default_factory=list)
-    area: int = 0  # cells spanned by values, computed only when some cell lies far out
 
 
 # Files of one inbox mostly come from one template: their styles and workbook parts repeat.
@@ -57,15 +52,14 @@ def _remember(key: tuple[Any, ...], value: Any) -> Any:
     return value
 
 
-def _percent_styles(pkg: Package) -> frozenset[int]:
+def _percent_styles(pkg: Package, member: str | None, raw: bytes | None) -> frozenset[int]:
     """Indexes of the cell formats (cellXfs) that show numbers as percentages."""
-    if "xl/styles.xml" not in pkg:
+    if member is None or raw is None:
         return frozenset()
-    key = ("styles", pkg.limit, *pkg.packed("xl/styles.xml"))
+    key = ("styles", pkg.limit, *pkg.packed(member))
     cached = _CACHE.get(key)
-    if cached is not None:  # these very bytes were inflated (within this limit) and read before
+    if cached is not None:  # these very bytes were read before
         return cached
-    raw = pkg.read("xl/styles.xml")
     if b"%" not in raw and b'numFmtId="9"' not in raw and b'numFmtId="10"' not in raw:
         return _remember(key, frozenset())
     return _remember(key, frozenset(_scan_styles(raw)))
@@ -86,68 +80,27 @@ def _scan_styles(raw: bytes) -> set[int]:
     return found
 
 
-def _sheet_paths(pkg: Package) -> dict[str, str]:
-    """Sheet name -> member path inside the zip."""
-    if "xl/workbook.xml" not in pkg or "xl/_rels/workbook.xml.rels" not in pkg:
-        return {}
-    key = ("paths", pkg.limit, pkg.packed("xl/workbook.xml"), pkg.packed("xl/_rels/workbook.xml.rels"))
-    cached = _CACHE.get(key)
-    if cached is not None:
-        return cached
-    return _remember(key, _parse_sheet_paths(pkg.read("xl/workbook.xml"),
-                                             pkg.read("xl/_rels/workbook.xml.rels")))
-
-
-def _parse_sheet_paths(book: bytes, rels: bytes) -> dict[str, str]:
-    targets: dict[bytes, str] = {}
-    for tag in _REL_TAG.finditer(rels):
-        attrs = dict(_REL_ATTR.findall(tag.group(1)))
-        if b"Id" in attrs:
-            targets[attrs[b"Id"]] = html.unescape(attrs.get(b"Target", b"").decode("utf-8", "replace"))
-    paths: dict[str, str] = {}
-    for tag in _SHEET_TAG.finditer(book):
-        name, rid = _SHEET_NAME.search(tag.group(1)), _SHEET_RID.search(tag.group(1))
-        target = targets.get(rid.group(1)) if rid else None
-        if not target or name is None:
+def read_meta(pkg: Package, parts: BookParts, styles: bytes | None) -> list[SheetMeta]:
+    """Facts about every worksheet of ``parts``, in order: the XML python-calamine is to get
+    (inflated here, through the size limits; sheets ending in many styled empty rows slimmed),
+    its extent as calamine will read it, percent cells and uncached formulas."""
+    percent_xfs = _percent_styles(pkg, parts.styles, styles)
+    styles_ids = {str(i).encode() for i in percent_xfs}
+    needles = [b' s="%s"' % style for style in styles_ids]
+    metas = []
+    for _, member in parts.sheets:
+        data = pkg.read(member)
+        data = _without_empty_tail(data) or data
+        meta = SheetMeta(xml=data, extent=sheet_extent(data))
+        metas.append(meta)
+        if meta.extent.irregular is not None:
             continue
-        path = target.lstrip("/") if target.startswith("/") else posixpath.normpath(
-            posixpath.join("xl", target))
-        paths[html.unescape(name.group(1).decode("utf-8", "replace"))] = path
-    return paths
-
-
-def read_meta(pkg: Package, slim: dict[str, bytes] | None = None) -> dict[str, SheetMeta]:
-    """Facts about every sheet, by name: percent cells, uncached formulas and, when some cell
-    lies far out, the used area its values span. Every sheet part (and the shared strings) is
-    inflated here, through the size limit, before python-calamine is allowed near it.
-    Sheets ending in many styled empty rows get a slimmed copy in ``slim`` (by part name)."""
-    if "xl/sharedStrings.xml" in pkg:
-        pkg.read("xl/sharedStrings.xml")
-    percent_xfs = _percent_styles(pkg)
-    styles = {str(i).encode() for i in percent_xfs}
-    needles = [b' s="%s"' % style for style in styles]
-    metas: dict[str, SheetMeta] = {}
-    parts = [n for n in pkg.names() if n.startswith("xl/worksheets/") and n.endswith(".xml")]
-    found: dict[str, SheetMeta] = {}
-    for part in parts:
-        data = pkg.read(part)
-        if slim is not None and (lean := _without_empty_tail(data)) is not None:
-            slim[part] = lean
         has_formula = b"<f" in data
         has_percent = any(needle in data for needle in needles)
-        folded = data.translate(_FOLD)
-        far = b'r="AA' in folded or b'r="A00000' in folded
-        if not (has_formula or has_percent or far):
-            continue
-        found[part] = meta = SheetMeta()
-        if far:
-            meta.area = _value_area(data)
         if has_formula:
-            _scan_cells(data, styles if has_percent else set(), True, meta)
+            _scan_cells(data, styles_ids if has_percent else set(), True, meta)
         elif has_percent:
-            meta.percent = _percent_cells(data, styles)
-    if found:
-        metas = {name: found[part] for name, part in _sheet_paths(pkg).items() if part in found}
+            meta.percent = _percent_cells(data, styles_ids)
     return metas
 
 
@@ -172,18 +125,6 @@ def _ref(raw: bytes) -> tuple[int, int]:
         return from_a1(raw.decode("ascii"))
     except (ValueError, UnicodeDecodeError):
         return -1, -1
-
-
-def _value_area(data: bytes) -> int:
-    """Rows x columns from A1 to the farthest cell holding something (what python-calamine
-    would allocate for the sheet)."""
-    rows = cols = 0
-    for m in _VALUE_CELL.finditer(data):
-        if m.group(3) == b"/":
-            continue
-        r, c = _ref(m.group(1) + m.group(2))
-        rows, cols = max(rows, r + 1), max(cols, c + 1)
-    return rows * cols
 
 
 def _percent_cells(data: bytes, styles: set[bytes]) -> set[tuple[int, int]]:

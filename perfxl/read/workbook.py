@@ -1,6 +1,7 @@
 """Reading one workbook file into plain grids, the format judged from its content (``sniff``),
 never its name: .xlsx/.xlsm through python-calamine (after the zip parts were inspected and
-bounded), legacy .xls and BIFF .et through ``legacy_xls``, .ods and .xlsb through python-calamine,
+bounded, and handed over as a fresh package of only the checked parts), legacy .xls and BIFF
+.et through ``legacy_xls``, .ods and .xlsb through python-calamine,
 and the exports units really send as ".xls": HTML tables, SpreadsheetML 2003 XML and CSV.
 
 Anything that is not a readable workbook raises ``UnreadableWorkbook`` with a Chinese reason a
@@ -24,6 +25,8 @@ from lxml import etree
 
 from ..errors import UnreadableWorkbook, os_reason
 from ..problems import problem
+from .book_parts import book_parts, office_document
+from .canonical_package import canonical_package
 from .delimited_text import read_csv
 from .html_table import read_html
 from .legacy_xls import ENCRYPTED, read_xls
@@ -33,7 +36,8 @@ from .sheet import Sheet, bounded, too_large
 from .sheet_xml import SheetMeta, read_meta
 from .sniff import HTML, OLE, SPREADSHEET_ML, TEXT, ZIP, sniff
 from .spreadsheet_ml import read_spreadsheet_ml
-from .zip_parts import Package, PartTooLarge
+from .xml_tokens import Irregular
+from .zip_parts import Package, PartTooLarge, TotalTooLarge
 
 _ENCRYPTED_MARK = "EncryptedPackage".encode("utf-16-le")
 _ODS_MIME = b"application/vnd.oasis.opendocument.spreadsheet"
@@ -119,15 +123,23 @@ def _too_large_part(exc: PartTooLarge, limits: Limits) -> str:
             f"已拒绝读取；确属正常的大文件，可用 --limit part_mb=N 放宽")
 
 
+def _too_large_total(limits: Limits) -> str:
+    return (f"工作簿各部件解压后合计超过 {limits.total_mb} MB（疑似压缩炸弹），已拒绝读取；"
+            f"确属正常的大文件，可用 --limit total_mb=N 放宽")
+
+
 def _read_zip(path: str, data: bytes, limits: Limits) -> list[Sheet]:
     try:
-        pkg = Package(data, limits.part_bytes)
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
+        pkg = Package(data, limits.part_bytes, limits.total_bytes)
+        document = office_document(pkg)
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError, KeyError, Irregular) as exc:
         raise _damaged(path) from exc
-    if "xl/workbook.xml" in pkg:
-        return _read_xlsx(path, data, pkg, limits)
-    if "xl/workbook.bin" in pkg:
+    except PartTooLarge as exc:
+        raise UnreadableWorkbook(path, _too_large_part(exc, limits)) from exc
+    if document is not None and document.lower().endswith(".bin"):
         return _read_other_zip(path, data, pkg, limits, "xlsb")
+    if document is not None:
+        return _read_xlsx(path, pkg, document, limits)
     if "content.xml" in pkg and ("mimetype" not in pkg or _ODS_MIME in _part(path, pkg, "mimetype", limits)):
         return _read_other_zip(path, data, pkg, limits, "ods")
     raise UnreadableWorkbook(path, "压缩包里没有 Excel 工作簿内容（可能是 Word 或其他文件）；"
@@ -139,25 +151,49 @@ def _part(path: str, pkg: Package, name: str, limits: Limits) -> bytes:
         return pkg.read(name)
     except PartTooLarge as exc:
         raise UnreadableWorkbook(path, _too_large_part(exc, limits)) from exc
+    except TotalTooLarge as exc:
+        raise UnreadableWorkbook(path, _too_large_total(limits)) from exc
     except (zipfile.BadZipFile, KeyError) as exc:
         raise _damaged(path) from exc
 
 
-def _read_xlsx(path: str, data: bytes, pkg: Package, limits: Limits) -> list[Sheet]:
-    slim: dict[str, bytes] = {}
+def _checked_package(path: str, pkg: Package, document: str,
+                     limits: Limits) -> tuple[list[str], list[SheetMeta], bytes, int]:
+    """Sheet names, their facts and the fresh package python-calamine reads instead of the
+    file (only the parts inflated and checked here); refuses the workbook past its budgets."""
     try:
-        metas = read_meta(pkg, slim)
-        if slim:
-            data = pkg.repack(slim)
+        parts = book_parts(pkg, document)
+        if len(parts.sheets) > limits.sheets:
+            raise UnreadableWorkbook(path, f"工作簿有 {len(parts.sheets):,} 个工作表，超过上限 {limits.sheets:,}，"
+                                           f"不像是绩效表，未读取；确属正常，可用 --limit sheets=N 放宽")
+        shared = pkg.read(parts.shared_strings) if parts.shared_strings else None
+        styles = pkg.read(parts.styles) if parts.styles else None
+        metas = read_meta(pkg, parts, styles)
+        kept = [m.xml if m.extent.irregular is None and m.extent.area <= limits.cells else None
+                for m in metas]
+        total = sum(m.extent.area for m, xml in zip(metas, kept, strict=True) if xml is not None)
+        if total > limits.book_cells:
+            raise UnreadableWorkbook(path, f"工作簿各工作表的数据范围合计约 {total:,} 个单元格，超过上限 "
+                                           f"{limits.book_cells:,}，未读取；请删除多余的工作表或远处的内容，"
+                                           f"确属正常可用 --limit book_cells=N 放宽")
+        names = [name for name, _ in parts.sheets]
+        package = canonical_package(list(zip(names, kept, strict=True)), shared, styles, parts.date1904)
     except PartTooLarge as exc:
         raise UnreadableWorkbook(path, _too_large_part(exc, limits)) from exc
-    except (zipfile.BadZipFile, KeyError) as exc:
+    except TotalTooLarge as exc:
+        raise UnreadableWorkbook(path, _too_large_total(limits)) from exc
+    except (zipfile.BadZipFile, KeyError, Irregular) as exc:
         raise _damaged(path) from exc
+    return names, metas, package, pkg.largest
+
+
+def _read_xlsx(path: str, pkg: Package, document: str, limits: Limits) -> list[Sheet]:
+    names, metas, package, largest = _checked_package(path, pkg, document, limits)
     try:
-        book = pc.CalamineWorkbook.from_filelike(io.BytesIO(data))
-        long_text = pkg.largest > limits.cell_chars  # else no cell can hold that much text
-        sheets = [_xlsx_sheet(book, path, name, metas.get(name), limits, long_text)
-                  for name in book.sheet_names]
+        book = pc.CalamineWorkbook.from_filelike(io.BytesIO(package))
+        long_text = largest > limits.cell_chars  # else no cell can hold that much text
+        sheets = [_xlsx_sheet(book, path, i, name, meta, limits, long_text)
+                  for i, (name, meta) in enumerate(zip(names, metas, strict=True))]
         book.close()
     except (KeyboardInterrupt, SystemExit):
         raise
@@ -167,15 +203,17 @@ def _read_xlsx(path: str, data: bytes, pkg: Package, limits: Limits) -> list[She
     return sheets
 
 
-def _xlsx_sheet(book: Any, path: str, name: str, meta: SheetMeta | None, limits: Limits,
+def _xlsx_sheet(book: Any, path: str, index: int, name: str, meta: SheetMeta, limits: Limits,
                 long_text: bool) -> Sheet:
-    if meta is not None and meta.area > limits.cells:
-        return too_large(path, name, meta.area, limits)
-    sheet = book.get_sheet_by_name(name)
+    extent = meta.extent
+    if extent.irregular is not None:
+        return Sheet(name, [], notes=[problem("sheet-unreadable", file=path, sheet=name, reason=extent.irregular)])
+    if extent.area > limits.cells:
+        return too_large(path, name, extent.area, limits)
+    sheet = book.get_sheet_by_index(index)
     merges = [(a[0], a[1], b[0], b[1]) for a, b in (sheet.merged_cell_ranges or [])]
     out = Sheet(name, sheet.to_python(skip_empty_area=False), merges)
-    if meta is not None:
-        out.percent, out.uncached = meta.percent, meta.uncached
+    out.percent, out.uncached = meta.percent, meta.uncached
     return bounded(out, path, limits, long_text)
 
 

@@ -1,6 +1,9 @@
 """The parts of an .xlsx read from bytes already in memory: the central directory parsed in one
 pass, one zlib call per part (several times cheaper than ``zipfile``), and bounded whatever the
-zip headers claim: a part may not inflate beyond a limit (decompression bombs)."""
+zip headers claim: a part may not inflate beyond a limit, nor all parts read together beyond a
+budget (decompression bombs). Members are known by their real names (the Unicode-path extra
+field wins, as in the zip readers), found case-insensitively; two members of one name make the
+package damaged. ``stored_zip`` writes the fresh package python-calamine is given."""
 
 from __future__ import annotations
 
@@ -24,6 +27,14 @@ class PartTooLarge(Exception):
         self.limit = limit
 
 
+class TotalTooLarge(Exception):
+    """The parts read from one package inflate beyond the budget together."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(limit)
+        self.limit = limit
+
+
 class Entry(NamedTuple):
     """What the central directory says about one part."""
 
@@ -38,15 +49,28 @@ class Entry(NamedTuple):
 class Package:
     """The central directory of a zip held in memory, and bounded reads of its parts."""
 
-    def __init__(self, data: bytes, limit: int) -> None:
-        """Raises zipfile.BadZipFile (or ValueError/OSError) when ``data`` is no readable zip."""
+    def __init__(self, data: bytes, limit: int, total: int | None = None) -> None:
+        """Raises zipfile.BadZipFile (or ValueError/OSError) when ``data`` is no readable zip
+        or names one member twice."""
         self._data = data
         self.limit = limit
+        self.total_limit = total
         self.entries = _central_directory(data)
+        self._folded: dict[str, str] = {}
+        for name in self.entries:
+            key = _fold(name)
+            if key in self._folded:
+                raise zipfile.BadZipFile(f"member {name!r} twice")
+            self._folded[key] = name
         self.largest = 0  # the largest part inflated so far
+        self.inflated = 0  # all parts inflated so far
 
     def __contains__(self, name: str) -> bool:
         return name in self.entries
+
+    def find(self, name: str) -> str | None:
+        """The member named ``name`` as OPC names parts: case-insensitively, ``\\`` as ``/``."""
+        return self._folded.get(_fold(name))
 
     def names(self) -> list[str]:
         return list(self.entries)
@@ -86,20 +110,47 @@ class Package:
         if zlib.crc32(out) != entry.crc:
             raise zipfile.BadZipFile(f"{name}: CRC mismatch")
         self.largest = max(self.largest, len(out))
+        self.inflated += len(out)
+        if self.total_limit is not None and self.inflated > self.total_limit:
+            raise TotalTooLarge(self.total_limit)
         return out
 
 
-    def repack(self, replaced: dict[str, bytes]) -> bytes:
-        """A new, uncompressed zip of the XML parts, some of them replaced (binary parts such as
-        macros and images are left out: nothing downstream needs them)."""
-        out = io.BytesIO()
-        with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as zf:
-            for name in self.entries:
-                if name in replaced:
-                    zf.writestr(name, replaced[name])
-                elif name.endswith((".xml", ".rels")):
-                    zf.writestr(name, self.read(name))
-        return out.getvalue()
+def stored_zip(parts: list[tuple[str, bytes]]) -> bytes:
+    """An uncompressed zip of ``parts`` (name, bytes), written directly: a handful of struct
+    calls per part instead of zipfile's machinery, nothing inflated or deflated again."""
+    out: list[bytes] = []
+    central: list[bytes] = []
+    offset = 0
+    for name, data in parts:
+        raw = name.encode("utf-8")
+        crc, size = zlib.crc32(data), len(data)
+        head = struct.pack("<4sHHHHHIIIHH", _LOCAL, 20, 0x800, 0, 0, 0x21, crc, size, size, len(raw), 0)
+        central.append(struct.pack("<4sHHHHHHIIIHHHHHII", _CENTRAL, 20, 20, 0x800, 0, 0, 0x21, crc, size,
+                                   size, len(raw), 0, 0, 0, 0, 0, offset) + raw)
+        out += (head, raw, data)
+        offset += len(head) + len(raw) + size
+    directory = b"".join(central)
+    end = struct.pack("<4sHHHHIIH", _EOCD, 0, 0, len(parts), len(parts), len(directory), offset, 0)
+    return b"".join(out) + directory + end
+
+
+def _fold(name: str) -> str:
+    return name.replace("\\", "/").lstrip("/").casefold()
+
+
+def _unicode_name(raw: bytes, extra: bytes, fallback: str) -> str:
+    """The name in an Info-ZIP Unicode Path extra field (0x7075) when it is there and still
+    belongs to the raw name (its CRC matches), else ``fallback``."""
+    pos = 0
+    while pos + 4 <= len(extra):
+        kind, size = struct.unpack_from("<HH", extra, pos)
+        body = extra[pos + 4:pos + 4 + size]
+        if kind == 0x7075 and len(body) >= 5 and body[0] == 1 \
+                and struct.unpack_from("<I", body, 1)[0] == zlib.crc32(raw):
+            return body[5:].decode("utf-8", "replace")
+        pos += 4 + size
+    return fallback
 
 
 def _central_directory(data: bytes) -> dict[str, Entry]:
@@ -112,6 +163,7 @@ def _central_directory(data: bytes) -> dict[str, Entry]:
     if count == 0xFFFF or start == 0xFFFFFFFF or start + size > end:
         return _by_zipfile(data)
     entries: dict[str, Entry] = {}
+    seen = 0
     pos = start
     for _ in range(count):
         if data[pos:pos + 4] != _CENTRAL:
@@ -120,14 +172,27 @@ def _central_directory(data: bytes) -> dict[str, Entry]:
          offset) = struct.unpack_from("<HH4xIIIHHH8xI", data, pos + 8)
         raw_name = data[pos + 46:pos + 46 + name_len]
         name = raw_name.decode("utf-8" if flags & 0x800 else "cp437", "replace")
+        if extra_len:
+            name = _unicode_name(raw_name, data[pos + 46 + name_len:pos + 46 + name_len + extra_len], name)
         if 0xFFFFFFFF in (packed, size_, offset):
             return _by_zipfile(data)
         entries[name] = Entry(offset, method, flags, packed, size_, crc)
+        seen += 1
         pos += 46 + name_len + extra_len + comment_len
+    if seen != len(entries):
+        raise zipfile.BadZipFile("a member named twice")
     return entries
 
 
 def _by_zipfile(data: bytes) -> dict[str, Entry]:
     with zipfile.ZipFile(io.BytesIO(data)) as zf:
-        return {i.filename: Entry(i.header_offset, i.compress_type, i.flag_bits,
-                                  i.compress_size, i.file_size, i.CRC) for i in zf.infolist()}
+        infos = zf.infolist()
+    entries: dict[str, Entry] = {}
+    for i in infos:
+        raw = i.orig_filename.encode("utf-8" if i.flag_bits & 0x800 else "cp437", "replace")
+        name = _unicode_name(raw, i.extra, i.orig_filename)
+        entries[name] = Entry(i.header_offset, i.compress_type, i.flag_bits, i.compress_size,
+                              i.file_size, i.CRC)
+    if len(entries) != len(infos):
+        raise zipfile.BadZipFile("a member named twice")
+    return entries

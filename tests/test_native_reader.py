@@ -1,0 +1,229 @@
+"""python-calamine gets only what perfxl checked (issue 17 points 2 and 8): a far cell in any
+reference form, a sheet part wherever the relationships put it, a member renamed by the zip's
+Unicode-path field, duplicate members, parts that inflate too far alone or together, too many
+sheets, too many cells without ``r``, a lying shared-strings count. Each of these once aborted
+the whole process inside calamine; the workbooks are built here from raw bytes."""
+
+from __future__ import annotations
+
+import struct
+import zlib
+from pathlib import Path
+
+import pytest
+
+from perfxl.errors import UnreadableWorkbook
+from perfxl.read.cell_extent import sheet_extent
+from perfxl.read.limits import Limits
+from perfxl.read.sheet import Sheet
+from perfxl.read.workbook import read_workbook
+from perfxl.tables.extraction import extract
+
+MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+DOC = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+RELS = "http://schemas.openxmlformats.org/package/2006/relationships"
+TEXT = '<row r="1"><c r="A1" t="inlineStr"><is><t>一级指标</t></is></c></row>'
+
+
+def raw_zip(members: list[tuple[str | bytes, bytes, bytes]]) -> bytes:
+    """A zip written byte by byte: (raw name, data, central-directory extra field), deflated."""
+    out, central, offset = b"", b"", 0
+    for name, data, extra in members:
+        raw = name.encode("utf-8") if isinstance(name, str) else name
+        packed = zlib.compress(data)[2:-4]
+        crc = zlib.crc32(data)
+        head = struct.pack("<4sHHHHHIIIHH", b"PK\x03\x04", 20, 0x800, 8, 0, 0x21, crc, len(packed),
+                           len(data), len(raw), 0)
+        central += struct.pack("<4sHHHHHHIIIHHHHHII", b"PK\x01\x02", 20, 20, 0x800, 8, 0, 0x21, crc,
+                               len(packed), len(data), len(raw), len(extra), 0, 0, 0, 0, offset) + raw + extra
+        out += head + raw + packed
+        offset += len(head) + len(raw) + len(packed)
+    count = len(members)
+    return out + central + struct.pack("<4sHHHHIIH", b"PK\x05\x06", 0, 0, count, count, len(central), offset, 0)
+
+
+def sheet_xml(rows: str, ns: str = "") -> bytes:
+    return (f'<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="{MAIN}"{ns}>'
+            f"<sheetData>{rows}</sheetData></worksheet>").encode()
+
+
+def members(sheets: dict[str, bytes], targets: dict[str, str] | None = None, book: str = "xl/workbook.xml",
+            extra: dict[str, bytes] | None = None) -> list[tuple[str | bytes, bytes, bytes]]:
+    """The parts of a workbook whose sheets (name -> XML) sit at ``targets`` (name -> the
+    relationship's Target; by default worksheets/sheetN.xml beside the workbook)."""
+    targets = targets or {}
+    rels, entries, parts = [], [], []
+    folder = book.rpartition("/")[0]
+    for i, (name, xml) in enumerate(sheets.items(), 1):
+        target = targets.get(name, f"worksheets/sheet{i}.xml")
+        rels.append(f'<Relationship Id="rId{i}" Type="{DOC}/worksheet" Target="{target}"/>')
+        entries.append(f'<sheet name="{name}" sheetId="{i}" r:id="rId{i}"/>')
+        member = target.lstrip("/") if target.startswith("/") else f"{folder}/{target}"
+        parts.append((member.replace("%20", " "), xml))
+    wb = f'<workbook xmlns="{MAIN}" xmlns:r="{DOC}"><sheets>{"".join(entries)}</sheets></workbook>'
+    base = [
+        ("[Content_Types].xml", b"<Types/>"),
+        ("_rels/.rels", f'<Relationships xmlns="{RELS}"><Relationship Id="rId1" Type="{DOC}/officeDocument" '
+                        f'Target="{book}"/></Relationships>'.encode()),
+        (book, wb.encode()),
+        (f"{folder}/_rels/{book.rpartition('/')[2]}.rels",
+         f'<Relationships xmlns="{RELS}">{"".join(rels)}</Relationships>'.encode()),
+    ]
+    extra = extra or {}
+    return [(n, d, extra.get(n, b"")) for n, d in base + parts]
+
+
+def write(tmp_path: Path, parts: list[tuple[str | bytes, bytes, bytes]], name: str = "book.xlsx") -> Path:
+    path = tmp_path / name
+    path.write_bytes(raw_zip(parts))
+    return path
+
+
+def notes(sheet: Sheet) -> list[str]:
+    return [p.code for p in sheet.notes]
+
+
+# ---------------------------------------------------------------------------- reference forms
+
+FAR = {
+    "single-quotes": "<row><c r='XFD1048576'><v>1</v></c></row>",
+    "lower-case": '<row><c r="xfd1048576"><v>1</v></c></row>',
+    "blanks-around-equals": '<row><c  r = "XFD1048576"  ><v>1</v></c></row>',
+    "newline-before-r": '<row><c\nr="XFD1048576"><v>1</v></c></row>',
+    "prefixed": '<x:row><x:c r="XFD1048576"><x:v>1</x:v></x:c></x:row>',
+    "second-r-wins": '<row><c r="A2" r="XFD1048576"><v>1</v></c></row>',
+    "slash-in-attribute": '<row><c r="XFD1048576" note="/>"><v>1</v></c></row>',
+    "cells-without-r": '<row r="1048576">' + "<c/>" * 16383 + "<c><v>1</v></c></row>",
+    "rows-without-r": '<row r="1048575"/><row><c r="XFD1"/><c><v>1</v></c></row>',
+    "hidden-in-a-comment-end": '<!-- a > b --><row><c r="XFD1048576"><v>1</v></c></row>',
+}
+
+
+@pytest.mark.parametrize("form", sorted(FAR))
+def test_a_far_cell_is_refused_in_every_reference_form(tmp_path: Path, form: str) -> None:
+    far = sheet_xml(TEXT + FAR[form], ' xmlns:x="' + MAIN + '"')
+    path = write(tmp_path, members({"远": far, "正常": sheet_xml(TEXT)}))
+    sheets = read_workbook(path)
+    assert [s.name for s in sheets] == ["远", "正常"]
+    assert notes(sheets[0]) == ["sheet-too-large"] and sheets[0].rows == []
+    assert sheets[1].value(0, 0) == "一级指标"
+
+
+def test_the_extent_counts_cells_without_r_as_calamine_places_them() -> None:
+    # b2, then the next cell (no r) one to the right in the same row; a row without r is the next
+    xml = sheet_xml("<row><c r='b2'><v>1</v></c><c><v>2</v></c></row><row/><row><c/><c><v>3</v></c></row>")
+    extent = sheet_extent(xml)
+    assert (extent.rows, extent.cols, extent.cells) == (3, 3, 3)
+
+
+def test_cells_without_r_or_at_one_place_count_against_the_cell_limit(tmp_path: Path) -> None:
+    in_a_row = sheet_xml("<row>" + "<c><v>1</v></c>" * 3000 + "</row>")
+    one_place = sheet_xml("<row>" + '<c r="A1"><v>1</v></c>' * 3000 + "</row>")
+    path = write(tmp_path, members({"一行": in_a_row, "一处": one_place, "正常": sheet_xml(TEXT)}))
+    sheets = read_workbook(path, limits=Limits(cells=1000))
+    assert [notes(s) for s in sheets] == [["sheet-too-large"], ["sheet-too-large"], []]
+    assert "3,000" in sheets[1].notes[0].message
+
+
+def test_a_reference_calamine_cannot_read_refuses_only_that_sheet(tmp_path: Path) -> None:
+    broken = sheet_xml('<row><c r=" A1"><v>1</v></c></row>')
+    path = write(tmp_path, members({"坏": broken, "正常": sheet_xml(TEXT)}))
+    sheets = read_workbook(path)
+    assert notes(sheets[0]) == ["sheet-unreadable"] and "另存" in sheets[0].notes[0].message
+    assert sheets[1].value(0, 0) == "一级指标"
+
+
+def test_a_sheet_of_whitespace_is_read_as_empty(tmp_path: Path) -> None:
+    blank = sheet_xml(" \n" * 1_000_000)
+    sheets = read_workbook(write(tmp_path, members({"空白": blank, "正常": sheet_xml(TEXT)})))
+    assert [notes(s) for s in sheets] == [[], []] and sheets[0].rows == []
+
+
+# ---------------------------------------------------------------------------- parts by relationships
+
+PLACES = {
+    "outside-worksheets": ({"远": "other/data.xml"}, "xl/workbook.xml"),
+    "upper-case-XML": ({"远": "worksheets/FAR.XML"}, "xl/workbook.xml"),
+    "absolute-target": ({"远": "/xl/elsewhere/s.xml"}, "xl/workbook.xml"),
+    "percent-encoded": ({"远": "worksheets/sheet%201.xml"}, "xl/workbook.xml"),
+    "workbook-elsewhere": ({}, "book/main.xml"),
+}
+
+
+@pytest.mark.parametrize("place", sorted(PLACES))
+def test_sheets_are_found_by_the_relationships_wherever_they_sit(tmp_path: Path, place: str) -> None:
+    targets, book = PLACES[place]
+    far = sheet_xml(TEXT + '<row><c r="XFD1048576"><v>1</v></c></row>')
+    path = write(tmp_path, members({"正常": sheet_xml(TEXT), "远": far}, targets, book))
+    sheets = read_workbook(path)
+    assert [s.name for s in sheets] == ["正常", "远"]
+    assert sheets[0].value(0, 0) == "一级指标" and notes(sheets[1]) == ["sheet-too-large"]
+
+
+def _unicode_path(real: str, shown: bytes) -> bytes:
+    body = b"\x01" + struct.pack("<I", zlib.crc32(shown)) + real.encode("utf-8")
+    return struct.pack("<HH", 0x7075, len(body)) + body
+
+
+def test_a_member_renamed_by_the_unicode_path_field_is_checked(tmp_path: Path) -> None:
+    far = sheet_xml(TEXT + '<row><c r="XFD1048576"><v>1</v></c></row>')
+    parts = members({"远": far})
+    hidden = [(b"xl/junk.bin" if n == "xl/worksheets/sheet1.xml" else n, d,
+               _unicode_path("xl/worksheets/sheet1.xml", b"xl/junk.bin") if n == "xl/worksheets/sheet1.xml" else e)
+              for n, d, e in parts]
+    sheets = read_workbook(write(tmp_path, hidden))
+    assert notes(sheets[0]) == ["sheet-too-large"]
+
+
+def test_a_member_named_twice_makes_the_file_damaged(tmp_path: Path) -> None:
+    far = sheet_xml(TEXT + '<row><c r="XFD1048576"><v>1</v></c></row>')
+    parts = members({"表": sheet_xml(TEXT)})
+    twice = [*parts, ("xl/worksheets/sheet1.xml", far, b"")]
+    result = extract(write(tmp_path, twice))
+    assert [p.code for p in result.problems] == ["unreadable"] and "损坏" in result.problems[0].message
+    folded = [*parts, ("XL/Worksheets/Sheet1.xml", far, b"")]
+    assert "损坏" in extract(write(tmp_path, folded, "b.xlsx")).problems[0].message
+
+
+# ---------------------------------------------------------------------------- budgets
+
+
+def test_the_workbook_part_is_bounded_too(tmp_path: Path) -> None:
+    parts = members({"表": sheet_xml(TEXT)})
+    padded = [(n, d.replace(b"<sheets>", b" " * (3 << 20) + b"<sheets>") if n == "xl/workbook.xml" else d, e)
+              for n, d, e in parts]
+    with pytest.raises(UnreadableWorkbook, match="part_mb"):
+        read_workbook(write(tmp_path, padded), limits=Limits(part_mb=1))
+
+
+def test_parts_are_bounded_together(tmp_path: Path) -> None:
+    half = sheet_xml(TEXT + " " * 700_000)
+    path = write(tmp_path, members({"一": half, "二": half}))
+    with pytest.raises(UnreadableWorkbook, match="total_mb=N"):
+        read_workbook(path, limits=Limits(total_mb=1))
+    assert len(read_workbook(path, limits=Limits(total_mb=2))) == 2
+
+
+def test_too_many_sheets_are_refused(tmp_path: Path) -> None:
+    path = write(tmp_path, members({f"表{i}": sheet_xml(TEXT) for i in range(6)}))
+    with pytest.raises(UnreadableWorkbook, match=r"6 个工作表.*sheets=N"):
+        read_workbook(path, limits=Limits(sheets=5))
+    assert len(read_workbook(path, limits=Limits(sheets=6))) == 6
+
+
+def test_sheets_each_under_the_limit_are_bounded_together(tmp_path: Path) -> None:
+    near = sheet_xml(TEXT + '<row r="20"><c r="E20"><v>1</v></c></row>')  # 20 x 5 = 100 cells
+    path = write(tmp_path, members({f"表{i}": near for i in range(5)}))
+    with pytest.raises(UnreadableWorkbook, match=r"500.*book_cells=N"):
+        read_workbook(path, limits=Limits(cells=150, book_cells=300))
+    assert len(read_workbook(path, limits=Limits(cells=150, book_cells=500))) == 5
+
+
+def test_a_lying_shared_strings_count_is_not_passed_on(tmp_path: Path) -> None:
+    parts = members({"表": sheet_xml('<row><c r="A1" t="s"><v>0</v></c></row>')})
+    rels = f'<Relationship Id="rId9" Type="{DOC}/sharedStrings" Target="sharedStrings.xml"/></Relationships>'
+    parts = [(n, d.replace(b"</Relationships>", rels.encode()) if n == "xl/_rels/workbook.xml.rels" else d, e)
+             for n, d, e in parts]
+    sst = f'<sst xmlns="{MAIN}" count="1" uniqueCount="99999999999999"><si><t>一级指标</t></si></sst>'
+    parts.append(("xl/sharedStrings.xml", sst.encode(), b""))
+    assert read_workbook(write(tmp_path, parts))[0].value(0, 0) == "一级指标"
