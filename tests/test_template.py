@@ -15,6 +15,7 @@ from openpyxl.utils import range_boundaries
 
 from perfxl.cli import main
 from perfxl.errors import OutputError, PerfxlError, UnreadableWorkbook
+from perfxl.read.limits import Limits
 from perfxl.read.workbook import read_workbook
 from perfxl.review.ruleset import load_ruleset
 from perfxl.tables.extraction import extract, extract_sheets
@@ -236,3 +237,15 @@ def test_template_on_a_full_disk_is_an_output_error(tmp_path: Path, monkeypatch:
     with pytest.raises(OutputError, match="磁盘空间已满"):
         template(output=tmp_path / "t.xlsx")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_texts_cut_while_reading_the_source_are_reported_at_their_cell(tmp_path: Path) -> None:
+    spec = json.loads(json.dumps(SPECS[1]))
+    spec["table"]["purpose"] = "很长的项目立项依据。" * 20
+    src = tmp_path / "last.xlsx"
+    build_workbook(src, [spec], "per-sheet")
+    limits = Limits(cell_chars=50)
+    cut = [(p.sheet, p.cell) for p in extract(src, limits=limits).problems if p.code == "cell-too-long"]
+    assert cut
+    result = template(source=src, output=tmp_path / "next.xlsx", limits=limits)
+    assert [(p.sheet, p.cell) for p in result.problems if p.code == "cell-too-long"] == cut

@@ -22,7 +22,7 @@ from ..a1 import col_letter
 from ..errors import OutputError, PerfxlError, UnreadableWorkbook, os_reason
 from ..model import Problem
 from ..output_marks import PROPERTY, TEMPLATE
-from ..problems import problem
+from ..problems import REGISTRY, problem
 from ..read.limits import DEFAULT_LIMITS, Limits
 from ..review.ruleset import RuleSet, resolve_ruleset
 from ..tables.extraction import extract
@@ -100,7 +100,14 @@ def _self_evaluation_forms(source: str | os.PathLike[str] | None, rules: RuleSet
     if not targets:
         raise PerfxlError(f"{source} 中没有找到带指标的绩效目标表，无法据此生成自评表")
     names = SheetNames(reserved=(LOOKUP,))
-    return [(_sheet_name(t.to_dict(), names), build_self_evaluation_form(rules, t), {}) for t in targets], []
+    return ([(_sheet_name(t.to_dict(), names), build_self_evaluation_form(rules, t), {}) for t in targets],
+            _reading_problems(result.problems))
+
+
+def _reading_problems(problems: tuple[Problem, ...]) -> list[Problem]:
+    """What went wrong reading the source (texts cut, sheets too large …): the template carries
+    what was read, so these say at which cell it is incomplete."""
+    return [p for p in problems if REGISTRY[p.code].stage == "读取"]
 
 
 def _finish(forms: list[tuple[str, Form, dict[str, Any]]], problems: list[Problem], kind: str,
@@ -133,7 +140,7 @@ def _source_tables(source: str | os.PathLike[str], limits: Limits,
         raise UnreadableWorkbook(os.fspath(source), result.problems[0].message)
     if not result.tables:
         raise PerfxlError(f"{source} 中没有找到预算项目绩效表或部门整体支出绩效指标表，无法据此生成模板")
-    problems = []
+    problems = _reading_problems(result.problems)
     tables = [t.to_dict() for t in result.tables]
     for t in result.tables:
         if len(t.spend_plan) > COLUMNS - 1:
