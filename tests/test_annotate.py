@@ -19,7 +19,7 @@ from perfxl.review.checking import check
 from perfxl.write.annotate import annotate
 from tests.fixtures.raw_xlsx import external_link, write_raw_xlsx
 
-from .conftest import ROOT, SEED
+from .conftest import ROOT, SEED, staff_formulas
 
 INBOX = ROOT / "workbooks" / "inbox"
 
@@ -210,3 +210,31 @@ def test_copies_carry_no_dde_external_links_or_file_share_links(tmp_path: Path) 
     assert "evil.example" in external.message
     listed = [(row[2], row[4]) for row in load_workbook(copy)["问题清单"].iter_rows(min_row=2, values_only=True)]
     assert ("B1", "annotate-formula-removed") in listed and ("B5", "annotate-link-removed") in listed
+
+
+def test_a_copy_openpyxl_cannot_write_is_rebuilt_and_check_prints_the_findings(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import openpyxl
+
+    real = openpyxl.Workbook.save
+    calls: list[int] = []
+
+    def first_fails(self: Any, filename: Any) -> None:
+        calls.append(1)
+        if len(calls) == 1:
+            raise ValueError("something openpyxl loaded but cannot write")
+        real(self, filename)
+
+    monkeypatch.setattr(openpyxl.Workbook, "save", first_fails)
+    box = tmp_path / "box"
+    box.mkdir()
+    src = write_raw_xlsx(box / "危险.xlsx", DANGER, sheet_tail=DANGER_LINKS, sheet_rels=DANGER_RELS,
+                         external=external_link())
+    result = CliRunner().invoke(main, ["check", str(src), "--annotate", str(tmp_path / "out")])
+    assert result.exit_code in (0, 1), result.output
+    copy = tmp_path / "out" / "危险_批注.xlsx"
+    assert f"已写出批注副本：{copy}" in result.output and "annotate-copy-rebuilt" in result.output
+    ws = load_workbook(copy)["Sheet1"]
+    assert [ws[f"B{i}"].value for i in (1, 2, 3, 4)] == [0, 42, "点我", 3]  # values only
+    assert all(c.hyperlink is None for row in ws.iter_rows() for c in row)
+    assert staff_formulas(copy) == []
