@@ -225,6 +225,7 @@ def test_a_copy_openpyxl_cannot_write_is_rebuilt_and_check_prints_the_findings(
             raise ValueError("something openpyxl loaded but cannot write")
         real(self, filename)
 
+    monkeypatch.setattr("perfxl.read.isolation._in_worker", True)  # the patch below reaches no worker
     monkeypatch.setattr(openpyxl.Workbook, "save", first_fails)
     box = tmp_path / "box"
     box.mkdir()
