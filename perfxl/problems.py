@@ -253,6 +253,26 @@ KINDS: tuple[ProblemKind, ...] = (
     # templates
     ProblemKind("template-plan-truncated", WARNING, "模板", "", "支出计划时点过多，未全部带入模板",
                 "资金支出计划有 {count} 个时点，模板只能放 {limit} 个；多出的时点没有带入，请在新模板中补填"),
+    # annotated copies (check --annotate)
+    ProblemKind("annotate-copy-refused", WARNING, "批注", "", "未写出批注副本",
+                "没有为这个文件写出批注副本：{reason}；其他文件的副本照常写出", adjustable=False),
+    ProblemKind("annotate-copy-rebuilt", INFO, "批注", "", "批注副本按读出的数值重建",
+                "这个工作簿无法按原样复制（{reason}），批注副本按 perfxl 读出的数值重建：数值和合并单元格都在，"
+                "字体、颜色、列宽、公式和原有批注没有带过来；原文件未被改动", adjustable=False),
+    ProblemKind("annotate-sheet-renamed", INFO, "批注", "", "工作表在副本中改了名",
+                "工作表名“{name}”不能用在 .xlsx 中（超过 31 个字符，含 [ ] : * ? / \\ 等字符，"
+                "或与另一张表只差大小写），副本中改名为“{new}”；请在原表中改用合规的名称", adjustable=False),
+    ProblemKind("annotate-value-replaced", WARNING, "批注", "", "数值无效，副本中显示为 #NUM!",
+                "单元格中的数值 {value} 不是有效数字（NaN 或无穷大），工作簿无法保存它，副本中显示为 #NUM!；"
+                "请在原表中改为正确的数字", adjustable=False),
+    ProblemKind("annotate-formula-removed", WARNING, "批注", "", "外部公式已从副本中去掉",
+                "公式 {formula} {why}，副本中已去掉该公式，只留下它保存的结果“{value}”；原文件中仍有这个公式，"
+                "打开原文件时请不要允许“更新链接”或“启动程序”，并请改为直接填写数值", adjustable=False),
+    ProblemKind("annotate-link-removed", WARNING, "批注", "", "本机或共享文件夹链接已从副本中去掉",
+                "{what}指向 {target}（本机文件、共享文件夹或其他工作簿），副本中已去掉该链接；"
+                "请不要在原文件中点击或更新它，报送的表中也请删除", adjustable=False),
+    ProblemKind("annotate-name-removed", WARNING, "批注", "", "外部名称已从副本中去掉",
+                "名称“{name}”{why}，副本中已删除该名称；请在原文件中删除它（公式 → 名称管理器）", adjustable=False),
 )
 
 
@@ -300,7 +320,7 @@ def reference_markdown() -> str:
         "- **提示**：问题说明的模板，`{…}` 处填入具体的值；分号后是修改方法。",
         "",
     ]
-    for stage in ("读取", "识别", "审核", "自评", "汇总", "模板"):
+    for stage in ("读取", "识别", "审核", "自评", "汇总", "模板", "批注"):
         lines += [f"## {stage}", "", "| 代码 | 级别 | 规则 | 含义 | 提示 | 可调 | 设置 |",
                   "|---|---|---|---|---|---|---|"]
         for kind in KINDS:

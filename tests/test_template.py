@@ -14,7 +14,8 @@ from click.testing import CliRunner
 from openpyxl.utils import range_boundaries
 
 from perfxl.cli import main
-from perfxl.errors import PerfxlError, UnreadableWorkbook
+from perfxl.errors import OutputError, PerfxlError, UnreadableWorkbook
+from perfxl.read.limits import Limits
 from perfxl.read.workbook import read_workbook
 from perfxl.review.ruleset import load_ruleset
 from perfxl.tables.extraction import extract, extract_sheets
@@ -201,3 +202,50 @@ def test_cli_json_equals_library(tmp_path: Path) -> None:
     assert bad.exit_code == 2 and "文件不存在" in bad.output
     helped = CliRunner().invoke(main, ["template", "--help"])
     assert "示例" in helped.output and "perfxl template --from" in helped.output
+
+
+def _named(spec: dict[str, Any], name: str) -> dict[str, Any]:
+    out = json.loads(json.dumps(spec))
+    out["table"]["project_name"] = name
+    return out
+
+
+def test_carried_sheet_names_are_valid_for_excel(tmp_path: Path) -> None:
+    """Project names that differ only in case, a 28-emoji name (56 UTF-16 code units, beyond
+    Excel's 31) and one of forbidden characters each get a sheet Excel opens."""
+    emoji = "😀" * 28
+    names = ["Project", "PROJECT", emoji, "a/b[1]:c*?", "'引号'"]
+    src = tmp_path / "last.xlsx"
+    build_workbook(src, [_named(SPECS[1], name) for name in names], "per-sheet")
+    result = template(source=src, output=tmp_path / "next.xlsx")
+    sheets = [s["sheet"] for s in result.sheets]
+    assert sheets == ["Project", "PROJECT_2", "😀" * 15, "a_b_1__c__", "引号"]
+    assert [s["project_name"] for s in result.sheets] == names
+    wb = openpyxl.load_workbook(result.path)
+    assert wb.sheetnames == [*sheets, LOOKUP]
+    assert len({n.casefold() for n in wb.sheetnames}) == len(wb.sheetnames)
+    assert all(len(n.encode("utf-16-le")) // 2 <= 31 for n in wb.sheetnames)
+
+
+def test_template_on_a_full_disk_is_an_output_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import xlsxwriter
+
+    def full(self: Any) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(xlsxwriter.Workbook, "_store_workbook", full)
+    with pytest.raises(OutputError, match="磁盘空间已满"):
+        template(output=tmp_path / "t.xlsx")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_texts_cut_while_reading_the_source_are_reported_at_their_cell(tmp_path: Path) -> None:
+    spec = json.loads(json.dumps(SPECS[1]))
+    spec["table"]["purpose"] = "很长的项目立项依据。" * 20
+    src = tmp_path / "last.xlsx"
+    build_workbook(src, [spec], "per-sheet")
+    limits = Limits(cell_chars=50)
+    cut = [(p.sheet, p.cell) for p in extract(src, limits=limits).problems if p.code == "cell-too-long"]
+    assert cut
+    result = template(source=src, output=tmp_path / "next.xlsx", limits=limits)
+    assert [(p.sheet, p.cell) for p in result.problems if p.code == "cell-too-long"] == cut

@@ -252,13 +252,15 @@ def check(paths: tuple[str, ...], as_json: bool, rules_file: str | None,
     _log_to(annotate_dir)
     with _cannot_continue():
         result = perfxl.check(paths, rules=rules_file, limits=limits, labels=labels_file, targets=targets)
-        written = perfxl.annotate(result, annotate_dir, limits=limits) if annotate_dir else []
+        annotated = perfxl.annotate(result, annotate_dir, limits=limits) if annotate_dir else None
     if as_json:
-        _print_json(result.to_dict())
+        _print_json(result.to_dict() if annotated is None else {**result.to_dict(), "annotate": annotated.to_dict()})
     else:
         _print_check_summary(result)
-        for path in written:
+        for path in annotated or ():
             _echo(f"已写出批注副本：{path}")
+        for p in annotated.problems if annotated else ():
+            _echo(f"批注副本 {p.file}：{_problem_line(p).strip()}")
     sys.exit(result.exit_code)
 
 

@@ -11,18 +11,18 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import xlsxwriter
+from xlsxwriter.exceptions import FileCreateError
 
 from ..a1 import col_letter
-from ..errors import PerfxlError, UnreadableWorkbook
+from ..errors import OutputError, PerfxlError, UnreadableWorkbook, os_reason
 from ..model import Problem
 from ..output_marks import PROPERTY, TEMPLATE
-from ..problems import problem
+from ..problems import REGISTRY, problem
 from ..read.limits import DEFAULT_LIMITS, Limits
 from ..review.ruleset import RuleSet, resolve_ruleset
 from ..tables.extraction import extract
@@ -30,6 +30,7 @@ from ..tables.vocabulary import Vocabulary
 from .atomic import atomic_target
 from .self_evaluation_form import TITLE as SELF_TITLE
 from .self_evaluation_form import build_self_evaluation_form
+from .sheet_names import SheetNames
 from .template_form import COLUMNS, TITLES, Form, build_form, form_for, table_values
 
 LOOKUP = "选项"
@@ -75,7 +76,7 @@ def template(kind: str = "project", output: str | os.PathLike[str] | None = None
     tables, problems = _source_tables(source, limits, labels) if source is not None else ([], [])
     forms = []
     if tables:
-        names: set[str] = set()
+        names = SheetNames(reserved=(LOOKUP,))
         for table in tables:
             form = form_for(table, ruleset, rows, goals)
             forms.append((_sheet_name(table, names), form, table_values(table, ruleset)))
@@ -98,8 +99,15 @@ def _self_evaluation_forms(source: str | os.PathLike[str] | None, rules: RuleSet
     targets = [t for t in result.tables if t.stage == "target" and t.indicators]
     if not targets:
         raise PerfxlError(f"{source} 中没有找到带指标的绩效目标表，无法据此生成自评表")
-    names: set[str] = set()
-    return [(_sheet_name(t.to_dict(), names), build_self_evaluation_form(rules, t), {}) for t in targets], []
+    names = SheetNames(reserved=(LOOKUP,))
+    return ([(_sheet_name(t.to_dict(), names), build_self_evaluation_form(rules, t), {}) for t in targets],
+            _reading_problems(result.problems))
+
+
+def _reading_problems(problems: tuple[Problem, ...]) -> list[Problem]:
+    """What went wrong reading the source (texts cut, sheets too large …): the template carries
+    what was read, so these say at which cell it is incomplete."""
+    return [p for p in problems if REGISTRY[p.code].stage == "读取"]
 
 
 def _finish(forms: list[tuple[str, Form, dict[str, Any]]], problems: list[Problem], kind: str,
@@ -112,7 +120,12 @@ def _finish(forms: list[tuple[str, Form, dict[str, Any]]], problems: list[Proble
     if target.suffix.lower() != ".xlsx":
         raise PerfxlError(f"模板只能保存为 .xlsx 文件：{target}")
     with atomic_target(target) as tmp:
-        _write(tmp, forms, rules)
+        try:
+            _write(tmp, forms, rules)
+        except FileCreateError as exc:  # xlsxwriter's wrapper of the OSError, itself no OSError
+            cause = exc.args[0] if exc.args and isinstance(exc.args[0], OSError) else None
+            reason = os_reason(cause) if cause is not None else str(exc)
+            raise OutputError(f"写入模板 {target} 失败（{reason}）；原有文件未被改动") from exc
     sheets = tuple({"sheet": name, "kind": form.kind, "project_name": values.get("project_name"),
                     "indicator_rows": form.last_indicator - form.first_indicator + 1}
                    for name, form, values in forms)
@@ -127,7 +140,7 @@ def _source_tables(source: str | os.PathLike[str], limits: Limits,
         raise UnreadableWorkbook(os.fspath(source), result.problems[0].message)
     if not result.tables:
         raise PerfxlError(f"{source} 中没有找到预算项目绩效表或部门整体支出绩效指标表，无法据此生成模板")
-    problems = []
+    problems = _reading_problems(result.problems)
     tables = [t.to_dict() for t in result.tables]
     for t in result.tables:
         if len(t.spend_plan) > COLUMNS - 1:
@@ -137,14 +150,9 @@ def _source_tables(source: str | os.PathLike[str], limits: Limits,
     return tables, problems
 
 
-def _sheet_name(table: dict[str, Any], used: set[str]) -> str:
-    base = table.get("project_name") or ("部门整体" if table["kind"] == "department" else "项目")
-    base = re.sub(r"[\[\]:*?/\\']", "_", base)[:28] or "项目"
-    name, n = base, 2
-    while name in used or name == LOOKUP:
-        name, n = f"{base[:26]}_{n}", n + 1
-    used.add(name)
-    return name
+def _sheet_name(table: dict[str, Any], names: SheetNames) -> str:
+    fallback = "部门整体" if table["kind"] == "department" else "项目"
+    return names.take(table.get("project_name") or fallback, fallback)
 
 
 def _write(path: Path, forms: list[tuple[str, Form, dict[str, Any]]], rules: RuleSet) -> None:
