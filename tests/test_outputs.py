@@ -102,6 +102,8 @@ def test_no_book_overwrites_another(tmp_path: Path) -> None:
     tag = {u: hashlib.sha1(u.encode()).hexdigest()[:6] for u in ("承德/高新区", "承德:高新区", "全部单位")}
     assert "全部单位_绩效目标汇总.xlsx" in names and f"全部单位（{tag['全部单位']}）_绩效目标汇总.xlsx" in names
     assert {f"承德_高新区（{tag[u]}）_绩效目标汇总.xlsx" for u in ("承德/高新区", "承德:高新区")} <= set(names)
+    titles = {load_workbook(p).properties.title for p in run.outputs}
+    assert titles == {f"{u} 绩效目标汇总" for u in ("承德/高新区", "承德:高新区", "全部单位")}
     every = load_workbook(tmp_path / "out" / "全部单位_绩效目标汇总.xlsx")["概览"]
     assert {row[0].value for row in every.iter_rows(min_row=2, max_row=4)} == {"承德/高新区", "承德:高新区", "全部单位"}
 
@@ -122,7 +124,7 @@ def test_a_book_is_named_and_dated_as_its_unit_and_run(tmp_path: Path) -> None:
     _project(tmp_path / "inbox" / "某局" / "a.xlsx")
     run = perfxl.consolidate(tmp_path / "inbox", tmp_path / "out", jobs=1)
     book = load_workbook(run.outputs[1])
-    assert book.properties.title == "某局_绩效目标汇总"
+    assert book.properties.title == "某局 绩效目标汇总"
     assert book.properties.created is not None and book.properties.created.date() == dt.date.today()
 
 
@@ -227,6 +229,13 @@ def test_the_overview_counts_read_skipped_and_failed_files_apart(tmp_path: Path)
     rows = [[c.value for c in r] for r in load_workbook(run.outputs[1])["概览"].iter_rows()]
     line = dict(zip(rows[0], rows[1], strict=True))
     assert (line["读取文件数"], line["跳过文件数"], line["失败文件数"]) == (1, 1, 1)
+    (tmp_path / "inbox" / "说明.txt").write_text("不是工作簿")  # at the top: in no unit
+    run = perfxl.consolidate(tmp_path / "inbox", tmp_path / "out", jobs=1)
+    every: list[list[Any]] = [[c.value for c in r] for r in load_workbook(run.outputs[0])["概览"].iter_rows(max_row=4)]
+    assert [r[0] for r in every] == ["单位", "某局", "（不属于任何单位的文件）", "合计"]
+    columns = [every[0].index(h) for h in ("读取文件数", "跳过文件数", "失败文件数")]
+    assert [every[2][c] for c in columns] == [0, 1, 0]
+    assert sum(every[r][c] for r in (1, 2) for c in columns) == len(run.sources) == 4
 
 
 def test_a_book_open_in_excel_stops_the_run_before_anything_is_replaced(tmp_path: Path) -> None:
@@ -375,7 +384,7 @@ def test_every_page_says_unit_sheet_and_run_and_rows_are_tall_enough(tmp_path: P
     _project(box / "关于某某项目二〇二六年度预算绩效目标申报的报送表（修订稿）.xlsx")
     run = perfxl.consolidate(tmp_path / "inbox", tmp_path / "out", jobs=1)
     today = dt.date.today().isoformat()
-    for book, unit in zip(run.outputs, ["全部单位", "某局&&二处"], strict=True):
+    for book, unit in zip(run.outputs, ["全部单位（1 个单位）", "某局&&二处"], strict=True):
         for ws in load_workbook(book).worksheets:
             head: Any = ws.oddHeader
             foot: Any = ws.oddFooter

@@ -80,7 +80,10 @@ def write_summaries(run: Consolidation, out_dir: Path, rules: RuleSet, jobs: int
                 *change_sheets(run.changes, run.previous, unit, out_dir)]
 
     def args(unit: str | None) -> tuple[Path, list[SheetData], str, str, str, bool]:
-        return (staged[targets[unit]], contents(unit), targets[unit].stem, unit or ALL_UNITS, run.started[:10],
+        # the book's title is its unit's own name; the 全部单位 book's page header counts its units, so that
+        # its pages are never taken for those of a unit that happens to be called 全部单位
+        head = unit if unit is not None else f"{ALL_UNITS}（{len(run.departments)} 个单位）"
+        return (staged[targets[unit]], contents(unit), f"{unit or ALL_UNITS} 绩效目标汇总", head, run.started[:10],
                 unit is None)
 
     # small books first, one per worker, so every worker starts at once; then the biggest

@@ -99,7 +99,11 @@ def book_contents(parts: dict[str | None, UnitPart], unit: str | None, units: li
     evaluations = evaluations or Evaluations()
     # the 上级单位 columns appear once the run holds a lower level's summary
     levels = any(t.parent for _, t in parts[None].tables) or any(s.parent for s in parts[None].sources)
-    overview = _overview(parts, shown, rules, evaluations, levels)
+    # files of no unit that has a row (passed over at the inbox's top, say) get a row of their own in
+    # 全部单位, so that its file counts add up to every file the run met
+    loose = [s for key, p in parts.items() if key is not None and key not in units for s in p.sources] \
+        if unit is None else []
+    overview = _overview(parts, shown, rules, evaluations, levels, loose)
     overview.below = [*(facts or []), *(level_rows(part) if levels else [])]
     relative = {s.path: s.relative for s in parts[None].sources}
     sheets = [overview, _projects(part.tables, rules, by_table, out_dir, levels, relative)]
@@ -160,18 +164,25 @@ def _counts(problems: list[Problem]) -> tuple[int, int]:
     return counts["error"], counts["warning"]
 
 
+LOOSE_FILES = "（不属于任何单位的文件）"
+
+
 def _overview(parts: dict[str | None, UnitPart], units: list[str], rules: RuleSet,
-              evaluations: Evaluations, levels: bool = False) -> SheetData:
+              evaluations: Evaluations, levels: bool = False, loose: Sequence[SourceFile] = ()) -> SheetData:
     cols = [Col("单位"), Col("项目数", "int"), Col("部门整体表数", "int"), Col("资金总额（万元）", "money"),
             Col("填了资金的项目数", "int"), *[Col(name, "int") for name in _LEVEL1_COLUMNS], Col("其他一级指标", "int"),
             Col("定量指标占比", "pct"), Col("错误", "int"), Col("警告", "int"),
             Col("读取文件数", "int"), Col("跳过文件数", "int"), Col("失败文件数", "int")]
+    charted = len(units)
+    if loose:
+        parts = {**parts, LOOSE_FILES: UnitPart(sources=list(loose))}
+        units = [*units, LOOSE_FILES]
     rows = [_overview_row(unit, parts.get(unit) or UnitPart(), rules) for unit in units]
     if levels:  # text: the totals row leaves it empty
         cols.append(Col("上级单位"))
         for unit, row in zip(units, rows, strict=True):
             row.append(_parents(parts.get(unit) or UnitPart()))
-    n, level1 = len(rows), range(5, 5 + len(_LEVEL1_COLUMNS) + 1)
+    level1 = range(5, 5 + len(_LEVEL1_COLUMNS) + 1)
     share = 5 + len(_LEVEL1_COLUMNS) + 1
     table = TABLE_NAME  # the writer puts the table's own name in
     # SUBTOTAL (which leaves out rows a filter hides) named in full: LibreOffice misreads "sum"'s
@@ -183,9 +194,9 @@ def _overview(parts: dict[str | None, UnitPart], units: list[str], rules: RuleSe
     weights = "+".join(f"{table}[{cols[c].header}]" for c in level1)
     totals[share] = (f"=IFERROR(SUMPRODUCT({table}[{cols[share].header}],{weights})/SUM({table}[[{cols[5].header}]:"
                      f"[{cols[share - 1].header}]]),\"\")", quantitative / sum(counted) if sum(counted) else None)
-    structure = Chart("各单位的指标构成（个）", (1, 0, n, 0),
-                      tuple(Series((0, c), (1, c, n, c)) for c in level1), kind="stacked", percent=False)
-    data = SheetData("概览", cols, rows, totals=totals, charts=[structure] if n else [],
+    structure = Chart("各单位的指标构成（个）", (1, 0, charted, 0),
+                      tuple(Series((0, c), (1, c, charted, c)) for c in level1), kind="stacked", percent=False)
+    data = SheetData("概览", cols, rows, totals=totals, charts=[structure] if charted else [],
                      scales={share: False, share + 1: True, share + 2: True})
     if not evaluations:
         return data
@@ -194,7 +205,8 @@ def _overview(parts: dict[str | None, UnitPart], units: list[str], rules: RuleSe
         row.extend(unit_scores((parts.get(unit) or UnitPart()).tables, evaluations))
     data.cols = cols + SCORE_COLUMNS
     data.charts.append(Chart("自评等级分布（按重算总分）", (0, first, 0, first + len(GRADES) - 1),
-                             tuple(Series((r, 0), (r, first, r, first + len(GRADES) - 1)) for r in range(1, n + 1)),
+                             tuple(Series((r, 0), (r, first, r, first + len(GRADES) - 1))
+                                   for r in range(1, charted + 1)),
                              kind="column", percent=False))
     return data
 
