@@ -39,3 +39,28 @@ def load_toml(path: Path, what: str, error: type[PerfxlError]) -> dict[str, Any]
         place = f"第 {where.group(1)} 行第 {where.group(2)} 列" if where else "某处"
         hint = next((zh for en, zh in _HINTS if message.startswith(en)), "不符合 TOML 格式")
         raise error(f"{what} {path} {place}写法有误：{hint}") from exc
+
+
+_HEADER = re.compile(r"^\s*\[+\s*([^\]]+?)\s*\]+")
+_KEY = re.compile(r"""^\s*(?:"([^"]*)"|'([^']*)'|([A-Za-z0-9_-]+))\s*=""")
+
+
+def where(path: Path, section: str, key: str | None = None) -> str:
+    """ "第 N 行" of ``key`` in ``[section]`` of the TOML file at ``path`` (of the section's header
+    without a key), or "" when it cannot be found (the file is read again: errors are rare)."""
+    try:
+        lines = path.read_text("utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return ""
+    current = ""
+    for n, line in enumerate(lines, start=1):
+        header = _HEADER.match(line)
+        if header:
+            current = header.group(1).replace('"', "").replace(" ", "")
+            if (current == section and key is None) or current == f"{section}.{key}":
+                return f"第 {n} 行"
+            continue
+        found = _KEY.match(line)
+        if found and current == section and key is not None and next(g for g in found.groups() if g is not None) == key:
+            return f"第 {n} 行"
+    return ""

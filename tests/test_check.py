@@ -169,14 +169,21 @@ def test_check_text_output_groups_by_file_with_counts() -> None:
 
 @pytest.mark.parametrize(("change", "says"), [
     (("satisfaction_min = 80", "satisfaction_min = 八十"), "写法有误"),
-    (("satisfaction_min = 80", 'satisfaction_min = "八十"'), "satisfaction_min 应是数字"),
-    (("satisfaction_min = 80", "satisfaction_minimum = 80"), "satisfaction_minimum 不认识"),
-    (("[words]", "[wordz]"), "[wordz] 不是可用的部分"),
+    (("satisfaction_min = 80", 'satisfaction_min = "八十"'), "第 {line} 行的 [thresholds] satisfaction_min 应是数字"),
+    (("satisfaction_min = 80", "satisfaction_minimum = 80"),
+     "第 {line} 行的 [thresholds] 中的 satisfaction_minimum 不认识"),
+    (("[words]", "[wordz]"), "第 {line} 行的 [wordz] 不是可用的部分"),
+    (('# "satisfaction-target" = "error"', '"vague-words" = "严重"'), "vague-words（第 {line} 行） 的级别只能填"),
+    (('# "satisfaction-target" = "error"', '"no-such-code" = "error"'),
+     "no-such-code（第 {line} 行） 不是 perfxl 的问题代码"),
     (("code_pattern = '^[0-9A-Za-z][0-9A-Za-z-]{3,39}$'", ""), "缺少必填的 'code_pattern'"),
 ])
 def test_a_bad_rules_file_is_a_chinese_error_naming_the_line_or_key(tmp_path: Path, change: tuple[str, str],
                                                                     says: str) -> None:
     bad = rules_with(tmp_path, change)
+    lines = Path(bad).read_text("utf-8").splitlines()
+    line = next((n for n, text in enumerate(lines, start=1) if change[1] and change[1] in text), 0)
+    says = says.format(line=line)
     result = CliRunner().invoke(main, ["check", str(ROOT / "workbooks" / "inbox"), "--rules", str(bad)])
-    assert result.exit_code == 2 and says in result.output, result.output
+    assert result.exit_code == 2 and says in result.output.replace("\n", ""), result.output
     assert not any(word in result.output for word in ("Expected", "could not convert", "Traceback"))

@@ -18,7 +18,7 @@ from ..errors import RulesFileError
 from ..model import Problem, Severity
 from ..problems import REGISTRY
 from ..tables.normalize import normalize_operator
-from ..toml_files import load_toml
+from ..toml_files import load_toml, where
 
 DEFAULT_RULES = Path(__file__).with_name("rules.toml")
 
@@ -173,18 +173,38 @@ def _known_keys(data: dict[str, Any], source: Path) -> None:
     silently ignored."""
     for section, value in data.items():
         if section not in _SECTIONS:
-            raise RulesFileError(f"规则文件 {source} 中的 [{section}] 不是可用的部分；可用的有 {'、'.join(_SECTIONS)}")
+            raise RulesFileError(f"规则文件 {source} {where(source, section)}的 [{section}] 不是可用的部分；"
+                                 f"可用的有 {'、'.join(_SECTIONS)}")
         keys = _SECTIONS[section]
         if keys is not None and isinstance(value, dict):
             unknown = sorted(set(value) - keys)
             if unknown:
-                raise RulesFileError(f"规则文件 {source} 的 [{section}] 中的 {'、'.join(unknown)} 不认识；"
-                                     f"可用的有 {'、'.join(sorted(keys))}")
+                raise RulesFileError(f"规则文件 {source} {where(source, section, unknown[0])}的 [{section}] 中的 "
+                                     f"{'、'.join(unknown)} 不认识；可用的有 {'、'.join(sorted(keys))}")
     for section, names in _NUMBERS.items():
         for key in names:
             value = data.get(section, {}).get(key)
             if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))):
-                raise RulesFileError(f"规则文件 {source} 的 [{section}] {key} 应是数字（不加引号），不能是“{value}”")
+                raise RulesFileError(f"规则文件 {source} {where(source, section, key)}的 [{section}] {key} "
+                                     f"应是数字（不加引号），不能是“{value}”")
+
+
+def _check_severity(severity: dict[str, str], source: Path) -> None:
+    """Every [severity] line names a code of perfxl's, one an office may change, and a level."""
+    def listed(codes: list[str]) -> str:
+        return "、".join(f"{code}（{where(source, 'severity', code) or '位置不明'}）" for code in codes)
+
+    bad = sorted(code for code, level in severity.items() if level not in {str(s) for s in Severity})
+    if bad:
+        raise RulesFileError(f"规则文件 {source} 的 [severity] 中，{listed(bad)} 的级别只能填 error、warning 或 info，"
+                             f"不能是“{'、'.join(severity[c] for c in bad)}”")
+    unknown = sorted(code for code in severity if code not in REGISTRY)
+    if unknown:
+        raise RulesFileError(f"规则文件 {source} 的 [severity] 中的 {listed(unknown)} 不是 perfxl 的问题代码；"
+                             "可用的代码见 docs/rules.md")
+    fixed = sorted(code for code in severity if not REGISTRY[code].adjustable)
+    if fixed:
+        raise RulesFileError(f"规则文件 {source} 的 [severity] 中的 {listed(fixed)} 的级别不能修改")
 
 
 def _roster(data: dict[str, Any], source: Path) -> dict[str, tuple[str, ...]]:
@@ -236,18 +256,9 @@ def load_ruleset(path: str | os.PathLike[str] | None = None) -> RuleSet:
         raise RulesFileError(f"规则文件 {source} 中的正则表达式写法有误（{exc.pattern!r}）；请改正") from exc
     except (TypeError, ValueError, AttributeError) as exc:
         raise RulesFileError(f"规则文件 {source} 中有值的类型不对（{exc}）；数字不加引号，列表用 [...]") from exc
-    bad = set(rules.severity.values()) - {str(s) for s in Severity}
-    if bad:
-        raise RulesFileError(f"规则文件 [severity] 只能填 error、warning 或 info，不能是：{', '.join(sorted(bad))}")
-    unknown_codes = sorted(code for code in rules.severity if code not in REGISTRY)
-    if unknown_codes:
-        raise RulesFileError(f"规则文件 [severity] 中的 {'、'.join(unknown_codes)} 不是 perfxl 的问题代码；"
-                             "可用的代码见 docs/rules.md")
-    fixed = sorted(code for code in rules.severity if not REGISTRY[code].adjustable)
-    if fixed:
-        raise RulesFileError(f"规则文件 [severity] 中的 {'、'.join(fixed)} 的级别不能修改")
+    _check_severity(rules.severity, source)
     unknown = [op for op in rules.operators if normalize_operator(op) is None]
     if unknown or not rules.operators:
-        raise RulesFileError(f"规则文件 [operators] choices 中有无法识别的符号：{'、'.join(unknown) or '（空）'}；"
-                             "请使用 ≥ > = < ≤ 文字描述 等写法")
+        raise RulesFileError(f"规则文件 {source} {where(source, 'operators', 'choices')}的 [operators] choices 中有"
+                             f"无法识别的符号：{'、'.join(unknown) or '（空）'}；请使用 ≥ > = < ≤ 文字描述 等写法")
     return rules
