@@ -92,8 +92,8 @@ def test_a_stamp_placeholder_is_no_unit_and_a_starred_label_is_a_label(tmp_path:
 @pytest.mark.parametrize(("text", "says"), [
     ("[header\n", "第 1 行第 8 列写法有误"),
     ('[header]\nproject_name = ["主管部门"]\n', "同时出现在"),
-    ('[nonsense]\nx = ["y"]\n', "不是可用的部分"),
-    ('[header]\nproject_name = "项目"\n', "一组非空文字"),
+    ('[nonsense]\nx = ["y"]\n', "第 1 行的 [nonsense] 不是可用的部分"),
+    ('[header]\n\nproject_name = "项目"\n', "第 3 行的 [header] project_name 应是一组非空文字"),
 ])
 def test_a_bad_labels_file_is_a_chinese_error(tmp_path: Path, text: str, says: str) -> None:
     labels = tmp_path / "词表.toml"

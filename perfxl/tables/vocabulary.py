@@ -17,7 +17,7 @@ from functools import cached_property
 from pathlib import Path
 
 from ..errors import LabelsFileError
-from ..toml_files import load_toml
+from ..toml_files import load_toml, where
 from .normalize import WHITESPACE, fold
 
 DEFAULT_LABELS = Path(__file__).with_name("labels.toml")
@@ -125,10 +125,12 @@ def _parse(path: Path) -> dict[str, dict[str, tuple[str, ...]]]:
     out: dict[str, dict[str, tuple[str, ...]]] = {}
     for section, names in data.items():
         if section not in SECTIONS or not isinstance(names, dict):
-            raise LabelsFileError(f"标签词表 {path} 中的 [{section}] 不是可用的部分；可用的有 {'、'.join(SECTIONS)}")
+            raise LabelsFileError(f"标签词表 {path} {where(path, section)}的 [{section}] 不是可用的部分；"
+                                  f"可用的有 {'、'.join(SECTIONS)}")
         for name, words in names.items():
             if not isinstance(words, list) or not all(isinstance(w, str) and w.strip() for w in words):
-                raise LabelsFileError(f"标签词表 {path} 中 [{section}] {name} 应是一组非空文字，如 [\"项目名称\"]")
+                raise LabelsFileError(f"标签词表 {path} {where(path, section, name)}的 [{section}] {name} "
+                                      f"应是一组非空文字，如 [\"项目名称\"]")
             out.setdefault(section, {})[name] = tuple(words)
     return out
 
