@@ -13,6 +13,7 @@ from perfxl.tables.normalize import (
     OPERATORS,
     clean_text,
     label_key,
+    name_text,
     normalize_operator,
     normalize_unit,
     parse_number,
@@ -122,3 +123,14 @@ def test_numbers_written_as_text_read_back(number: float, decimals: int, pad: st
 def test_label_key_ignores_spacing_and_trailing_colons(label: str, pad: str) -> None:
     spaced = pad.join(label) + "："
     assert label_key(spaced) == label_key(label).rstrip(":：") or not label.strip()
+
+
+@given(st.text(max_size=20), st.lists(st.sampled_from([" ", "\t", "\r", "\n", "\u3000", "\x0b"]), max_size=3))
+def test_names_are_whole_whatever_space_staff_typed(text: str, gap: list[str]) -> None:
+    """A name is idempotent, holds no control character and no run of spaces, and a Chinese
+    character never has a space beside it, so "3月\t底" and "3月底" are one checkpoint."""
+    name = name_text(text)
+    assert name is None or (name_text(name) == name and name == name.strip())
+    assert name is None or (not any(ch in name for ch in "\t\r\n\x0b\u3000") and "  " not in name)
+    assert name_text("3月" + "".join(gap) + "底") == "3月底"
+    assert name_text("Q1" + ("".join(gap) or " ") + "2024") == "Q1 2024"

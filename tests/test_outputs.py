@@ -83,7 +83,7 @@ def test_books_are_valid_for_excel_whatever_staff_typed(tmp_path: Path) -> None:
     names = _tables(Path(run.outputs[1]))
     plan = next(n for _, n, _ in names if "年度资金总额（万元）" in n and "项目编码" in n and "单位" in n
                 and any("月" in x for x in n))
-    assert "3月 底" in plan and "Q1" in plan and "q1（2）" in plan
+    assert "3月底" in plan and "6月底" in plan and "Q1" in plan and "q1（2）" in plan
 
 
 def test_the_sample_inbox_books_are_valid_for_excel(tmp_path: Path) -> None:
@@ -461,3 +461,20 @@ def test_charts_take_their_names_from_cells_and_never_from_rows_a_sort_moves(tmp
     rows = {int(r) for r in re.findall(r"<c:val><c:numRef><c:f>支出计划!\$[A-Z]+\$(\d+):", line)}
     assert rows and min(rows) > last_table_row + 1  # the weighted curves sit below the table
     assert {plan.cell(r, 2).value for r in rows} == {"甲局", "Sheet1!A1"}
+
+
+def test_skipped_files_keep_their_facts_and_blank_copies_are_no_duplicates(tmp_path: Path) -> None:
+    box = tmp_path / "inbox" / "某局"
+    _project(box / "a.xlsx", checkpoints=("3月\r底", "12月底"))
+    (box / "说明.txt").write_text("请查收", "utf-8")
+    blank = perfxl.template("project", tmp_path / "模板.xlsx").path
+    shutil.copy(blank, box / "模板.xlsx")
+    shutil.copy(blank, box / "模板 - 副本.xlsx")
+    run = perfxl.consolidate(tmp_path / "inbox", tmp_path / "out", jobs=1)
+    notes = {Path(p.file or "").name: p.code for p in run.problems if p.code.endswith(("-skipped", "-duplicate"))}
+    assert notes["模板.xlsx"] == notes["模板 - 副本.xlsx"] == "blank-template-skipped"
+    text = next(s for s in run.sources if s.relative.endswith("说明.txt"))
+    assert text.size == len("请查收".encode()) and dt.datetime.fromisoformat(text.modified).date() == dt.date.today()
+    with zipfile.ZipFile(run.outputs[1]) as zf:
+        xml = b"".join(zf.read(n) for n in zf.namelist() if n.endswith(".xml"))
+    assert b"_x000D_" not in xml and "3月底".encode() in xml  # a CR is a line break, or gone in a name

@@ -105,3 +105,13 @@ def test_fit_text_counts_utf16_units() -> None:
     astral = "𠀀" * 20000  # two UTF-16 units each
     assert fit_text(astral) == "𠀀" * 16383
     assert fit_text("a" + astral)[-1] == "𠀀" and len(fit_text("a" + astral).encode("utf-16-le")) == 2 * 32767
+
+
+def test_a_carriage_return_in_staff_text_is_a_line_break(tmp_path: Path) -> None:
+    """Excel keeps a CR in a cell as the literal "_x000D_"; staff who pasted one meant a new line."""
+    path = tmp_path / "回车.xlsx"
+    wb = xlsxwriter.Workbook(str(path))
+    ws = wb.add_worksheet("数据", worksheet_class=RowsWorksheet)
+    ws.put_rows(0, [["第一\r\n第二", "甲\r乙"]], [wb.add_format({"text_wrap": True})] * 2)
+    wb.close()
+    assert [c.value for c in openpyxl.load_workbook(path)["数据"][1]] == ["第一\n第二", "甲\n乙"]

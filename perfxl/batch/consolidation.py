@@ -108,12 +108,12 @@ def _drop_duplicates(paths: list[str], reads: list[FileRead]) -> list[FileRead]:
     first by path) is kept, the later copies keep no tables and say which file they repeat."""
     keep: dict[str, tuple[str, str]] = {}  # digest -> (modified, path) of the copy kept
     for path, read in zip(paths, reads, strict=True):
-        if read.sha256 and read.result.readable:
+        if read.sha256 and read.result.readable and read.result.tables:  # nothing to count twice otherwise
             keep[read.sha256] = min(keep.get(read.sha256, (read.modified, path)), (read.modified, path))
     out = []
     for path, read in zip(paths, reads, strict=True):
         kept = keep.get(read.sha256)
-        if kept is not None and kept[1] != path and read.result.readable:
+        if kept is not None and kept[1] != path and read.result.readable and read.result.tables:
             duplicate = problem("file-duplicate", file=path, original=os.path.basename(kept[1]))
             read = replace(read, result=ExtractResult(path, (), (duplicate,)), findings=[])
         out.append(read)
@@ -129,7 +129,8 @@ def _gather(root: Path, paths: list[str], reads: list[FileRead], skipped: list[P
     department = unit_name(department)
     for p in skipped:
         unit = folder_unit(root, Path(p.file or ""), rules.is_batch_folder) or department or UNASSIGNED
-        sources.append(SourceFile(p.file or "", relative_to(p.file or "", root), 0, "", "", 0,
+        size, modified = _facts(p.file or "")
+        sources.append(SourceFile(p.file or "", relative_to(p.file or "", root), size, "", modified, 0,
                                   ReadStatus.SKIPPED, unit, p.message))
     per_file: list[list[Problem]] = []
     for path, read in zip(paths, reads, strict=True):
@@ -170,6 +171,15 @@ def _gather(root: Path, paths: list[str], reads: list[FileRead], skipped: list[P
 
 
 _NOT_SUBMISSIONS = ("file-duplicate", "own-summary-skipped", "own-annotated-copy-skipped", "blank-template-skipped")
+
+
+def _facts(path: str) -> tuple[int, str]:
+    """Size and time of a file passed over unread (of a link itself, never of what it points at)."""
+    try:
+        st = os.lstat(path)
+    except (OSError, ValueError):
+        return 0, ""
+    return st.st_size, dt.datetime.fromtimestamp(st.st_mtime).isoformat(timespec="seconds")
 
 
 def _status(result: ExtractResult, has_tables: bool) -> tuple[ReadStatus, str | None]:

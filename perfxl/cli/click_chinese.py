@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from typing import Any
 
 import click
 import click._textwrap
@@ -124,8 +125,23 @@ def _break_at(line: str) -> int:
     return len(line) - 1 if line[-1] in _NO_LINE_END else len(line)
 
 
+_HINT_STOP = re.compile(r"'\.(?=\s|$)")
+
+
+def _missing_message(original: Any) -> Any:
+    """click ends "缺少参数 '文件'" with an English full stop of its own: a Chinese one instead."""
+    def format_message(self: click.exceptions.MissingParameter) -> str:
+        text: str = original(self)
+        return _HINT_STOP.sub("'。", text, count=1)
+    return format_message
+
+
 def install() -> None:
     """Make click's modules look their messages up here, and name click's number types."""
+    missing = click.exceptions.MissingParameter
+    if not getattr(missing.format_message, "perfxl", False):
+        missing.format_message = _missing_message(missing.format_message)  # type: ignore[method-assign]
+        missing.format_message.perfxl = True  # type: ignore[attr-defined]
     click._textwrap.TextWrapper = ChineseTextWrapper  # type: ignore[misc]
     click.formatting.term_len = display_width  # type: ignore[attr-defined,assignment]
     click.types.IntParamType.name = "整数"

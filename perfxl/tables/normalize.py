@@ -39,6 +39,21 @@ _LEADING_OPERATOR = re.compile(r"^(大于或等于|小于或等于|大于等于|
                                r"大于|小于|高于|低于|等于|>=|<=|=>|=<|≥|≤|≧|≦|>|<|=|═)\s*")
 
 
+_WIDE = r"[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef]"
+_RUNS = re.compile(f"[{WHITESPACE}\\x00-\\x1f\\x7f]+")
+_BY_WIDE = re.compile(f" (?={_WIDE})|(?<={_WIDE}) ")
+
+
+def name_text(value: Any) -> str | None:
+    """A name staff typed (a spend-plan checkpoint, a column): ``clean_text`` with every run of
+    spaces, tabs, line breaks and control characters one space, and none beside a Chinese
+    character — "3月\t底" and "3月 底" are 3月底; "Q1 2024" keeps its space."""
+    text = clean_text(value)
+    if text is None:
+        return None
+    return _BY_WIDE.sub("", _RUNS.sub(" ", text)).strip() or None
+
+
 def clean_text(value: Any) -> str | None:
     """Any cell value as stripped text; numbers without a useless ``.0``; blank -> None."""
     if type(value) is str:

@@ -16,7 +16,7 @@ from .indicators import read_indicators
 from .labels import is_goal_label
 from .locate import Block, Hit, Region, is_title, money_scale
 from .merged_grid import MergedGrid
-from .normalize import clean_text, fold, parse_number
+from .normalize import clean_text, fold, name_text, parse_number
 from .vocabulary import Vocabulary
 
 _SIMPLE = ("project_code", "project_name", "template", "purpose", "supervisor", "implementer")
@@ -274,7 +274,7 @@ def _spend_plan(rd: Reader, hit: Hit, cells: dict[str, str]) -> dict[str, float 
     values_row = hit.row + 1
     plan: dict[str, float | None] = {}
     for col, label in grid.right_of(hit.row, hit.col):
-        name = clean_text(label)
+        name = name_text(label)
         if name is None or parse_number(label) is not None:
             continue
         _, c1, _, c2 = grid.span(hit.row, col)

@@ -92,6 +92,8 @@ class RowsWorksheet(Worksheet):
                     cells.append(f'<c r="{letters[c]}{n}"{s}><v>{value:.16G}</v></c>')
                 else:
                     text = printable(value if type(value) is str else str(value))
+                    if "\r" in text:  # a CR stays in a cell as the literal _x000D_: a line break is meant
+                        text = text.replace("\r\n", "\n").replace("\r", "\n")
                     if len(text) > _UTF16_MAX // 2:
                         text = fit_text(text)
                     cells.append(f'<c r="{letters[c]}{n}"{s} t="s"><v>{sst(text)}</v></c>')

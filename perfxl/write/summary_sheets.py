@@ -101,8 +101,9 @@ def book_contents(parts: dict[str | None, UnitPart], unit: str | None, units: li
     levels = any(t.parent for _, t in parts[None].tables) or any(s.parent for s in parts[None].sources)
     # files of no unit that has a row (passed over at the inbox's top, say) get a row of their own in
     # 全部单位, so that its file counts add up to every file the run met
-    loose = [s for key, p in parts.items() if key is not None and key not in units for s in p.sources] \
-        if unit is None else []
+    # (a lower level's summary is no such file: its own files are in their units' rows)
+    loose = [s for key, p in parts.items() if key is not None and key not in units for s in p.sources
+             if s.status is not ReadStatus.ROLLED_UP] if unit is None else []
     overview = _overview(parts, shown, rules, evaluations, levels, loose)
     overview.below = [*(facts or []), *(level_rows(part) if levels else [])]
     relative = {s.path: s.relative for s in parts[None].sources}
