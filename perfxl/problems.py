@@ -97,6 +97,9 @@ KINDS: tuple[ProblemKind, ...] = (
                 "请确认提交的是绩效目标表"),
     ProblemKind("formula-no-cached-value", ERROR, "识别", "", "公式没有计算结果",
                 "公式没有保存计算结果，读不到数值；请在 Excel 或 WPS 中打开并保存后重新提交，或把公式改为数值"),
+    ProblemKind("cell-error-value", ERROR, "识别", "", "单元格是错误值",
+                "单元格显示的是错误值“{text}”（公式出错，或引用的单元格已不存在），读不到数值；"
+                "请改正公式，或直接填写数值"),
     ProblemKind("amount-not-number", ERROR, "识别", "", "年度资金总额不是数字", "年度资金总额" + _NOT_NUMBER),
     ProblemKind("spend-plan-not-number", ERROR, "识别", "", "资金支出计划不是数字",
                 "资金支出计划“{name}”" + _NOT_NUMBER),

@@ -99,12 +99,16 @@ def test_rows_outside_the_sheet_are_refused(tmp_path: Path) -> None:
     wb.close()
 
 
-def test_fit_text_counts_utf16_units() -> None:
-    assert fit_text("短") == "短"
-    assert fit_text("a" * 40000) == "a" * 32767
+def test_fit_text_counts_utf16_units_and_says_it_cut() -> None:
+    mark = "……（超出单元格上限，已截断，全文见原表）"
+    assert fit_text("短") == "短" and fit_text("a" * 32767) == "a" * 32767
+    assert fit_text("a" * 40000) == "a" * (32767 - len(mark)) + mark
     astral = "𠀀" * 20000  # two UTF-16 units each
-    assert fit_text(astral) == "𠀀" * 16383
-    assert fit_text("a" + astral)[-1] == "𠀀" and len(fit_text("a" + astral).encode("utf-16-le")) == 2 * 32767
+    kept = fit_text(astral)
+    assert kept.endswith(mark) and set(kept[: -len(mark)]) == {"𠀀"}
+    assert len(kept.encode("utf-16-le")) <= 2 * 32767
+    odd = fit_text("a" + astral)  # never half a character before the mark
+    assert odd[-len(mark) - 1] == "𠀀" and len(odd.encode("utf-16-le")) <= 2 * 32767
 
 
 def test_a_carriage_return_in_staff_text_is_a_line_break(tmp_path: Path) -> None:

@@ -24,6 +24,7 @@ class Sheet:
     merges: list[Merge] = field(default_factory=list)
     percent: set[tuple[int, int]] = field(default_factory=set)
     uncached: list[tuple[int, int]] = field(default_factory=list)
+    errors: dict[tuple[int, int], str] = field(default_factory=dict)  # error values shown (#N/A …)
     notes: list[Problem] = field(default_factory=list)  # limits hit while reading
 
     @property

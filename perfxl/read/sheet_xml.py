@@ -39,6 +39,7 @@ class SheetMeta:
     extent: Extent = field(default_factory=Extent)
     percent: set[tuple[int, int]] = field(default_factory=set)
     uncached: list[tuple[int, int]] = field(default_factory=list)
+    errors: dict[tuple[int, int], str] = field(default_factory=dict)  # cells showing #N/A, #DIV/0! …
 
 
 # Files of one inbox mostly come from one template: their styles and workbook parts repeat.
@@ -95,6 +96,8 @@ def read_meta(pkg: Package, parts: BookParts, styles: bytes | None) -> list[Shee
         metas.append(meta)
         if meta.extent.irregular is not None:
             continue
+        if b't="e"' in data or b"t='e'" in data:
+            meta.errors = _error_cells(data)
         has_formula = b"<f" in data
         has_percent = any(needle in data for needle in needles)
         if has_formula:
@@ -143,6 +146,25 @@ def _percent_cells(data: bytes, styles: set[bytes]) -> set[tuple[int, int]]:
                 if ref is not None and (kind is None or kind.group(1) == b"n"):
                     found.add(_ref(ref.group(1)))  # (-1, -1) for a broken reference: harmless
             pos = data.find(needle, pos + 1)
+    return found
+
+
+_ERROR_VALUE = re.compile(rb"<(?:\w+:)?v>([^<]{1,20})</(?:\w+:)?v>")
+
+
+def _error_cells(data: bytes) -> dict[tuple[int, int], str]:
+    """Cells whose cached value is an error (t="e": #N/A, #DIV/0!, #VALUE! …), which
+    python-calamine gives as blanks."""
+    found: dict[tuple[int, int], str] = {}
+    for match in _CELL.finditer(data):
+        attrs = dict(_ATTR.findall(match.group(1).replace(b"'", b'"')))
+        ref = attrs.get(b"r")
+        if ref is None or attrs.get(b"t") != b"e":
+            continue
+        value = _ERROR_VALUE.search(match.group(3) or b"")
+        at = _ref(ref)
+        if value is not None and at[0] >= 0:
+            found[at] = value.group(1).decode("utf-8", "replace")
     return found
 
 

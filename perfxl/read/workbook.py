@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import io
+import math
 import os
 import stat
 import tempfile
@@ -213,8 +214,22 @@ def _xlsx_sheet(book: Any, path: str, index: int, name: str, meta: SheetMeta, li
     sheet = book.get_sheet_by_index(index)
     merges = [(a[0], a[1], b[0], b[1]) for a, b in (sheet.merged_cell_ranges or [])]
     out = Sheet(name, sheet.to_python(skip_empty_area=False), merges)
-    out.percent, out.uncached = meta.percent, meta.uncached
+    out.percent, out.uncached, out.errors = meta.percent, meta.uncached, meta.errors
+    if b"NaN" in meta.xml or b"INF" in meta.xml or b"inf" in meta.xml:
+        not_finite(out)
     return bounded(out, path, limits, long_text)
+
+
+NOT_FINITE = {True: "INF", False: "-INF"}  # how a NaN or infinite value is named in Sheet.errors
+
+
+def not_finite(sheet: Sheet) -> None:
+    """NaN and infinite cached values (no application shows them as numbers) become error cells."""
+    for r, row in enumerate(sheet.rows):
+        for c, value in enumerate(row):
+            if type(value) is float and not math.isfinite(value):
+                sheet.errors[(r, c)] = NOT_FINITE[value > 0] if math.isinf(value) else "NaN"
+                row[c] = ""
 
 
 def _read_other_zip(path: str, data: bytes, pkg: Package, limits: Limits, kind: str) -> list[Sheet]:

@@ -106,6 +106,8 @@ def extract_sheets(source: str, sheets: list[Sheet], vocab: Vocabulary) -> Extra
             problems.extend(found)
         problems.extend(problem("formula-no-cached-value", file=source, sheet=sheet.name, cell=to_a1(r, c))
                         for r, c in sheet.uncached)
+        problems.extend(problem("cell-error-value", file=source, sheet=sheet.name, cell=to_a1(r, c), text=text)
+                        for (r, c), text in sorted(sheet.errors.items()))
     if not tables:
         problems.append(problem("no-table-found", file=source))
     problems.sort(key=Problem.sort_key)

@@ -241,9 +241,18 @@ def _from_grids(sheets: list[Sheet], source: str) -> _Copy:
                                                  cell=to_a1(r, c), value=repr(value)))
                 if (r, c) in sheet.percent:
                     cell.number_format = "0%"
+        for (r, c), shown in sheet.errors.items():  # error values, and what no workbook can hold as #NUM!
+            cell = ws.cell(row=r + 1, column=c + 1)
+            cell.value, cell.data_type = ("#NUM!" if shown in _NOT_FINITE else shown), "e"
+            if shown in _NOT_FINITE:
+                copy.findings.append(problem("annotate-value-replaced", file=source, sheet=title,
+                                             cell=to_a1(r, c), value=shown))
         for r1, c1, r2, c2 in sheet.merges:
             ws.merge_cells(start_row=r1 + 1, start_column=c1 + 1, end_row=r2 + 1, end_column=c2 + 1)
     return copy
+
+
+_NOT_FINITE = ("NaN", "INF", "-INF")
 
 
 def _save(copy: _Copy, tmp: Path, problems: list[Problem], source: str, limits: Limits) -> Problem | None:

@@ -23,17 +23,21 @@ from ..read.file_names import printable
 _UTF16_MAX = 32767  # Excel's cell text limit, in UTF-16 code units
 
 
+CUT_MARK = "……（超出单元格上限，已截断，全文见原表）"
+
+
 def fit_text(text: str) -> str:
-    """``text`` cut to what one cell can hold (characters past U+FFFF count twice)."""
+    """``text`` cut to what one cell can hold (characters past U+FFFF count twice), saying so at
+    its end: two long goals joined in one cell must not lose the second without a word."""
     if len(text) <= _UTF16_MAX // 2:
         return text
     units = text.encode("utf-16-le", "surrogatepass")
     if len(units) <= 2 * _UTF16_MAX:
         return text
-    cut = units[:2 * _UTF16_MAX]
+    cut = units[:2 * (_UTF16_MAX - len(CUT_MARK))]
     if 0xD8 <= cut[-1] <= 0xDB:  # never end on the first half of a surrogate pair
         cut = cut[:-2]
-    return cut.decode("utf-16-le", "surrogatepass")
+    return cut.decode("utf-16-le", "surrogatepass") + CUT_MARK
 
 
 class RowsWorksheet(Worksheet):
