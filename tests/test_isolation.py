@@ -216,11 +216,27 @@ def test_sigterm_stops_the_writer_processes(monkeypatch: pytest.MonkeyPatch) -> 
         pool.submit(time.sleep, 600)
         pool.submit(time.sleep, 600)
         pool.submit(time.sleep, 600)
+        deadline = time.monotonic() + 30  # the pool starts its workers as work arrives
+        while len(pool._processes) < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
         processes = list(pool._processes.values())
         raise KeyboardInterrupt
-    for process in processes:
-        process.join(10)
-        assert not process.is_alive()
+    assert len(processes) == 2
+    # by the pid, not is_alive(): the pool's own thread may reap a worker first, and is_alive()
+    # of a process reaped elsewhere stays True
+    deadline = time.monotonic() + 30
+    while any(_running(p.pid) for p in processes) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not any(_running(p.pid) for p in processes)
+
+
+def _running(pid: int | None) -> bool:
+    """True while a process of this pid exists and is no zombie."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as fh:
+            return fh.read().split(b") ", 1)[1][:1] != b"Z"
+    except (OSError, IndexError):
+        return False
 
 
 def test_temporary_files_of_killed_runs_are_removed(inbox: Path, tmp_path: Path) -> None:

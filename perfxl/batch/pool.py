@@ -140,5 +140,9 @@ def stopping(pool: ProcessPoolExecutor) -> Iterator[ProcessPoolExecutor]:
         pool.shutdown(wait=False, cancel_futures=True)
         for process in processes:
             process.terminate()
+        for process in processes:  # one still starting may not have its SIGTERM handling yet
+            process.join(2)
+            if process.is_alive():
+                process.kill()
         raise
     pool.shutdown(wait=True)
