@@ -17,7 +17,7 @@ from lxml import etree
 
 from ..errors import UnreadableWorkbook
 from .limits import Limits
-from .sheet import Merge, Sheet, bounded, too_large
+from .sheet import Merge, Sheet, from_cells, too_large
 from .text_encoding import decode
 
 _META_CHARSET = re.compile(r"""<meta[^>]+charset\s*=\s*["']?([\w.:-]+)""", re.IGNORECASE)
@@ -160,14 +160,10 @@ class _Tables:
             self.sheets.append(too_large(self.path, name, self.area, self.limits))
             return
         height = max((r for r, _ in self.cells), default=-1) + 1
-        width = max((c for _, c in self.cells), default=-1) + 1
-        rows: list[list[Any]] = [[""] * width for _ in range(height)]
-        for (r, c), value in self.cells.items():
-            rows[r][c] = value
         last_row = max(height, self.row) - 1
         merges = [(r1, c1, min(r2, last_row), c2) for r1, c1, r2, c2 in self.merges if r1 <= last_row]
-        sheet = Sheet(name, rows, [m for m in merges if m[0] != m[2] or m[1] != m[3]], self.percent)
-        self.sheets.append(bounded(sheet, self.path, self.limits))
+        self.sheets.append(from_cells(self.path, name, self.cells, [m for m in merges if m[0] != m[2] or m[1] != m[3]],
+                                      self.percent, self.limits))
 
 
 def _span(raw: str | None, ceiling: int) -> int:

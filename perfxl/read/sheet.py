@@ -45,6 +45,17 @@ class Sheet:
 
 
 
+def from_cells(path: str, name: str, cells: dict[tuple[int, int], Any], merges: list[Merge],
+               percent: set[tuple[int, int]], limits: Limits) -> Sheet:
+    """A sheet from the cells a reader of a non-Excel export placed at (row, col), bounded."""
+    height = max((r for r, _ in cells), default=-1) + 1
+    width = max((c for _, c in cells), default=-1) + 1
+    rows: list[list[Any]] = [[""] * width for _ in range(height)]
+    for (r, c), value in cells.items():
+        rows[r][c] = value
+    return bounded(Sheet(name, rows, merges, percent), path, limits)
+
+
 def too_large(path: str, name: str, area: int, limits: Limits) -> Sheet:
     """An empty stand-in for a sheet whose used area breaks the cell limit."""
     return Sheet(name, [], notes=[problem("sheet-too-large", file=path, sheet=name, area=area,

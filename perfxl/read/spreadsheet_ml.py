@@ -18,7 +18,7 @@ from lxml import etree
 
 from ..errors import UnreadableWorkbook
 from .limits import Limits
-from .sheet import Merge, Sheet, bounded, too_large
+from .sheet import Merge, Sheet, from_cells, too_large
 from .text_encoding import decode
 
 _NS = "urn:schemas-microsoft-com:office:spreadsheet"
@@ -133,12 +133,7 @@ class _Reader:
         if self.area > self.limits.cells:
             self.sheets.append(too_large(self.path, self.name, self.area, self.limits))
             return
-        height = max((r for r, _ in self.cells), default=-1) + 1
-        width = max((c for _, c in self.cells), default=-1) + 1
-        rows: list[list[Any]] = [[""] * width for _ in range(height)]
-        for (r, c), value in self.cells.items():
-            rows[r][c] = value
-        self.sheets.append(bounded(Sheet(self.name, rows, self.merges, self.percent), self.path, self.limits))
+        self.sheets.append(from_cells(self.path, self.name, self.cells, self.merges, self.percent, self.limits))
 
 
 def _int(raw: str | None) -> int:
