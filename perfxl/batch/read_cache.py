@@ -35,7 +35,8 @@ from .pool import STILL_CHANGING, FileRead
 CACHE_DIR = ".perfxl-cache"
 _MANIFEST = "manifest.pickle"
 _LAST_RUN = "run.pickle"
-_FORMAT = 1  # bump when what is stored changes shape
+_FORMAT = 2  # bump when what is stored changes shape
+SHARDS = 32
 
 Stat = tuple[int, int, int]  # size, mtime_ns, inode
 
@@ -88,6 +89,8 @@ class ReadCache:
         self.run_key: str | None = manifest["run"]
         self._before: dict[str, Stat | None] = {}
         self._pending_books: dict[str, str] = {}
+        self._shards: dict[int, dict[str, FileRead]] = {}  # loaded shards of entries, by number
+        self._dirty: set[int] = set()
 
     # files
 
@@ -113,15 +116,26 @@ class ReadCache:
             self._store(paths[i], found)
         seen = set(paths)
         for path in [p for p in self.files if p not in seen]:
-            del self.files[path]
+            self._dirty.add(self._shard(self._key(path, self.files.pop(path)[1]))[0])
         return [r for r in out if r is not None]
 
-    def _entry_path(self, path: str, digest: str) -> Path:
-        name = hashlib.sha256(f"{self.key}\0{path}\0{digest}".encode("utf-8", "surrogatepass")).hexdigest()
-        return self.folder / "reads" / f"{name[:40]}.pickle"
+    # Entries are kept in SHARDS files by their key, not one file each: writing a file costs
+    # a third of a millisecond or more, as much as reading the workbook did.
+
+    def _key(self, path: str, digest: str) -> str:
+        return hashlib.sha256(f"{self.key}\0{path}\0{digest}".encode("utf-8", "surrogatepass")).hexdigest()
+
+    def _shard(self, key: str) -> tuple[int, dict[str, FileRead]]:
+        number = int(key[:8], 16) % SHARDS
+        shard = self._shards.get(number)
+        if shard is None:
+            found = self._load(self.folder / "reads" / f"{number:02d}.pickle")
+            shard = self._shards[number] = found if isinstance(found, dict) else {}
+        return number, shard
 
     def _entry(self, path: str, digest: str) -> FileRead | None:
-        found = self._load(self._entry_path(path, digest))
+        key = self._key(path, digest)
+        found = self._shard(key)[1].get(key)
         if isinstance(found, FileRead) and found.sha256 == digest and found.result.source == path:
             return found
         return None
@@ -132,8 +146,11 @@ class ReadCache:
                 or any(p.message == STILL_CHANGING for p in read.result.problems):
             self.files.pop(path, None)  # changing (or unreadable) as it was read: read it again next time
             return
-        if self._dump(self._entry_path(path, read.sha256), read):
-            self.files[path] = (before, read.sha256)
+        key = self._key(path, read.sha256)
+        number, shard = self._shard(key)
+        shard[key] = read
+        self._dirty.add(number)
+        self.files[path] = (before, read.sha256)
 
     # books
 
@@ -186,15 +203,16 @@ class ReadCache:
         self.run_key = inputs if self._dump(self.folder / _LAST_RUN, run) else None
 
     def save(self) -> None:
-        """Write the manifest and drop the entries it no longer names."""
+        """Write the shards that changed (without the entries no file refers to any more), then
+        the manifest."""
+        keep = {self._key(path, digest) for path, (_, digest) in self.files.items()}
+        for number in sorted(self._dirty):
+            shard = {k: v for k, v in self._shards[number].items() if k in keep}
+            if not self._dump(self.folder / "reads" / f"{number:02d}.pickle", shard):
+                return  # the old manifest still describes what is on disk
+        self._dirty.clear()
         manifest = {"key": self.key, "files": self.files, "books": self.books, "run": self.run_key}
-        if not self._dump(self.folder / _MANIFEST, manifest):
-            return
-        keep = {self._entry_path(path, digest).name for path, (_, digest) in self.files.items()}
-        with contextlib.suppress(OSError):
-            for entry in (self.folder / "reads").iterdir():
-                if entry.name not in keep:
-                    entry.unlink(missing_ok=True)
+        self._dump(self.folder / _MANIFEST, manifest)
 
     # storage
 
