@@ -26,6 +26,7 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
+from ..cyclic_gc import paused
 from ..model import Consolidation, Problem
 from ..read.limits import Limits
 from ..review.ruleset import RuleSet
@@ -219,7 +220,7 @@ class ReadCache:
     @staticmethod
     def _load(path: Path) -> Any:
         try:
-            with open(path, "rb") as fh:
+            with open(path, "rb") as fh, paused():  # many small objects, no cycles worth a scan
                 return pickle.load(fh)
         except Exception:  # missing, damaged or written by another version: as if absent
             return None
