@@ -45,10 +45,12 @@ def reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
 
 def _values(folder: Path) -> dict[str, dict[str, list[tuple[Any, ...]]]]:
+    """Every book's cells, but for the time of the run (a book not rewritten keeps its own)."""
     out = {}
     for path in sorted(folder.glob("*.xlsx")):
         wb = load_workbook(path, read_only=True)
-        out[path.name] = {ws.title: [tuple(r) for r in ws.iter_rows(values_only=True)] for ws in wb.worksheets}
+        out[path.name] = {ws.title: [tuple(r) for r in ws.iter_rows(values_only=True) if r and r[0] != "汇总时间"]
+                          for ws in wb.worksheets}
         wb.close()
     return out
 
