@@ -24,6 +24,7 @@ from ..review.ruleset import RuleSet, resolve_ruleset
 from ..tables.vocabulary import Vocabulary, resolve_vocabulary
 from ..write.atomic import ensure_dir
 from .pool import FileRead, read_all, worker_pool
+from .read_cache import ReadCache, settings_key
 from .rollups import lift, rollup_parent, route_duplicates
 from .roster import find_roster, read_roster, without_roster
 from .season import add_changes, add_submissions, read_previous
@@ -40,7 +41,7 @@ def consolidate(inbox: str | os.PathLike[str] = "workbooks/inbox",
                 labels: Vocabulary | str | os.PathLike[str] | None = None,
                 targets: str | os.PathLike[str] | None = None, clean: bool = False,
                 roster: str | os.PathLike[str] | None = None,
-                previous: str | os.PathLike[str] | None = None) -> Consolidation:
+                previous: str | os.PathLike[str] | None = None, cache: bool = True) -> Consolidation:
     """Consolidate every workbook under ``inbox`` into summaries in ``out_dir``.
 
     ``progress(done, total)`` is called as files are read. Raises OutputError when the run
@@ -51,7 +52,9 @@ def consolidate(inbox: str | os.PathLike[str] = "workbooks/inbox",
     ``roster``: the office's list of expected units (else a 报送名单 found in the inbox's top folder)
     for the 报送情况 (``submissions``; also left in ``out_dir/.perfxl-status.json`` for ``status``);
     ``previous``: last year's inbox or 全部单位 summary, for the 同比 (``changes``). RosterFileError
-    for a roster that cannot be used.
+    for a roster that cannot be used. With ``cache`` (and ``write``), ``out_dir/.perfxl-cache``
+    keeps each file's read and each book's fingerprint: a rerun reads only the files that changed
+    and rewrites only the books that change (``read_cache``).
     """
     root = Path(inbox)
     started = dt.datetime.now().isoformat(timespec="seconds")
@@ -72,9 +75,20 @@ def consolidate(inbox: str | os.PathLike[str] = "workbooks/inbox",
     scan = scan_inbox([root])
     files = fingerprint(root, scan, os.fspath(roster_file) if roster_file else None)
     scan = without_roster(scan, root, ruleset)
-    last_year = read_previous(previous, ruleset, limits, vocab, jobs) if previous is not None else None
     paths = [str(p) for p in scan.found]
     done = 0
+    store = ReadCache(out_dir, settings_key(ruleset, vocab, limits)) if cache and write else None
+    if store is not None:
+        inputs = store.inputs_key(paths, scan.skipped, str(root.resolve()), str(Path(out_dir).resolve()),
+                                  department, ruleset.source, vocab.source,
+                                  *map(_folder_stats, (targets, roster_file, previous)))
+        last = store.last_run(inputs, lambda run: run.outputs)
+        if last is not None:  # nothing changed since the last run, and its books are as it wrote them
+            if progress:
+                progress(len(paths), len(paths))
+            write_status(last, Path(out_dir), files)
+            return _finish(last, Path(out_dir), clean)
+    last_year = read_previous(previous, ruleset, limits, vocab, jobs) if previous is not None else None
 
     def tick(n: int) -> None:
         nonlocal done
@@ -82,8 +96,11 @@ def consolidate(inbox: str | os.PathLike[str] = "workbooks/inbox",
         if progress:
             progress(done, len(paths))
 
+    def read(todo: list[str]) -> list[FileRead]:
+        return read_all(todo, ruleset, limits, vocab, jobs, tick, pool)
+
     with worker_pool(jobs, len(paths)) as pool:
-        reads = read_all(paths, ruleset, limits, vocab, jobs, tick, pool)
+        reads = store.read(paths, read, tick) if store is not None else read(paths)
         gc.freeze()  # everything read stays alive to the end: spare the collector rescanning it
         try:
             approved = read_targets(targets, limits, vocab)
@@ -93,14 +110,37 @@ def consolidate(inbox: str | os.PathLike[str] = "workbooks/inbox",
                 add_changes(run, previous, last_year, ruleset)
             add_submissions(run, listed, ruleset)
             if write and not run.nothing_read:  # an empty inbox must not replace or remove a good set
-                run.outputs = write_summaries(run, Path(out_dir), ruleset, jobs, pool)
-                run.stale = [str(p) for p in stale_books(Path(out_dir), run.outputs)]
-                if clean:
-                    run.cleaned = remove_stale(run.stale)
+                run.outputs = write_summaries(run, Path(out_dir), ruleset, jobs, pool, store)
+                if store is not None:
+                    store.settle_books(run.outputs)
+                    store.keep_run(inputs, run)
+                    store.save()
+                _finish(run, Path(out_dir), clean)
                 write_status(run, Path(out_dir), files)
             return run
         finally:
             gc.unfreeze()
+
+
+def _finish(run: Consolidation, out_dir: Path, clean: bool) -> Consolidation:
+    """List (and with ``clean`` remove) the books in ``out_dir`` of units the run has not."""
+    run.stale = [str(p) for p in stale_books(out_dir, run.outputs)]
+    run.cleaned = remove_stale(run.stale) if clean else False
+    return run
+
+
+def _folder_stats(folder: str | os.PathLike[str] | None) -> list[tuple[str, int, int]]:
+    """The file or every file under the folder with its size and time (what a rerun compares)."""
+    if folder is None:
+        return []
+    out = []
+    for path in [Path(folder), *sorted(Path(folder).rglob("*"))]:
+        try:
+            st = path.stat()
+        except OSError:
+            continue
+        out.append((str(path), st.st_size, st.st_mtime_ns))
+    return out
 
 
 def _drop_duplicates(paths: list[str], reads: list[FileRead]) -> list[FileRead]:

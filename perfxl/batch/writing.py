@@ -23,6 +23,7 @@ from ..write.self_evaluation_sheets import Evaluations
 from ..write.summary_book import SheetData, write_book
 from ..write.summary_sheets import book_contents, partition, run_facts
 from .pool import stopping
+from .read_cache import ReadCache, book_fingerprint
 from .units import place_problems
 
 PARALLEL_ROWS = 5000  # indicator rows; below this a process pool costs more than it saves
@@ -62,12 +63,13 @@ def _evaluations(run: Consolidation, rules: RuleSet) -> Evaluations:
 
 
 def write_summaries(run: Consolidation, out_dir: Path, rules: RuleSet, jobs: int | None = None,
-                    pool: ProcessPoolExecutor | None = None) -> list[str]:
+                    pool: ProcessPoolExecutor | None = None, cache: ReadCache | None = None) -> list[str]:
     """One ``<单位>_绩效目标汇总.xlsx`` per department and ``全部单位_绩效目标汇总.xlsx``.
 
     Each book's rows are built here and, when the run is large enough to pay, written by worker
     processes (``pool``, or a new one) that receive only their own book's rows; at most a few
-    books wait at a time."""
+    books wait at a time. With ``cache``, a book whose contents are those it holds (the time of day
+    of the run aside) is not rewritten."""
     placement = place_problems(run)
     parts = partition(run, placement.units, placement.tables)
     evaluations = _evaluations(run, rules)
@@ -79,12 +81,20 @@ def write_summaries(run: Consolidation, out_dir: Path, rules: RuleSet, jobs: int
                 *book_contents(parts, unit, run.departments, rules, placement.by_table, out_dir, evaluations, facts),
                 *change_sheets(run.changes, run.previous, unit, out_dir)]
 
-    def args(unit: str | None) -> tuple[Path, list[SheetData], str, str, str, bool]:
+    def args(unit: str | None) -> tuple[Path, list[SheetData], str, str, str, bool] | None:
+        """What ``write_book`` needs for the book, or None when the book on disk already holds it."""
         # the book's title is its unit's own name; the 全部单位 book's page header counts its units, so that
         # its pages are never taken for those of a unit that happens to be called 全部单位
         head = unit if unit is not None else f"{ALL_UNITS}（{len(run.departments)} 个单位）"
-        return (staged[targets[unit]], contents(unit), f"{unit or ALL_UNITS} 绩效目标汇总", head, run.started[:10],
-                unit is None)
+        sheets, target = contents(unit), targets[unit]
+        rest = (f"{unit or ALL_UNITS} 绩效目标汇总", head, run.started[:10], unit is None)
+        if cache is not None:
+            mark = book_fingerprint(rest, sheets, ignore=run.started.replace("T", " "))
+            if cache.book_unchanged(target, mark):
+                del staged[target]
+                return None
+            cache.book_written(target, mark)
+        return staged[target], sheets, *rest
 
     # small books first, one per worker, so every worker starts at once; then the biggest
     # (whose rows take longest to build here), then the rest
@@ -100,18 +110,21 @@ def write_summaries(run: Consolidation, out_dir: Path, rules: RuleSet, jobs: int
     with atomic_set([targets[u] for u in units]) as staged:  # the whole set, or none of it
         if jobs <= 1 or rows < PARALLEL_ROWS:
             for unit in units:
-                write_book(*args(unit))
+                if (book := args(unit)) is not None:
+                    write_book(*book)
             return written
         with contextlib.ExitStack() as stack:
             if pool is None:
                 pool = stack.enter_context(stopping(ProcessPoolExecutor(jobs, initializer=worker_setup)))
             pending: set[Future[str]] = set()
             for unit in units:
+                if (book := args(unit)) is None:
+                    continue
                 if len(pending) > jobs:
                     done, pending = wait(pending, return_when=FIRST_COMPLETED)
                     for future in done:
                         future.result()
-                pending.add(pool.submit(write_book, *args(unit)))
+                pending.add(pool.submit(write_book, *book))
             for future in pending:
                 future.result()
     return written

@@ -364,10 +364,12 @@ def _print_scores(result: perfxl.ExtractResult, scores: list[Any]) -> None:
 @click.option("--previous", "previous", default=None, metavar="上年收件箱或汇总",
               help="上年的收件箱文件夹，或 perfxl 为上年写的“全部单位_绩效目标汇总.xlsx”：逐项目、逐指标与上年比较，"
               "写入“同比”工作表；目标降低（更容易达到）和取消的指标列入问题清单。")
+@click.option("--no-cache", "no_cache", is_flag=True,
+              help="不使用输出文件夹里的缓存（.perfxl-cache）：全部文件重新读取，全部汇总重新写出。")
 def consolidate(inbox: str, out_dir: str, jobs: int | None, department: str | None,
                 rules_file: str | None, quiet: bool, as_json: bool, limit: tuple[str, ...],
                 labels_file: str | None, targets: str | None, clean: bool, roster: str | None,
-                previous: str | None) -> None:
+                previous: str | None, no_cache: bool) -> None:
     """汇总收件箱里的全部工作簿，检查后按单位写出汇总工作簿。
 
     收件箱里可按单位分子文件夹。为每个单位生成“<单位>_绩效目标汇总.xlsx”，另生成“全部单位_绩效目标汇总.xlsx”。
@@ -375,6 +377,8 @@ def consolidate(inbox: str, out_dir: str, jobs: int | None, department: str | No
     每个汇总工作簿包含：报送情况（各单位 已报送 / 未报送 / 有错误 / 全部通过）、概览、项目汇总、绩效指标、
     部门整体指标、支出计划（含折线图）、问题清单（可点击打开原文件对应单元格）、来源文件；
     指定 --previous 时另有“同比”。收件箱只读不写；坏文件不会中断运行，会列在问题清单和来源文件中。
+    再次运行时只重新读取改动过的文件、只重写内容有变化的汇总（缓存在输出文件夹的 .perfxl-cache 中；
+    --no-cache 不用缓存）。
 
     \b
     示例：
@@ -404,7 +408,7 @@ def consolidate(inbox: str, out_dir: str, jobs: int | None, department: str | No
         with _cannot_continue():
             result = perfxl.consolidate(inbox, out_dir, jobs=jobs, department=department, rules=rules_file,
                                         progress=progress, limits=limits, labels=labels_file, targets=targets,
-                                        clean=clean, roster=roster, previous=previous)
+                                        clean=clean, roster=roster, previous=previous, cache=not no_cache)
     finally:
         if bar is not None:
             bar.close()

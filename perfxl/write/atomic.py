@@ -35,8 +35,10 @@ def atomic_target(target: str | os.PathLike[str]) -> Iterator[Path]:
 @contextlib.contextmanager
 def atomic_set(targets: Sequence[Path]) -> Iterator[dict[Path, Path]]:
     """A temporary file beside each target; only when the block ends without error are they all
-    renamed into place, so a failure (a full disk, Ctrl-C) leaves the earlier set as it was."""
+    renamed into place, so a failure (a full disk, Ctrl-C) leaves the earlier set as it was.
+    A target the block removes from the mapping is left as it is (its temporary file is dropped)."""
     staged: dict[Path, Path] = {}
+    made: list[Path] = []
     for folder in {target.parent for target in targets}:
         remove_stale(folder)
     try:
@@ -49,6 +51,7 @@ def atomic_set(targets: Sequence[Path]) -> Iterator[dict[Path, Path]]:
                                   "请确认文件夹存在且有写入权限") from exc
             os.close(fd)
             staged[target] = Path(name)
+            made.append(Path(name))
         yield staged
         mode = 0o666 & ~_umask()  # mkstemp makes it private; an output is an ordinary file
         for target, temporary in staged.items():
@@ -65,7 +68,7 @@ def atomic_set(targets: Sequence[Path]) -> Iterator[dict[Path, Path]]:
         raise OutputError(f"写入 {getattr(cause, 'filename', None) or '输出文件'} 失败（{reason}）；"
                           "原有文件未被改动") from exc
     finally:
-        for temporary in staged.values():
+        for temporary in made:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(temporary)
 

@@ -1,0 +1,262 @@
+"""The cache a consolidation keeps in its output folder (``.perfxl-cache/``: hidden, and never in
+the inbox), so that a rerun costs what changed.
+
+- Each file's read (its tables and per-file findings) by content digest: a rerun reads only the
+  files whose content changed; a file whose size, time and inode are as recorded is not even
+  opened.
+- The fingerprint of each book's contents: only the books whose contents changed are rewritten
+  (and only when the file on disk is still the one perfxl wrote).
+- The whole last run: a rerun where nothing changed at all returns it as it was.
+
+Every entry is keyed by the perfxl code, the rules, the labels and the limits. An entry that cannot
+be read (damaged, written by another version) is ignored, and a cache that cannot be written is
+skipped: the cache never stops a run.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import functools
+import hashlib
+import io
+import os
+import pickle
+import tempfile
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+from ..cyclic_gc import paused
+from ..model import Consolidation, Problem
+from ..read.limits import Limits
+from ..review.ruleset import RuleSet
+from ..tables.vocabulary import Vocabulary
+from .pool import STILL_CHANGING, FileRead
+
+CACHE_DIR = ".perfxl-cache"
+_MANIFEST = "manifest.pickle"
+_LAST_RUN = "run.pickle"
+_FORMAT = 2  # bump when what is stored changes shape
+SHARDS = 32
+
+Stat = tuple[int, int, int]  # size, mtime_ns, inode
+
+
+@functools.cache
+def code_digest() -> str:
+    """A digest of perfxl's own files (code and data): a changed perfxl never uses old entries."""
+    package = Path(__file__).resolve().parent.parent
+    digest = hashlib.sha256()
+    for path in sorted(package.rglob("*")):
+        if path.suffix in (".py", ".toml") and "__pycache__" not in path.parts:
+            digest.update(str(path.relative_to(package)).encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def settings_key(rules: RuleSet, vocab: Vocabulary, limits: Limits) -> str:
+    """What every entry depends on besides the file itself: perfxl, the rules, labels and limits
+    (their values, wherever they were loaded from)."""
+    values = dataclasses.replace(rules, source="")  # where the rules came from shows in the books only
+    text = "\0".join((str(_FORMAT), code_digest(), repr(values), repr(vocab.sections), repr(limits)))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def book_fingerprint(head: Any, contents: Sequence[Any], ignore: str = "") -> str:
+    """A digest of everything a book shows, sheet by sheet, ``ignore`` (the time of the run) left
+    out. Pickled without a memo, equal values give equal bytes, at a third of the cost of repr."""
+    digest = hashlib.sha256(_pickled(head))
+    mask = ignore.encode("utf-8", "surrogatepass")
+    for part in contents:
+        data = _pickled(part)
+        digest.update(data.replace(mask, b"") if mask else data)
+    return digest.hexdigest()
+
+
+def _pickled(value: Any) -> bytes:
+    out = io.BytesIO()
+    _pickler(out).dump(value)
+    return out.getvalue()
+
+
+def _pickler(file: Any) -> pickle.Pickler:
+    """A pickler without the memo (what perfxl stores holds no cycles): faster, and it keeps no
+    table of every object it has seen (a large run's would take a hundred megabytes)."""
+    pickler = pickle.Pickler(file, protocol=pickle.HIGHEST_PROTOCOL)
+    pickler.fast = True
+    return pickler
+
+
+def _stat(path: str | Path) -> Stat | None:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return st.st_size, st.st_mtime_ns, st.st_ino
+
+
+class ReadCache:
+    """The cache of one output folder for one set of settings (``settings_key``)."""
+
+    def __init__(self, out_dir: str | os.PathLike[str], key: str) -> None:
+        self.folder = Path(out_dir) / CACHE_DIR
+        self.key = key
+        manifest = self._load(self.folder / _MANIFEST)
+        if not isinstance(manifest, dict) or manifest.get("key") != key:
+            manifest = {"key": key, "files": {}, "books": {}, "run": None}
+        self.files: dict[str, tuple[Stat, str]] = manifest["files"]
+        self.books: dict[str, tuple[str, int, int]] = manifest["books"]
+        self.run_key: str | None = manifest["run"]
+        self._before: dict[str, Stat | None] = {}
+        self._pending_books: dict[str, str] = {}
+        self._shards: dict[int, dict[str, FileRead]] = {}  # loaded shards of entries, by number
+        self._dirty: set[int] = set()
+
+    # files
+
+    def read(self, paths: Sequence[str], read: Callable[[list[str]], list[FileRead]],
+             tick: Callable[[int], None] | None = None) -> list[FileRead]:
+        """Every path's read, in input order: from the cache when its content (or, unchanged on
+        disk, its size, time and inode) is known, else by ``read`` of the paths left over."""
+        out: list[FileRead | None] = [None] * len(paths)
+        todo: list[int] = []
+        for i, path in enumerate(paths):
+            stat = self._before[path] = _stat(path)
+            known = self.files.get(path)
+            entry = self._entry(path, known[1]) if known and stat and tuple(known[0]) == stat else None
+            if entry is None:
+                todo.append(i)
+            else:
+                out[i] = entry
+        if tick and len(todo) < len(paths):
+            tick(len(paths) - len(todo))
+        fresh = read([paths[i] for i in todo]) if todo else []
+        for i, found in zip(todo, fresh, strict=True):
+            out[i] = found
+            self._store(paths[i], found)
+        seen = set(paths)
+        for path in [p for p in self.files if p not in seen]:
+            self._dirty.add(self._shard(self._key(path, self.files.pop(path)[1]))[0])
+        return [r for r in out if r is not None]
+
+    # Entries are kept in SHARDS files by their key, not one file each: writing a file costs
+    # a third of a millisecond or more, as much as reading the workbook did.
+
+    def _key(self, path: str, digest: str) -> str:
+        return hashlib.sha256(f"{self.key}\0{path}\0{digest}".encode("utf-8", "surrogatepass")).hexdigest()
+
+    def _shard(self, key: str) -> tuple[int, dict[str, FileRead]]:
+        number = int(key[:8], 16) % SHARDS
+        shard = self._shards.get(number)
+        if shard is None:
+            found = self._load(self.folder / "reads" / f"{number:02d}.pickle")
+            shard = self._shards[number] = found if isinstance(found, dict) else {}
+        return number, shard
+
+    def _entry(self, path: str, digest: str) -> FileRead | None:
+        key = self._key(path, digest)
+        found = self._shard(key)[1].get(key)
+        if isinstance(found, FileRead) and found.sha256 == digest and found.result.source == path:
+            return found
+        return None
+
+    def _store(self, path: str, read: FileRead) -> None:
+        before = self._before.get(path)
+        if not read.sha256 or before is None or _stat(path) != before or before[0] != read.size \
+                or any(p.message == STILL_CHANGING for p in read.result.problems):
+            self.files.pop(path, None)  # changing (or unreadable) as it was read: read it again next time
+            return
+        key = self._key(path, read.sha256)
+        number, shard = self._shard(key)
+        shard[key] = read
+        self._dirty.add(number)
+        self.files[path] = (before, read.sha256)
+
+    # books
+
+    def book_unchanged(self, target: Path, fingerprint: str) -> bool:
+        """The book on disk is the one perfxl wrote with these very contents."""
+        known, stat = self.books.get(target.name), _stat(target)
+        return known is not None and stat is not None and tuple(known) == (fingerprint, stat[0], stat[1])
+
+    def book_written(self, target: Path, fingerprint: str) -> None:
+        self._pending_books[str(target)] = fingerprint
+
+    def settle_books(self, outputs: Iterable[str]) -> None:
+        """Record the books now on disk (call once they are in place)."""
+        keep = {Path(p).name for p in outputs}
+        for path, fingerprint in self._pending_books.items():
+            stat = _stat(path)
+            if stat is not None:
+                self.books[Path(path).name] = (fingerprint, stat[0], stat[1])
+        self._pending_books.clear()
+        for name in [n for n in self.books if n not in keep]:
+            del self.books[name]
+
+    # the whole run
+
+    def inputs_key(self, paths: Sequence[str], skipped: Sequence[Problem], *extra: Any) -> str:
+        """A digest of a run's inputs: every file found with its size, time and inode, every file
+        passed over, and ``extra`` (options and folders that shape the run)."""
+        digest = hashlib.sha256(self.key.encode())
+        for path in paths:
+            digest.update(f"{path}\0{_stat(path)}\0".encode("utf-8", "surrogatepass"))
+        digest.update(repr((list(skipped), extra)).encode("utf-8", "surrogatepass"))
+        return digest.hexdigest()
+
+    def last_run(self, inputs: str, outputs_of: Callable[[Consolidation], list[str]]) -> Consolidation | None:
+        """The last run when its inputs were these and every book it wrote is still as written."""
+        if self.run_key != inputs:
+            return None
+        run = self._load(self.folder / _LAST_RUN)
+        if not isinstance(run, Consolidation):
+            return None
+        for output in map(Path, outputs_of(run)):
+            known = self.books.get(output.name)
+            if known is None or not self.book_unchanged(output, known[0]):
+                return None
+            if (output.parent / f"~${output.name}").exists():  # open in Excel: the full run says so
+                return None
+        return run
+
+    def keep_run(self, inputs: str, run: Consolidation) -> None:
+        self.run_key = inputs if self._dump(self.folder / _LAST_RUN, run) else None
+
+    def save(self) -> None:
+        """Write the shards that changed (without the entries no file refers to any more), then
+        the manifest."""
+        keep = {self._key(path, digest) for path, (_, digest) in self.files.items()}
+        for number in sorted(self._dirty):
+            shard = {k: v for k, v in self._shards[number].items() if k in keep}
+            if not self._dump(self.folder / "reads" / f"{number:02d}.pickle", shard):
+                return  # the old manifest still describes what is on disk
+        self._dirty.clear()
+        manifest = {"key": self.key, "files": self.files, "books": self.books, "run": self.run_key}
+        self._dump(self.folder / _MANIFEST, manifest)
+
+    # storage
+
+    @staticmethod
+    def _load(path: Path) -> Any:
+        try:
+            with open(path, "rb") as fh, paused():  # many small objects, no cycles worth a scan
+                return pickle.load(fh)
+        except Exception:  # missing, damaged or written by another version: as if absent
+            return None
+
+    @staticmethod
+    def _dump(path: Path, value: Any) -> bool:
+        """Write atomically (a temporary file, then one rename); False when it cannot be written."""
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, name = tempfile.mkstemp(prefix=".~", dir=path.parent)
+            try:
+                with os.fdopen(fd, "wb") as fh:
+                    _pickler(fh).dump(value)
+                os.replace(name, path)
+            finally:
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(name)
+        except (OSError, pickle.PicklingError, TypeError, AttributeError, ValueError, RecursionError):
+            return False
+        return True

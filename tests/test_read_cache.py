@@ -1,0 +1,148 @@
+"""The cache in the output folder: a rerun reads only the files that changed and rewrites only the
+books whose contents changed, gives the books a run without the cache gives, and is invalidated by
+new rules; a damaged cache is ignored."""
+
+from __future__ import annotations
+
+import os
+import pickle
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+from openpyxl import load_workbook
+
+import perfxl.batch.pool as pool
+from perfxl.batch.consolidation import consolidate
+from perfxl.batch.read_cache import CACHE_DIR
+
+from .conftest import ROOT
+
+ECONOMY = "承德高新区经济发展局"
+INVESTMENT = "承德高新区招商服务局"
+
+
+@pytest.fixture()
+def inbox(tmp_path: Path) -> Path:
+    box = tmp_path / "inbox"
+    shutil.copytree(ROOT / "workbooks" / "inbox", box)
+    return box
+
+
+@pytest.fixture()
+def reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The paths perfxl opens to read (the inbox is small: they are read in this process)."""
+    opened: list[str] = []
+    original = pool.read_one
+
+    def counting(path: str, *args: Any, **kwargs: Any) -> pool.FileRead:
+        opened.append(Path(path).name)
+        return original(path, *args, **kwargs)
+
+    monkeypatch.setattr(pool, "read_one", counting)
+    return opened
+
+
+def _values(folder: Path) -> dict[str, dict[str, list[tuple[Any, ...]]]]:
+    """Every book's cells, but for the time of the run (a book not rewritten keeps its own)."""
+    out = {}
+    for path in sorted(folder.glob("*.xlsx")):
+        wb = load_workbook(path, read_only=True)
+        out[path.name] = {ws.title: [tuple(r) for r in ws.iter_rows(values_only=True) if r and r[0] != "汇总时间"]
+                          for ws in wb.worksheets}
+        wb.close()
+    return out
+
+
+def _change(path: Path) -> None:
+    """New content in one workbook: a sheet of notes added, as a clerk might."""
+    wb = load_workbook(path)
+    wb.create_sheet("备注")["A1"] = "补充说明"
+    wb.save(path)
+
+
+def test_rerun_reads_only_what_changed_and_gives_the_same_books(inbox: Path, tmp_path: Path,
+                                                                 reads: list[str]) -> None:
+    out = tmp_path / "out"
+    consolidate(inbox, out, jobs=1)
+    assert len(reads) == 6
+    assert (out / CACHE_DIR).is_dir() and not any(p.name.startswith(".") for p in inbox.rglob("*"))
+    books = {p.name: p.stat().st_mtime_ns for p in out.glob("*.xlsx")}
+
+    reads.clear()
+    consolidate(inbox, out, jobs=1)
+    assert reads == []  # nothing changed: no file is opened, no book rewritten
+    assert {p.name: p.stat().st_mtime_ns for p in out.glob("*.xlsx")} == books
+
+    changed = inbox / ECONOMY / "型煤保供和规划编制项目绩效表.xlsx"
+    _change(changed)
+    os.utime(inbox / INVESTMENT / "招商服务局项目绩效表.xlsx")  # touched, content as before: read again
+    reads.clear()
+    run = consolidate(inbox, out, jobs=1)
+    assert sorted(reads) == sorted([changed.name, "招商服务局项目绩效表.xlsx"])
+    after = {p.name: p.stat().st_mtime_ns for p in out.glob("*.xlsx")}
+    assert after[f"{ECONOMY}_绩效目标汇总.xlsx"] != books[f"{ECONOMY}_绩效目标汇总.xlsx"]
+    assert after["全部单位_绩效目标汇总.xlsx"] != books["全部单位_绩效目标汇总.xlsx"]
+    # the other unit's 来源文件 shows the touched file's new time: rewritten too
+    assert len(run.outputs) == 3
+
+    fresh = consolidate(inbox, tmp_path / "fresh", jobs=1, cache=False)
+    assert not (tmp_path / "fresh" / CACHE_DIR).exists()
+    assert _values(out) == _values(tmp_path / "fresh")
+    assert [p.to_dict() for p in run.problems] == [p.to_dict() for p in fresh.problems]
+
+
+def test_only_the_changed_units_book_is_rewritten(inbox: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    consolidate(inbox, out, jobs=1)
+    books = {p.name: p.stat().st_mtime_ns for p in out.glob("*.xlsx")}
+    _change(inbox / ECONOMY / "型煤保供和规划编制项目绩效表.xlsx")
+    consolidate(inbox, out, jobs=1)
+    after = {p.name: p.stat().st_mtime_ns for p in out.glob("*.xlsx")}
+    assert after[f"{INVESTMENT}_绩效目标汇总.xlsx"] == books[f"{INVESTMENT}_绩效目标汇总.xlsx"]
+    assert after[f"{ECONOMY}_绩效目标汇总.xlsx"] != books[f"{ECONOMY}_绩效目标汇总.xlsx"]
+
+    # a book changed on disk by someone else is written again, though its contents did not change
+    book = out / f"{INVESTMENT}_绩效目标汇总.xlsx"
+    sheets = load_workbook(book, read_only=True).sheetnames
+    book.write_bytes(b"edited")
+    _change(inbox / ECONOMY / "型煤保供和规划编制项目绩效表.xlsx")
+    consolidate(inbox, out, jobs=1)
+    assert load_workbook(book, read_only=True).sheetnames == sheets
+
+
+def test_other_rules_read_everything_again(inbox: Path, tmp_path: Path, reads: list[str]) -> None:
+    out = tmp_path / "out"
+    consolidate(inbox, out, jobs=1)
+    same = tmp_path / "same.toml"
+    shutil.copyfile(ROOT / "perfxl" / "review" / "rules.toml", same)
+    reads.clear()
+    consolidate(inbox, out, jobs=1, rules=same)
+    assert reads == []  # the same rules from another file: the cache holds
+    stricter = tmp_path / "rules.toml"
+    stricter.write_text(same.read_text("utf-8").replace("satisfaction_min = 80", "satisfaction_min = 95"), "utf-8")
+    reads.clear()
+    run = consolidate(inbox, out, jobs=1, rules=stricter)
+    assert len(reads) == 6
+    fresh = consolidate(inbox, tmp_path / "fresh", jobs=1, rules=stricter, cache=False)
+    assert [p.to_dict() for p in run.problems] == [p.to_dict() for p in fresh.problems]
+
+
+def test_a_damaged_cache_is_ignored(inbox: Path, tmp_path: Path, reads: list[str]) -> None:
+    out = tmp_path / "out"
+    consolidate(inbox, out, jobs=1)
+    shards = sorted((out / CACHE_DIR / "reads").iterdir())
+    held = {p: len(pickle.loads(p.read_bytes())) for p in shards}
+    assert sum(held.values()) == 6
+    shards[0].write_bytes(b"\x80\x05not a pickle")
+    (out / CACHE_DIR / "run.pickle").write_bytes(b"garbage")
+    reads.clear()
+    consolidate(inbox, out, jobs=1)
+    assert len(reads) == held[shards[0]]  # the damaged shard's files are read again, the rest come from the cache
+    (out / CACHE_DIR / "manifest.pickle").write_bytes(b"\x00")
+    reads.clear()
+    consolidate(inbox, out, jobs=1)
+    assert len(reads) == 6
+    consolidate(inbox, tmp_path / "fresh", jobs=1, cache=False)
+    assert _values(out) == _values(tmp_path / "fresh")
