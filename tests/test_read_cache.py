@@ -133,7 +133,7 @@ def test_a_damaged_cache_is_ignored(inbox: Path, tmp_path: Path, reads: list[str
     out = tmp_path / "out"
     consolidate(inbox, out, jobs=1)
     shards = sorted((out / CACHE_DIR / "reads").iterdir())
-    held = {p: len(pickle.loads(p.read_bytes())) for p in shards}
+    held = {p: len(pickle.loads(p.read_bytes()[32:])) for p in shards}  # after the entry's signature
     assert sum(held.values()) == 6
     shards[0].write_bytes(b"\x80\x05not a pickle")
     (out / CACHE_DIR / "run.pickle").write_bytes(b"garbage")
@@ -146,3 +146,21 @@ def test_a_damaged_cache_is_ignored(inbox: Path, tmp_path: Path, reads: list[str
     assert len(reads) == 6
     consolidate(inbox, tmp_path / "fresh", jobs=1, cache=False)
     assert _values(out) == _values(tmp_path / "fresh")
+
+
+def test_an_entry_planted_in_the_output_folder_is_never_unpickled(inbox: Path, tmp_path: Path,
+                                                                  reads: list[str]) -> None:
+    """The output folder may be shared; an entry not signed with this user's key is ignored."""
+    out = tmp_path / "out"
+    consolidate(inbox, out, jobs=1)
+    marker = tmp_path / "ran"
+
+    class Planted:
+        def __reduce__(self) -> tuple[Any, ...]:
+            return (marker.write_text, ("unpickled",))
+
+    for entry in (out / CACHE_DIR).rglob("*.pickle"):  # the reads, the manifest and the last run
+        entry.write_bytes(pickle.dumps(Planted()))
+    reads.clear()
+    consolidate(inbox, out, jobs=1)
+    assert not marker.exists() and len(reads) == 6

@@ -19,6 +19,7 @@ import contextlib
 import dataclasses
 import functools
 import hashlib
+import hmac
 import io
 import os
 import pickle
@@ -41,6 +42,34 @@ _FORMAT = 2  # bump when what is stored changes shape
 SHARDS = 32
 
 Stat = tuple[int, int, int]  # size, mtime_ns, inode
+
+
+_MAC_BYTES = 32
+
+
+@functools.cache
+def secret_key() -> bytes:
+    """The key this user's perfxl signs its cache entries with, kept outside the output folder
+    (``~/.cache/perfxl/cache-key``, readable by the user only), so that an entry planted in a shared
+    output folder is never unpickled. Where it cannot be kept, a key for this process only (the
+    cache then lasts one run)."""
+    folder = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "perfxl"
+    path = folder / "cache-key"
+    try:
+        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            key = path.read_bytes()
+            if len(key) >= 32:
+                return key
+            raise OSError("short key") from None
+        with os.fdopen(fd, "wb") as fh:
+            key = os.urandom(32)
+            fh.write(key)
+        return key
+    except (OSError, RuntimeError):  # RuntimeError: no home folder
+        return os.urandom(32)
 
 
 @functools.cache
@@ -239,9 +268,15 @@ class ReadCache:
     @staticmethod
     def _load(path: Path) -> Any:
         try:
-            with open(path, "rb") as fh, paused():  # many small objects, no cycles worth a scan
-                return pickle.load(fh)
-        except Exception:  # missing, damaged or written by another version: as if absent
+            with open(path, "rb") as fh:
+                data = fh.read()
+            mac, body = data[:_MAC_BYTES], data[_MAC_BYTES:]
+            # unpickling runs code: only what this user's perfxl wrote (signed with its own key) is read
+            if not hmac.compare_digest(mac, hmac.new(secret_key(), body, "sha256").digest()):
+                return None
+            with paused():  # many small objects, no cycles worth a scan
+                return pickle.loads(body)
+        except Exception:  # missing, damaged, forged or written by another version: as if absent
             return None
 
     @staticmethod
@@ -249,10 +284,11 @@ class ReadCache:
         """Write atomically (a temporary file, then one rename); False when it cannot be written."""
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
+            body = _pickled(value)
             fd, name = tempfile.mkstemp(prefix=".~", dir=path.parent)
             try:
                 with os.fdopen(fd, "wb") as fh:
-                    _pickler(fh).dump(value)
+                    fh.write(hmac.new(secret_key(), body, "sha256").digest() + body)
                 os.replace(name, path)
             finally:
                 with contextlib.suppress(FileNotFoundError):
