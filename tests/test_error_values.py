@@ -51,3 +51,21 @@ def test_nan_and_infinite_cached_values_are_reported_not_dropped(tmp_path: Path)
     result = perfxl.extract(path)
     assert {p.cell for p in result.problems if p.code == "cell-error-value"} == {"F1", "D5"}
     assert result.tables[0].amount is None
+
+
+def test_error_values_in_an_xls_are_reported_at_their_cells(tmp_path: Path) -> None:
+    import xlwt
+
+    book = xlwt.Workbook()
+    ws = book.add_sheet("Sheet1")
+    for ref, value in CELLS.items():
+        row, col = int(ref[1:]) - 1, ord(ref[0]) - ord("A")
+        if ref == "D5":
+            ws.row(row).set_cell_error(col, 0x2A)  # #N/A as a plain error cell
+        else:
+            ws.write(row, col, value)
+    path = tmp_path / "错误值.xls"
+    book.save(str(path))
+    found = {(p.cell, p.message.split("“")[1].split("”")[0])
+             for p in perfxl.extract(path).problems if p.code == "cell-error-value"}
+    assert ("D5", "#N/A") in found

@@ -13,6 +13,9 @@ from xlrd import compdoc
 _BOF, _EOF, _FILEPASS, _BOUNDSHEET, _FORMAT, _XF = 0x0809, 0x000A, 0x002F, 0x0085, 0x041E, 0x00E0
 _NUMBER, _RK, _MULRK, _FORMULA, _BOOLERR = 0x0203, 0x027E, 0x00BD, 0x0006, 0x0205
 _LABELSST, _LABEL, _RSTRING, _BLANK, _MULBLANK, _MERGEDCELLS = 0x00FD, 0x0204, 0x00D6, 0x0201, 0x00BE, 0x00E5
+# BIFF8 error codes as Excel shows them
+ERROR_TEXT = {0x00: "#NULL!", 0x07: "#DIV/0!", 0x0F: "#VALUE!", 0x17: "#REF!", 0x1D: "#NAME?", 0x24: "#NUM!",
+              0x2A: "#N/A"}
 _SINGLE_SET = frozenset((_NUMBER, _RK, _FORMULA, _BOOLERR, _LABELSST, _LABEL, _RSTRING, _BLANK))
 _BIFF8 = 0x0600
 _BUILTIN_PERCENT = {9, 10}
@@ -30,7 +33,7 @@ class BiffSheet:
 
     name: str
     percent: set[tuple[int, int]] = field(default_factory=set)
-    errors: set[tuple[int, int]] = field(default_factory=set)
+    errors: dict[tuple[int, int], str] = field(default_factory=dict)  # cell -> the error shown (#N/A …)
     merges: list[tuple[int, int, int, int]] = field(default_factory=list)
     area: int = 0  # rows x columns from A1 to the farthest cell record (blank ones too)
 
@@ -119,9 +122,9 @@ def _sheet(stream: bytes, name: str, pos: int, percent_xfs: set[int]) -> BiffShe
                     if xf in percent_xfs:
                         percent.add((row, col))
                 elif stream[start + 6] == 2:  # an error as the cached result
-                    errors.add((row, col))
+                    errors[(row, col)] = ERROR_TEXT.get(stream[start + 8], "#错误")
             elif kind == _BOOLERR and stream[start + 7] == 1:
-                errors.add((row, col))
+                errors[(row, col)] = ERROR_TEXT.get(stream[start + 6], "#错误")
         elif kind in (_MULRK, _MULBLANK):
             row, first = struct.unpack_from("<HH", stream, start)
             last = struct.unpack_from("<H", stream, pos - 2)[0]

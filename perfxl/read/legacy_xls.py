@@ -64,7 +64,9 @@ def _read_calamine(path: str, data: bytes, limits: Limits) -> list[Sheet]:
                         row[c] = dt.datetime.combine(_TIME_ONLY, value)
                     elif isinstance(value, dt.timedelta):
                         row[c] = _TIME_ONLY + value
-            sheets.append(bounded(Sheet(fact.name, rows, fact.merges, fact.percent), path, limits))
+            sheet = Sheet(fact.name, rows, fact.merges, fact.percent)
+            sheet.errors = fact.errors
+            sheets.append(bounded(sheet, path, limits))
         return sheets
     finally:
         book.close()
@@ -111,6 +113,7 @@ def _xls_percent_xfs(book: Any) -> set[int]:
 def _xls_sheet(book: Any, sh: Any, percent_xfs: set[int]) -> Sheet:
     rows: list[list[Any]] = []
     percent: set[tuple[int, int]] = set()
+    errors: dict[tuple[int, int], str] = {}
     text, number, empty = xlrd.XL_CELL_TEXT, xlrd.XL_CELL_NUMBER, xlrd.XL_CELL_EMPTY
     for r in range(sh.nrows):
         values, types = sh.row_values(r), sh.row_types(r)
@@ -127,7 +130,11 @@ def _xls_sheet(book: Any, sh: Any, percent_xfs: set[int]) -> Sheet:
             elif ctype == xlrd.XL_CELL_BOOLEAN:
                 out[c] = bool(values[c])
             else:  # blank, error
+                if ctype == xlrd.XL_CELL_ERROR:
+                    errors[(r, c)] = xlrd.error_text_from_code.get(values[c], "#错误")
                 out[c] = ""
         rows.append(out)
     merges = [(rlo, clo, rhi - 1, chi - 1) for rlo, rhi, clo, chi in sh.merged_cells]
-    return Sheet(sh.name, rows, merges, percent)
+    sheet = Sheet(sh.name, rows, merges, percent)
+    sheet.errors = errors
+    return sheet
