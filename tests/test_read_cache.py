@@ -164,3 +164,18 @@ def test_an_entry_planted_in_the_output_folder_is_never_unpickled(inbox: Path, t
     reads.clear()
     consolidate(inbox, out, jobs=1)
     assert not marker.exists() and len(reads) == 6
+
+
+def test_a_unit_whose_problems_change_leaves_the_other_units_books_alone(inbox: Path, tmp_path: Path) -> None:
+    """Each book's 概览 counts its own files and problems, so a file gone from one unit (its errors
+    with it) rewrites that unit's book and 全部单位, not every book."""
+    out = tmp_path / "out"
+    first = consolidate(inbox, out, jobs=1)
+    books = {p.name: p.stat().st_mtime_ns for p in out.glob("*.xlsx")}
+    (inbox / ECONOMY / "型煤保供和规划编制项目绩效表.xlsx").unlink()
+    again = consolidate(inbox, out, jobs=1)
+    assert again.counts != first.counts
+    after = {p.name: p.stat().st_mtime_ns for p in out.glob("*.xlsx")}
+    assert after[f"{INVESTMENT}_绩效目标汇总.xlsx"] == books[f"{INVESTMENT}_绩效目标汇总.xlsx"]
+    assert after[f"{ECONOMY}_绩效目标汇总.xlsx"] != books[f"{ECONOMY}_绩效目标汇总.xlsx"]
+    assert after["全部单位_绩效目标汇总.xlsx"] != books["全部单位_绩效目标汇总.xlsx"]

@@ -73,16 +73,21 @@ def partition(run: Consolidation, problem_units: list[str],
 
 
 def run_facts(run: Consolidation, rules: RuleSet, started: str) -> list[list[Any]]:
-    """What 概览 says of the run below its table: when, from which inbox, under which rules, and
-    how many files were read, passed over and failed."""
-    status = [s.status for s in run.sources]
-    skipped, failed = status.count(ReadStatus.SKIPPED), status.count(ReadStatus.FAILED)
-    counts = run.counts
+    """What 概览 says of the run below its table: when, from which inbox, under which rules (the
+    counts of files and problems follow, for each book its own: see ``count_facts``)."""
     return [["本次汇总", None],
             ["汇总时间", started.replace("T", " ")],
             ["收件箱", os.path.abspath(run.inbox)],
-            ["规则文件", rules.source or "perfxl 自带的规则（perfxl/review/rules.toml）"],
-            ["文件", f"共 {len(status)} 个：读取 {len(status) - skipped - failed} 个，"
+            ["规则文件", rules.source or "perfxl 自带的规则（perfxl/review/rules.toml）"]]
+
+
+def count_facts(part: UnitPart) -> list[list[Any]]:
+    """How many files of a book were read, passed over and failed, and its problems: a unit's own,
+    so that a file changed in one unit leaves the other units' books as they were."""
+    status = [s.status for s in part.sources]
+    skipped, failed = status.count(ReadStatus.SKIPPED), status.count(ReadStatus.FAILED)
+    counts = severity_counts([p.problem for p in part.problems])
+    return [["文件", f"共 {len(status)} 个：读取 {len(status) - skipped - failed} 个，"
                      f"跳过 {skipped} 个，无法读取 {failed} 个"],
             ["问题", f"错误 {counts['error']} 个，警告 {counts['warning']} 个，提示 {counts['info']} 个"]]
 
@@ -105,7 +110,7 @@ def book_contents(parts: dict[str | None, UnitPart], unit: str | None, units: li
     loose = [s for key, p in parts.items() if key is not None and key not in units for s in p.sources
              if s.status is not ReadStatus.ROLLED_UP] if unit is None else []
     overview = _overview(parts, shown, rules, evaluations, levels, loose)
-    overview.below = [*(facts or []), *(level_rows(part) if levels else [])]
+    overview.below = [*(facts or []), *count_facts(part), *(level_rows(part) if levels else [])]
     relative = {s.path: s.relative for s in parts[None].sources}
     sheets = [overview, _projects(part.tables, rules, by_table, out_dir, levels, relative)]
     if evaluations:
