@@ -77,6 +77,9 @@ KINDS: tuple[ProblemKind, ...] = (
     ProblemKind("rollup-read", INFO, "读取", "", "下级的全部单位汇总表，已层层汇总",
                 "这是下级的全部单位汇总表，作为“{parent}”的汇总读入：{units} 个单位、{files} 个文件、{tables} 张表，"
                 "各表保留原文件、单元格和原有问题；无需处理", adjustable=False),
+    ProblemKind("rollup-overlaps-inbox", WARNING, "读取", "", "本收件箱以前的汇总表，未汇入",
+                "这份全部单位汇总表汇总的正是本收件箱里的 {count} 个文件，是本收件箱以前的汇总，没有汇入"
+                "（否则这些项目会算两次）；汇总表请放在收件箱之外", adjustable=False),
     ProblemKind("rollup-unreadable", ERROR, "读取", "", "下级的全部单位汇总表无法汇总",
                 "这是下级的全部单位汇总表，但无法按层层汇总读入（{reason}）；请放入下级 perfxl 写出的原样文件，"
                 "不要排序或改动其中的工作表", adjustable=False),

@@ -161,17 +161,17 @@ def test_perfxl_never_reads_back_what_it_wrote(tmp_path: Path) -> None:
     for path in [*map(str, first.outputs), *map(str, copies), str(blank)]:
         shutil.copy(path, box / "某局" / Path(path).name)
     again = perfxl.consolidate(box, tmp_path / "out2", jobs=1)
-    # the 全部单位 book is read as a roll-up (层层汇总): the unit's tables once more, at the original file
+    # the 全部单位 book would be read as a roll-up (层层汇总), but it holds this very inbox's file
     assert [(r.source, len(r.tables)) for r in again.results if r.tables] == \
-        [(str(box / "某局" / "a.xlsx"), len(first.results[0].tables))] * 2
+        [(str(box / "某局" / "a.xlsx"), len(first.results[0].tables))]
     whole = Path(first.outputs[0]).name
-    assert {p.code for p in again.problems if Path(p.file or "").name == whole} == {"rollup-read"}
+    assert {p.code for p in again.problems if Path(p.file or "").name == whole} == {"rollup-overlaps-inbox"}
     notes = {Path(p.file or "").name: p.code for p in again.problems if p.code.endswith("-skipped")}
     assert notes == {**{Path(p).name: "own-summary-skipped" for p in first.outputs[1:]},
                      **{Path(p).name: "own-annotated-copy-skipped" for p in copies},
                      "模板.xlsx": "blank-template-skipped"}
     skipped = {s.relative for s in again.sources if s.status is ReadStatus.SKIPPED}
-    assert skipped == {f"某局/{name}" for name in notes}
+    assert skipped == {f"某局/{name}" for name in [*notes, whole]}
 
 
 def test_a_filled_template_and_a_corrected_annotated_copy_are_submissions(tmp_path: Path) -> None:
@@ -310,7 +310,8 @@ def test_every_sheet_prints_legibly(tmp_path: Path) -> None:
     """Printed at a fixed scale (never "fit to width", which shrinks text in an application that
     measures columns wider), no summary sheet prints below 8 pt; in Excel's measure (1 column-width
     unit ≈ 1.85 mm, about 261 mm across the margins) each fits the pages across it is laid out for,
-    and a sheet more than one page across repeats its first two columns on each."""
+    and the first two columns repeat on every page across (in LibreOffice a sheet planned for one
+    page may take two)."""
     run = perfxl.consolidate("workbooks/inbox", tmp_path / "out", jobs=1)
     seen = set()
     for book in run.outputs:
@@ -321,12 +322,11 @@ def test_every_sheet_prints_legibly(tmp_path: Path) -> None:
             assert (setup is None or not setup.fitToPage) and ws.page_setup.orientation == "landscape"
             assert int(ws.page_setup.paperSize or 0) == 9
             assert 10 * scale / 100 >= 8, (Path(book).name, ws.title, scale)
-            across = 1 if not ws.print_title_cols else 2
-            repeated = sum(widths[:2]) if ws.print_title_cols else 0
+            across, repeated = 1, sum(widths[:2])
             while (sum(widths) + repeated * (across - 1)) * 1.85 * scale / 100 > 261.0 * across:
                 across += 1
             assert across <= 4, (Path(book).name, ws.title, across)
-            assert across == 1 or ws.print_title_cols == "$A:$B", (Path(book).name, ws.title)
+            assert ws.print_title_cols == "$A:$B", (Path(book).name, ws.title)  # wherever columns run on
             seen.add(across)
     assert 1 in seen and len(seen) > 1  # narrow sheets stay one page across, wide ones do not
 
@@ -478,3 +478,15 @@ def test_skipped_files_keep_their_facts_and_blank_copies_are_no_duplicates(tmp_p
     with zipfile.ZipFile(run.outputs[1]) as zf:
         xml = b"".join(zf.read(n) for n in zf.namelist() if n.endswith(".xml"))
     assert b"_x000D_" not in xml and "3月底".encode() in xml  # a CR is a line break, or gone in a name
+
+
+def test_an_earlier_summary_of_the_same_inbox_dropped_into_it_is_not_counted_again(tmp_path: Path) -> None:
+    box = tmp_path / "inbox"
+    _project(box / "某局" / "a.xlsx", unit="某局")
+    first = perfxl.consolidate(box, tmp_path / "out", jobs=1)
+    shutil.copy(first.outputs[0], box / Path(first.outputs[0]).name)  # the 全部单位 book, at the top
+    again = perfxl.consolidate(box, tmp_path / "out2", jobs=1)
+    assert sum(len(r.tables) for r in again.results) == sum(len(r.tables) for r in first.results)
+    assert [p.code for p in again.problems if p.file and p.file.endswith("全部单位_绩效目标汇总.xlsx")] == \
+        ["rollup-overlaps-inbox"]
+    assert not any(p.code == "project-code-duplicate" for p in again.problems)

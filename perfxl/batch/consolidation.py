@@ -173,11 +173,21 @@ def _gather(root: Path, paths: list[str], reads: list[FileRead], skipped: list[P
         sources.append(SourceFile(p.file or "", relative_to(p.file or "", root), size, "", modified, 0,
                                   ReadStatus.SKIPPED, unit, p.message))
     per_file: list[list[Problem]] = []
+    # (a county's summary may hold a file also sent here directly: that is read, and a finding)
+    direct = {os.path.realpath(path) for path, read in zip(paths, reads, strict=True) if read.result.rollup is None}
     for path, read in zip(paths, reads, strict=True):
         result = read.result
         if result.rollup is not None:  # a lower level's 全部单位 summary: its files in its place
             parent = rollup_parent(root, Path(path), rules)
             result, parts, held = lift(result, parent)
+            same = sum(os.path.realpath(s.path) in direct for s in held if s.path)
+            if same:  # this inbox's own earlier summary: its files are the very files read here
+                note = problem("rollup-overlaps-inbox", file=path, count=same)
+                results.append(ExtractResult(path, (), (note,)))
+                per_file.append([])
+                sources.append(SourceFile(path, relative_to(path, root), read.size, read.sha256, read.modified, 0,
+                                          ReadStatus.SKIPPED, parent, note.message))
+                continue
             results.extend(parts)
             per_file.extend([] for _ in parts)
             sources.extend(held)
@@ -210,7 +220,8 @@ def _gather(root: Path, paths: list[str], reads: list[FileRead], skipped: list[P
     return Consolidation(str(root), results, sources, problems, departments, targets=list(targets))
 
 
-_NOT_SUBMISSIONS = ("file-duplicate", "own-summary-skipped", "own-annotated-copy-skipped", "blank-template-skipped")
+_NOT_SUBMISSIONS = ("file-duplicate", "own-summary-skipped", "own-annotated-copy-skipped", "blank-template-skipped",
+                    "rollup-overlaps-inbox")
 
 
 def _facts(path: str) -> tuple[int, str]:

@@ -77,7 +77,7 @@ def write_summaries(run: Consolidation, out_dir: Path, rules: RuleSet, jobs: int
     facts = run_facts(run, rules, run.started)
 
     def contents(unit: str | None) -> list[SheetData]:  # 报送情况 leads every book, 同比 ends it
-        return [submission_sheet(run.submissions, unit),
+        return [submission_sheet(run.submissions, unit, run.roster is not None),
                 *book_contents(parts, unit, run.departments, rules, placement.by_table, out_dir, evaluations, facts),
                 *change_sheets(run.changes, run.previous, unit, out_dir)]
 
@@ -101,10 +101,10 @@ def write_summaries(run: Consolidation, out_dir: Path, rules: RuleSet, jobs: int
     jobs = min(jobs or os.cpu_count() or 1, len(run.departments) + 1)
     units: list[str | None] = [*run.departments[:jobs], None, *run.departments[jobs:]]
     targets = book_paths(out_dir, run.departments)
-    opened = [p.name for p in targets.values() if (p.parent / f"~${p.name}").exists()]
+    opened = [p.name for p in targets.values() if is_open(p)]
     if opened:  # checked before any book is written, so the set is never left half replaced
-        raise OutputError(f"{'、'.join(opened)} 正在 Excel 或 WPS 中打开（有锁定文件 ~$…），无法替换；"
-                          "请先在 Excel 中关闭该文件再运行")
+        raise OutputError(f"{'、'.join(opened)} 正在 Excel、WPS 或 LibreOffice 中打开（有锁定文件 ~$… 或 "
+                          ".~lock…），无法替换；请先在 Excel 中关闭该文件再运行")
     rows = sum(len(t.indicators) for r in run.results for t in r.tables)
     written = [str(targets[u]) for u in (None, *run.departments)]  # 全部单位 first
     with atomic_set([targets[u] for u in units]) as staged:  # the whole set, or none of it
@@ -136,13 +136,18 @@ def stale_books(out_dir: Path, written: list[str]) -> list[Path]:
     return sorted(p for p in out_dir.glob("*_绩效目标汇总.xlsx") if p.name not in keep and not p.name.startswith("~$"))
 
 
+def is_open(book: Path) -> bool:
+    """True while Excel or WPS (``~$name``) or LibreOffice (``.~lock.name#``) holds the book open."""
+    return (book.parent / f"~${book.name}").exists() or (book.parent / f".~lock.{book.name}#").exists()
+
+
 def remove_stale(stale: list[str]) -> bool:
-    """Remove the books of units gone (``--clean``); none of them while one is open in Excel or WPS
-    (its ``~$`` lock file beside it), which is said instead. True when they were removed."""
-    opened = [Path(p).name for p in stale if (Path(p).parent / f"~${Path(p).name}").exists()]
+    """Remove the books of units gone (``--clean``); none of them while one is open (see
+    ``is_open``), which is said instead. True when they were removed."""
+    opened = [Path(p).name for p in stale if is_open(Path(p))]
     if opened:
-        raise OutputError(f"{'、'.join(opened)} 正在 Excel 或 WPS 中打开（有锁定文件 ~$…），--clean 无法删除；"
-                          "请先在 Excel 中关闭该文件再运行")
+        raise OutputError(f"{'、'.join(opened)} 正在 Excel、WPS 或 LibreOffice 中打开（有锁定文件 ~$… 或 "
+                          ".~lock…），--clean 无法删除；请先在 Excel 中关闭该文件再运行")
     for path in stale:
         Path(path).unlink(missing_ok=True)
     return bool(stale)

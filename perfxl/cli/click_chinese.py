@@ -78,7 +78,8 @@ _TOKEN = re.compile(r"\s+|[\x00-\x7f]+?(?=\s|[^\x00-\x7f]|$)|.", re.S)
 _NO_LINE_START = frozenset("。，、；：？！）」』》】〕”’…%])")
 _NO_LINE_END = frozenset("（「『《【〔“‘[(")
 _BREAK_AFTER = frozenset("。，、；：？！）")  # a line rather ends after these than inside a term
-_LOOK_BACK = 12  # columns: how far back a line may end early to end after punctuation
+_LOOK_BACK = 12  # columns at least (a third of the line at most): how far back a line may end early to end
+# after punctuation rather than inside a term
 
 
 def display_width(text: str) -> int:
@@ -102,7 +103,7 @@ class ChineseTextWrapper(click._textwrap.TextWrapper):
                 continue
             # closing punctuation never begins a line (Chinese typesetting): it stays on the one before
             if line and used + width > self.width - display_width(indent) and token not in _NO_LINE_START:
-                cut = _break_at(line)
+                cut = _break_at(line, self.width - display_width(indent))
                 carried = line[cut:]
                 lines.append(indent + line[:cut].rstrip())
                 indent, line, used = self.subsequent_indent, carried, display_width(carried)
@@ -112,13 +113,13 @@ class ChineseTextWrapper(click._textwrap.TextWrapper):
         return lines
 
 
-def _break_at(line: str) -> int:
+def _break_at(line: str, width: int = 0) -> int:
     """Where a full line ends: after the last punctuation mark near its end if there is one (so
     that a term is not split), else before an opening bracket that would end it, else at its end."""
     tail = 0
     for i in range(len(line) - 1, 0, -1):
         tail += display_width(line[i])
-        if tail > _LOOK_BACK:
+        if tail > max(_LOOK_BACK, width // 3):
             break
         if line[i - 1] in _BREAK_AFTER and line[i] not in _NO_LINE_START:
             return i
@@ -126,13 +127,14 @@ def _break_at(line: str) -> int:
 
 
 _HINT_STOP = re.compile(r"'\.(?=\s|$)")
+_QUOTED = re.compile(r"'([^'\n]+)'")
 
 
 def _missing_message(original: Any) -> Any:
     """click ends "缺少参数 '文件'" with an English full stop of its own: a Chinese one instead."""
     def format_message(self: click.exceptions.MissingParameter) -> str:
         text: str = original(self)
-        return _HINT_STOP.sub("'。", text, count=1)
+        return _QUOTED.sub(lambda m: f"“{m.group(1).replace('...', '…')}”", _HINT_STOP.sub("'。", text, count=1))
     return format_message
 
 

@@ -18,7 +18,7 @@ _STATE_FILL = {"有错误": "error", "未报送": "warning"}
 _FLAGGED = {"目标降低": "warning", "取消指标": "warning"}
 
 
-def submission_sheet(rows: list[UnitSubmission], unit: str | None) -> SheetData:
+def submission_sheet(rows: list[UnitSubmission], unit: str | None, rostered: bool = True) -> SheetData:
     """The 报送情况 of every unit (``unit`` None), or of the one the book is for."""
     # widths that print the sheet one A4 landscape page across at 8 pt
     cols = [Col("单位", width=22), Col("状态", width=8), Col("在报送名单中", width=8), Col("单位编码", width=10),
@@ -29,7 +29,8 @@ def submission_sheet(rows: list[UnitSubmission], unit: str | None) -> SheetData:
     out: list[list[Any]] = []
     fmts: dict[int, dict[int, str]] = {}
     for r, s in enumerate(shown):
-        out.append([s.unit, s.state, "是" if s.listed else "否", s.code, "、".join(s.names), s.files,
+        listed = ("是" if s.listed else "否") if rostered else "（没有报送名单）"
+        out.append([s.unit, s.state, listed, s.code, "、".join(s.names), s.files,
                     excel_serial(s.latest) if s.latest else None, s.projects, s.expected, s.errors, s.warnings,
                     s.note])
         if s.state in _STATE_FILL:

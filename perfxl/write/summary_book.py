@@ -189,8 +189,9 @@ class SummaryBook:
         # a fixed scale, not "fit to width": an application measuring the columns with fonts wider
         # than Excel's (LibreOffice without Calibri) would shrink the text below MIN_POINTS to fit
         ws.set_print_scale(print_scale(widths, across))
-        if across > 1:
-            ws.repeat_columns(0, 1)
+        # the first two columns (unit, project code and name) on every page across: where columns
+        # are measured wider than here (LibreOffice) a sheet planned one page across takes more
+        ws.repeat_columns(0, 1)
         ws.repeat_rows(0)
         ws.set_header(page_header(self.unit, name, self.run_date))
         ws.set_footer("&C第 &P 页，共 &N 页")
@@ -208,7 +209,7 @@ class SummaryBook:
         chart.set_title({"name": spec.title})
         chart.set_y_axis({"min": 0, "max": 1, "num_format": "0%"} if spec.percent else {"min": 0})
         chart.set_legend({"position": "bottom"})
-        ws.insert_chart(at_row, 1, chart, {"x_scale": 1.5, "y_scale": 1.2})
+        ws.insert_chart(at_row, 0, chart, {"x_scale": 1.3, "y_scale": 1.2})
 
     def close(self) -> None:
         self.wb.close()
@@ -359,9 +360,11 @@ def write_book(path: Path, sheets: list[SheetData], title: str, unit: str = "", 
         book = SummaryBook(path, sum(len(d.rows) * len(d.cols) for d in sheets), title, unit, run_date, whole)
         for data in sheets:
             ws = book.sheet(data)
-            if len(data.rows) <= book.max_rows:
+            if len(data.rows) <= book.max_rows and data.charts:
+                first = data.below_at + len(data.below) + 1
+                ws.set_h_pagebreaks([first])  # the charts start a page: printed whole, never cut across two
                 for n, chart in enumerate(data.charts):
-                    book.chart(ws, data.name, chart, data.below_at + len(data.below) + 1 + n * CHART_ROWS)
+                    book.chart(ws, data.name, chart, first + n * CHART_ROWS)
         book.close()
     return str(path)
 

@@ -200,7 +200,7 @@ def _overview(parts: dict[str | None, UnitPart], units: list[str], rules: RuleSe
     weights = "+".join(f"{table}[{cols[c].header}]" for c in level1)
     totals[share] = (f"=IFERROR(SUMPRODUCT({table}[{cols[share].header}],{weights})/SUM({table}[[{cols[5].header}]:"
                      f"[{cols[share - 1].header}]]),\"\")", quantitative / sum(counted) if sum(counted) else None)
-    structure = Chart("各单位的指标构成（个）", (1, 0, charted, 0),
+    structure = Chart("各单位的指标构成（个）" if charted > 1 else "指标构成（个）", (1, 0, charted, 0),
                       tuple(Series((0, c), (1, c, charted, c)) for c in level1), kind="stacked", percent=False)
     data = SheetData("概览", cols, rows, totals=totals, charts=[structure] if charted else [],
                      scales={share: False, share + 1: True, share + 2: True})
@@ -323,7 +323,10 @@ def _spend_plan(tables: list[tuple[str, Table]], units: list[str]) -> SheetData:
         data.below = [["各单位按资金加权的累计进度（不随上表排序）"]]
         for unit in units:
             mine = [t for t in projects if t.department == unit]
-            data.below.append(["按资金加权", unit, unit, sum(t.amount or 0 for t in mine) or None,
+            funded = sum(t.amount is not None for t in mine)
+            how = "按资金加权" if funded == len(mine) else "等权平均（未填资金）" if not funded else \
+                "按资金加权（未填资金的按等权）"
+            data.below.append([how, unit, unit, sum(t.amount or 0 for t in mine) or None,
                                *[_weighted(mine, p) for p in points]])
         at, last = data.below_at + 1, 3 + len(points)
         data.charts = [Chart("资金支出计划：各单位按资金加权的累计进度", (0, 4, 0, last),
