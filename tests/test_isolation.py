@@ -58,10 +58,10 @@ def _hungry_reader(path: str, data: bytes | None, limits: Limits) -> Any:
 @pytest.fixture(autouse=True)
 def fresh_reader() -> Iterator[None]:
     """Each test's single reader is forked after its patches, and stopped after it."""
-    isolation._stop_single()
+    isolation.stop_single()
     isolation._single = None
     yield
-    isolation._stop_single()
+    isolation.stop_single()
     isolation._single = None
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
