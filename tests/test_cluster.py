@@ -11,6 +11,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -117,6 +118,22 @@ def test_the_command_reads_on_the_cluster(scheduler: str, tmp_path: Path) -> Non
                                      "--scheduler", scheduler])
     assert done.exit_code == 1, done.output  # the sample inbox has errors
     assert json.loads(done.output)["files"] == 10
+
+
+def test_a_chunk_that_fails_on_the_cluster_is_read_here(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    box = _generated_inbox(tmp_path, 12)
+    local = consolidate(box, tmp_path / "local", jobs=1, cache=False)
+    real = cluster._read_part
+
+    def flaky(paths: list[str], settings: Any, base: str) -> Any:
+        if any(path.endswith("003.xlsx") for path in paths):
+            raise RuntimeError("worker lost")
+        return real(paths, settings, base)
+
+    monkeypatch.setattr(cluster, "_read_part", flaky)  # the workers run in this process
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=False, dashboard_address=":0") as here:
+        remote = consolidate(box, tmp_path / "remote", scheduler=here.scheduler_address, cache=False)
+    _same_run(local, remote)
 
 
 def test_workers_with_another_perfxl_are_refused(scheduler: str, tmp_path: Path,

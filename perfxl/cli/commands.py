@@ -367,7 +367,7 @@ def _print_scores(result: perfxl.ExtractResult, scores: list[Any]) -> None:
 @click.option("--no-cache", "no_cache", is_flag=True,
               help="不使用输出文件夹里的缓存（.perfxl-cache）：全部文件重新读取，全部汇总重新写出。")
 @click.option("--scheduler", default=None, metavar="tcp://主机:8786",
-              help="在这个 dask 调度器的各台 worker 机器上读取和检查文件（需 pip install 'perfxl[dask]'；"
+              help="在这个 dask 调度器的各台 worker 机器上读取和检查文件（需安装 perfxl[dask]；"
               "各机器须能以同一路径看到收件箱，见 docs/scaling.md）；跨文件检查和写出汇总仍在本机。")
 def consolidate(inbox: str, out_dir: str, jobs: int | None, department: str | None,
                 rules_file: str | None, quiet: bool, as_json: bool, limit: tuple[str, ...],
