@@ -38,6 +38,11 @@ class RosterFileError(PerfxlError):
     """The roster of expected units is missing, unreadable or has no 单位名称 column."""
 
 
+class ClusterError(PerfxlError):
+    """The Dask cluster given to read on cannot be used (dask missing, no scheduler or workers,
+    workers with another perfxl)."""
+
+
 _OS_REASONS = {
     errno.ENOENT: "文件或文件夹不存在", errno.EACCES: "没有权限", errno.EPERM: "没有权限",
     errno.ENOSPC: "磁盘空间已满", errno.EROFS: "磁盘或文件夹是只读的", errno.EISDIR: "这是一个文件夹",

@@ -26,7 +26,8 @@ from tests.conftest import ROOT, make_workbook, rules_with
 PACKAGE = ROOT / "perfxl"
 # the stages in the order data flows; a module may import its own stage or an earlier one
 STAGES = ["", "read", "tables", "review", "write", "batch", "cli"]  # "" = the shared base modules
-LAZY_ALLOWED = {"pandas", "pandera", "tqdm", "perfxl.review.frames", "perfxl.review.schemas"}
+LAZY_ALLOWED = {"pandas", "pandera", "tqdm", "perfxl.review.frames", "perfxl.review.schemas",
+                "distributed"}  # the optional [dask] extra, only on consolidate's --scheduler path
 
 
 def _modules() -> dict[str, Path]:
@@ -117,8 +118,11 @@ def test_imports_inside_functions_are_only_the_deliberately_lazy_ones() -> None:
 
 def _declared() -> set[str]:
     meta = tomllib.loads((ROOT / "pyproject.toml").read_text("utf-8"))["project"]
-    names = {re.split(r"[<>=!~ \[]", d, maxsplit=1)[0].lower() for d in meta["dependencies"]}
-    imported_as = {"python-calamine": "python_calamine", "charset-normalizer": "charset_normalizer"}
+    # the [dask] extra's packages too: imported only inside functions (LAZY_ALLOWED), on its path
+    wanted = meta["dependencies"] + meta["optional-dependencies"]["dask"]
+    names = {re.split(r"[<>=!~ \[]", d, maxsplit=1)[0].lower() for d in wanted}
+    imported_as = {"python-calamine": "python_calamine", "charset-normalizer": "charset_normalizer",
+                   "dask": "distributed"}  # dask[distributed] is imported as distributed
     return {imported_as.get(n, n) for n in names}
 
 

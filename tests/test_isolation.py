@@ -58,10 +58,10 @@ def _hungry_reader(path: str, data: bytes | None, limits: Limits) -> Any:
 @pytest.fixture(autouse=True)
 def fresh_reader() -> Iterator[None]:
     """Each test's single reader is forked after its patches, and stopped after it."""
-    isolation._stop_single()
+    isolation.stop_single()
     isolation._single = None
     yield
-    isolation._stop_single()
+    isolation.stop_single()
     isolation._single = None
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
@@ -117,12 +117,12 @@ def _big_inbox(tmp_path: Path, n: int = 44, hostile: bool = True) -> Path:
     return box
 
 
-def _abort_or_sleep(path: str, limits: Limits, vocab: Any) -> Any:
+def _abort_or_sleep(path: str, limits: Limits, vocab: Any, base: str = "") -> Any:
     if "坏" in path:
         _abort()
     if "慢" in path:
         time.sleep(600)
-    return _REAL_READ_ONE(path, limits, vocab)
+    return _REAL_READ_ONE(path, limits, vocab, base)
 
 
 import perfxl.batch.pool as pool_module  # noqa: E402
@@ -141,12 +141,12 @@ def test_an_inbox_run_goes_on_past_a_crash_and_a_hang(tmp_path: Path, monkeypatc
     assert len(read) == 44  # every other file read (all but one as copies of the first)
 
 
-def _count_and_sleep(path: str, limits: Limits, vocab: Any) -> Any:
+def _count_and_sleep(path: str, limits: Limits, vocab: Any, base: str = "") -> Any:
     with open(os.environ["PERFXL_TEST_TALLY"], "a") as fh:
         fh.write("x")
     if not path.endswith("表00.xlsx"):
         time.sleep(600)
-    return _REAL_READ_ONE(path, limits, vocab)
+    return _REAL_READ_ONE(path, limits, vocab, base)
 
 
 def test_ctrl_c_while_reading_drops_the_queued_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -23,6 +23,7 @@ from ..review.checking import check_results, read_targets
 from ..review.ruleset import RuleSet, resolve_ruleset
 from ..tables.vocabulary import Vocabulary, resolve_vocabulary
 from ..write.atomic import ensure_dir
+from .cluster import read_on_cluster
 from .pool import FileRead, read_all, worker_pool
 from .read_cache import ReadCache, settings_key
 from .rollups import lift, rollup_parent, route_duplicates
@@ -41,7 +42,8 @@ def consolidate(inbox: str | os.PathLike[str] = "workbooks/inbox",
                 labels: Vocabulary | str | os.PathLike[str] | None = None,
                 targets: str | os.PathLike[str] | None = None, clean: bool = False,
                 roster: str | os.PathLike[str] | None = None,
-                previous: str | os.PathLike[str] | None = None, cache: bool = True) -> Consolidation:
+                previous: str | os.PathLike[str] | None = None, cache: bool = True,
+                scheduler: str | None = None) -> Consolidation:
     """Consolidate every workbook under ``inbox`` into summaries in ``out_dir``.
 
     ``progress(done, total)`` is called as files are read. Raises OutputError when the run
@@ -54,7 +56,9 @@ def consolidate(inbox: str | os.PathLike[str] = "workbooks/inbox",
     ``previous``: last year's inbox or 全部单位 summary, for the 同比 (``changes``). RosterFileError
     for a roster that cannot be used. With ``cache`` (and ``write``), ``out_dir/.perfxl-cache``
     keeps each file's read and each book's fingerprint: a rerun reads only the files that changed
-    and rewrites only the books that change (``read_cache``).
+    and rewrites only the books that change (``read_cache``). ``scheduler``: the address of a Dask
+    scheduler (``tcp://host:8786``) whose workers read and check the files (``cluster``; they see the
+    inbox on shared storage under the same path), ClusterError when it cannot be used.
     """
     root = Path(inbox)
     started = dt.datetime.now().isoformat(timespec="seconds")
@@ -97,6 +101,8 @@ def consolidate(inbox: str | os.PathLike[str] = "workbooks/inbox",
             progress(done, len(paths))
 
     def read(todo: list[str]) -> list[FileRead]:
+        if scheduler is not None:
+            return read_on_cluster(todo, ruleset, limits, vocab, scheduler, tick)
         return read_all(todo, ruleset, limits, vocab, jobs, tick, pool)
 
     with worker_pool(jobs, len(paths)) as pool:

@@ -39,16 +39,18 @@ class FileRead:
     findings: list[Problem] = field(default_factory=list)
 
 
-def read_one(path: str, limits: Limits, vocab: Vocabulary) -> FileRead:
+def read_one(path: str, limits: Limits, vocab: Vocabulary, base: str = "") -> FileRead:
     """Extract one file from a single read of its bytes, which also give its size and digest.
-    A file whose size or time changes while it is read (still being copied) is not used."""
+    A file whose size or time changes while it is read (still being copied) is not used. A
+    relative ``path`` is opened under ``base`` (else the working folder) and named as given."""
+    opened = os.path.join(base, path)
     try:
-        before = os.stat(path)
+        before = os.stat(opened)
     except OSError:
         before = None
     try:
-        data = read_bytes(path, limits)
-        after = os.stat(path)
+        data = read_bytes(opened, limits)
+        after = os.stat(opened)
     except (UnreadableWorkbook, OSError) as exc:
         reason = exc.reason if isinstance(exc, UnreadableWorkbook) else f"无法读取（{exc}）"
         return FileRead(unreadable(path, reason))
@@ -60,12 +62,14 @@ def read_one(path: str, limits: Limits, vocab: Vocabulary) -> FileRead:
     return FileRead(extract(path, data=data, limits=limits, labels=vocab), size, digest, modified)
 
 
-def read_chunk(paths: Sequence[str], limits: Limits, rules: RuleSet, vocab: Vocabulary) -> list[FileRead]:
-    """Read files and run the rules that need one file only, where the file was read."""
+def read_chunk(paths: Sequence[str], limits: Limits, rules: RuleSet, vocab: Vocabulary,
+               base: str = "") -> list[FileRead]:
+    """Read files (relative ones under ``base``) and run the rules that need one file only, where
+    the file was read."""
     out = []
     with paused():  # extraction allocates small acyclic objects only
         for path in paths:
-            read = read_one(path, limits, vocab)
+            read = read_one(path, limits, vocab, base)
             out.append(FileRead(read.result, read.size, read.sha256, read.modified,
                                 file_rules(read.result, rules)))
     return out

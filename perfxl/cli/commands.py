@@ -366,10 +366,13 @@ def _print_scores(result: perfxl.ExtractResult, scores: list[Any]) -> None:
               "写入“同比”工作表；目标降低（更容易达到）和取消的指标列入问题清单。")
 @click.option("--no-cache", "no_cache", is_flag=True,
               help="不使用输出文件夹里的缓存（.perfxl-cache）：全部文件重新读取，全部汇总重新写出。")
+@click.option("--scheduler", default=None, metavar="tcp://主机:8786",
+              help="在这个 dask 调度器的各台 worker 机器上读取和检查文件（需安装 perfxl[dask]；"
+              "各机器须能以同一路径看到收件箱，见 docs/scaling.md）；跨文件检查和写出汇总仍在本机。")
 def consolidate(inbox: str, out_dir: str, jobs: int | None, department: str | None,
                 rules_file: str | None, quiet: bool, as_json: bool, limit: tuple[str, ...],
                 labels_file: str | None, targets: str | None, clean: bool, roster: str | None,
-                previous: str | None, no_cache: bool) -> None:
+                previous: str | None, no_cache: bool, scheduler: str | None) -> None:
     """汇总收件箱里的全部工作簿，检查后按单位写出汇总工作簿。
 
     收件箱里可按单位分子文件夹。为每个单位生成“<单位>_绩效目标汇总.xlsx”，另生成“全部单位_绩效目标汇总.xlsx”。
@@ -387,6 +390,7 @@ def consolidate(inbox: str, out_dir: str, jobs: int | None, department: str | No
       perfxl consolidate 收件箱 --department 某局 --json
       perfxl consolidate 收件箱 --roster 名单.xlsx
       perfxl consolidate 收件箱 --previous 上年汇总
+      perfxl consolidate /共享/收件箱 --scheduler tcp://10.0.0.1:8786
 
     退出码：0 = 没有错误；1 = 有错误级别的问题；2 = 无法运行（收件箱不存在、输出文件夹不可写等）；
     3 = perfxl 自身出错（详情在提示的日志文件里）。"""
@@ -408,7 +412,8 @@ def consolidate(inbox: str, out_dir: str, jobs: int | None, department: str | No
         with _cannot_continue():
             result = perfxl.consolidate(inbox, out_dir, jobs=jobs, department=department, rules=rules_file,
                                         progress=progress, limits=limits, labels=labels_file, targets=targets,
-                                        clean=clean, roster=roster, previous=previous, cache=not no_cache)
+                                        clean=clean, roster=roster, previous=previous, cache=not no_cache,
+                                        scheduler=scheduler)
     finally:
         if bar is not None:
             bar.close()

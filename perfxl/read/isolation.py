@@ -168,6 +168,9 @@ def read_isolated(path: str, data: bytes | None, limits: Limits) -> list[Sheet]:
 
 
 @atexit.register
-def _stop_single() -> None:
+def stop_single() -> None:
+    """End this process's worker for ``isolated`` (the next call starts a new one)."""
+    global _single
     if _single is not None:
         stop(_single[0])
+        _single = None
