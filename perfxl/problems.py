@@ -61,7 +61,7 @@ KINDS: tuple[ProblemKind, ...] = (
     ProblemKind("cell-too-long", WARNING, "读取", "", "单元格文字过长，已截断",
                 "单元格内容有 {length:,} 个字符，超过上限 {limit:,}，只读取了前 {limit:,} 个字符；请精简内容"),
     ProblemKind("folder-unreadable", ERROR, "读取", "", "文件夹无法打开",
-                "文件夹无法打开（{reason}），其中的文件没有读取；请检查权限"),
+                "文件夹无法打开（{reason}），其中的文件没有读取；请检查该文件夹的权限、名称和路径长度"),
     ProblemKind("office-lock-file", INFO, "读取", "", "Office 锁定文件，未读取",
                 "这是 Office/WPS 的锁定文件（有人正打开着同名工作簿），不是工作簿本身；请关闭工作簿后再复制"),
     ProblemKind("not-a-workbook-file", INFO, "读取", "", "不是表格文件，未读取",

@@ -91,3 +91,13 @@ def test_help_fits_narrow_and_uses_wide_terminals(width: int) -> None:
         assert not any(display_width(line) > max(width, 80) + 8 for line in lines
                        if not line.lstrip().startswith("perfxl ")), (command, width)
     assert widest > 80 if width == 200 else widest <= width + 12
+
+
+def test_output_cut_short_by_a_closed_pipe_is_no_internal_error(tmp_path: Path) -> None:
+    """`perfxl check … | head`: the reader went away (here before anything was written); that is no
+    fault of perfxl's (exit 141, no crash log)."""
+    perfxl_bin = Path(sys.executable).parent / "perfxl"
+    proc = subprocess.run(f"'{perfxl_bin}' check '{INBOX}' --json | true; echo ${{PIPESTATUS[0]}}", shell=True,
+                          executable="/bin/bash", capture_output=True, text=True, cwd=tmp_path)
+    assert proc.stdout.strip() == "141" and "内部错误" not in proc.stderr, proc.stderr
+    assert not list(tmp_path.glob("perfxl-内部错误-*.log"))

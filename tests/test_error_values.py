@@ -46,10 +46,11 @@ def test_nan_and_infinite_cached_values_are_reported_not_dropped(tmp_path: Path)
         for info in zin.infolist():
             data = zin.read(info)
             if info.filename == "xl/worksheets/sheet1.xml":
-                data = data.replace(b"<v>120</v>", b"<v>NaN</v>").replace(b"<v>20</v>", b"<v>INF</v>")
+                data = data.replace(b"<v>120</v>", b"<v>NaN</v>").replace(b"<v>20</v>", b"<v>1e999</v>")
+                data = data.replace(b"<v>30</v>", b"<v>Infinity</v>")
             zout.writestr(info, data)
     result = perfxl.extract(path)
-    assert {p.cell for p in result.problems if p.code == "cell-error-value"} == {"F1", "D5"}
+    assert {p.cell for p in result.problems if p.code == "cell-error-value"} == {"F1", "D5", "B3"}
     assert result.tables[0].amount is None
 
 

@@ -7,6 +7,7 @@ notifications, through the Rust ``notify`` crate), not from a polling loop of pe
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import os
 import time
 from collections.abc import Callable
@@ -123,6 +124,8 @@ def watch(inbox: str | os.PathLike[str] = "workbooks/inbox", out_dir: str | os.P
         if max_runs is not None and len(runs) >= max_runs:
             flag.done = True
 
+    # watchfiles says "KeyboardInterrupt caught, stopping watch" in English on Ctrl-C: the Chinese line is ours
+    logging.getLogger("watchfiles").setLevel(logging.ERROR)
     try:
         run(())
         pending = _Pending()

@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import json
+import os
 import sys
 from collections.abc import Iterator
 from typing import Any, NoReturn
@@ -84,6 +85,10 @@ class _Group(click.Group):
         except KeyboardInterrupt:
             _echo("已中断：没有写出不完整的文件，原有的输出保持不变。", err=True)
             sys.exit(130)
+        except BrokenPipeError:  # the reader of the output went away (| head): no fault of perfxl's
+            with contextlib.suppress(OSError):
+                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            sys.exit(141)
         except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
             raise
         except Exception as exc:

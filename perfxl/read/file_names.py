@@ -7,9 +7,10 @@ from __future__ import annotations
 import re
 
 # A run of undecodable bytes with what GBK bytes decode to by accident around them: ASCII (GBK
-# trail bytes can be ASCII) and two-byte UTF-8 sequences (U+0080-U+07FF, e.g. "ļ" from 文件).
-_RUN = re.compile("[\udc80-\udcff\x20-\x7e\u0080-\u07ff]*[\udc80-\udcff]"
-                  "[\udc80-\udcff\x20-\x7e\u0080-\u07ff]*")
+# trail bytes can be ASCII), two-byte UTF-8 sequences (U+0080-U+07FF, e.g. "ļ" from 文件) and
+# three-byte ones outside the Chinese blocks (Hangul "굥" from 标单); Chinese text itself is left
+_ACCIDENTAL = "\x20-\x7e\u0080-\u07ff\u0800-\u2fff\ua000-\ud7ff\ue000-\uf8ff"
+_RUN = re.compile(f"[\udc80-\udcff{_ACCIDENTAL}]*[\udc80-\udcff][\udc80-\udcff{_ACCIDENTAL}]*")
 
 
 _LONE = re.compile("[\udc80-\udcff]")

@@ -15,6 +15,7 @@ import errno
 import io
 import math
 import os
+import re
 import stat
 import tempfile
 import zipfile
@@ -215,11 +216,13 @@ def _xlsx_sheet(book: Any, path: str, index: int, name: str, meta: SheetMeta, li
     merges = [(a[0], a[1], b[0], b[1]) for a, b in (sheet.merged_cell_ranges or [])]
     out = Sheet(name, sheet.to_python(skip_empty_area=False), merges)
     out.percent, out.uncached, out.errors = meta.percent, meta.uncached, meta.errors
-    if b"NaN" in meta.xml or b"INF" in meta.xml or b"inf" in meta.xml:
+    if _NOT_FINITE_VALUE.search(meta.xml):
         not_finite(out)
     return bounded(out, path, limits, long_text)
 
 
+# a cached value no workbook can hold as a number: NaN, INF, Infinity, or one that overflows (1e999)
+_NOT_FINITE_VALUE = re.compile(rb"<(?:\w+:)?v>\s*[-+]?(?:nan|inf|[\d.]+e\+?\d{3,})", re.IGNORECASE)
 NOT_FINITE = {True: "INF", False: "-INF"}  # how a NaN or infinite value is named in Sheet.errors
 
 

@@ -84,7 +84,8 @@ def run_facts(run: Consolidation, rules: RuleSet, started: str) -> list[list[Any
 def count_facts(part: UnitPart) -> list[list[Any]]:
     """How many files of a book were read, passed over and failed, and its problems: a unit's own,
     so that a file changed in one unit leaves the other units' books as they were."""
-    status = [s.status for s in part.sources]
+    # a lower level's summary is no file of this book's: its own files are counted instead
+    status = [s.status for s in part.sources if s.status is not ReadStatus.ROLLED_UP]
     skipped, failed = status.count(ReadStatus.SKIPPED), status.count(ReadStatus.FAILED)
     counts = severity_counts([p.problem for p in part.problems])
     return [["文件", f"共 {len(status)} 个：读取 {len(status) - skipped - failed} 个，"
