@@ -125,6 +125,21 @@ def test_cells_without_r_or_at_one_place_count_against_the_cell_limit(tmp_path: 
     assert "3,000" in sheets[1].notes[0].message
 
 
+def test_a_sheet_with_more_cell_tags_than_the_limit_is_refused_without_walking_it(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """4 million cells without r took 46 s to walk before being refused: past the cell limit the
+    tags alone (counted at C speed) refuse a sheet."""
+    import perfxl.read.cell_extent as cell_extent
+
+    def walked(data: bytes) -> None:
+        raise AssertionError("the tokenizer walked a sheet already too large")
+
+    monkeypatch.setattr(cell_extent, "_tokenized_extent", walked)
+    many = sheet_xml("<row>" + "<c><v>1</v></c>" * 3000 + "</row>")
+    sheet, = read_workbook(write(tmp_path, members({"多": many})), limits=Limits(cells=1000))
+    assert notes(sheet) == ["sheet-too-large"]
+
+
 def test_a_reference_calamine_cannot_read_refuses_only_that_sheet(tmp_path: Path) -> None:
     broken = sheet_xml('<row><c r=" A1"><v>1</v></c></row>')
     path = write(tmp_path, members({"坏": broken, "正常": sheet_xml(TEXT)}))

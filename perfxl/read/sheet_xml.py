@@ -81,7 +81,7 @@ def _scan_styles(raw: bytes) -> set[int]:
     return found
 
 
-def read_meta(pkg: Package, parts: BookParts, styles: bytes | None) -> list[SheetMeta]:
+def read_meta(pkg: Package, parts: BookParts, styles: bytes | None, cell_limit: int | None = None) -> list[SheetMeta]:
     """Facts about every worksheet of ``parts``, in order: the XML python-calamine is to get
     (inflated here, through the size limits; sheets ending in many styled empty rows slimmed),
     its extent as calamine will read it, percent cells and uncached formulas."""
@@ -92,7 +92,7 @@ def read_meta(pkg: Package, parts: BookParts, styles: bytes | None) -> list[Shee
     for _, member in parts.sheets:
         data = pkg.read(member)
         data = _without_empty_tail(data) or data
-        meta = SheetMeta(xml=data, extent=sheet_extent(data))
+        meta = SheetMeta(xml=data, extent=sheet_extent(data, cell_limit))
         metas.append(meta)
         if meta.extent.irregular is not None:
             continue

@@ -170,7 +170,7 @@ def _checked_package(path: str, pkg: Package, document: str,
                                            f"不像是绩效表，未读取；确属正常，可用 --limit sheets=N 放宽")
         shared = pkg.read(parts.shared_strings) if parts.shared_strings else None
         styles = pkg.read(parts.styles) if parts.styles else None
-        metas = read_meta(pkg, parts, styles)
+        metas = read_meta(pkg, parts, styles, limits.cells)
         kept = [m.xml if m.extent.irregular is None and m.extent.area <= limits.cells else None
                 for m in metas]
         total = sum(m.extent.area for m, xml in zip(metas, kept, strict=True) if xml is not None)
