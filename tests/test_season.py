@@ -338,6 +338,10 @@ def test_last_years_summary_gives_the_same_changes(tmp_path: Path) -> None:
     from_book = perfxl.consolidate(now, tmp_path / "out", jobs=1,
                                    previous=tmp_path / "2023汇总" / "全部单位_绩效目标汇总.xlsx")
     assert _seen(from_book.changes) == EXPECTED
+    direct = perfxl.consolidate(now, tmp_path / "out4", jobs=1, previous=last, write=False)
+    # where last year's indicator was: on the unit's own sheet, read from the book as from the inbox
+    sheets = {c.previous.split("!")[1] for c in direct.changes if c.previous}
+    assert {c.previous.split("!")[1] for c in from_book.changes if c.previous} == sheets and "项目汇总" not in sheets
     from_folder = perfxl.consolidate(now, tmp_path / "out2", jobs=1, previous=tmp_path / "2023汇总", write=False)
     assert _seen(from_folder.changes) == EXPECTED
     result = CliRunner().invoke(main, ["consolidate", str(now), "-o", str(tmp_path / "o3"), "--quiet", "--json",

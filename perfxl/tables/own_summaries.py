@@ -34,8 +34,10 @@ def summary_tables(source: str | os.PathLike[str], sheets: list[Sheet]) -> Extra
         project = unit_of.get((code, name), {})
         if project.get("表类") not in (None, "目标表"):
             continue
+        # where the table sat in the unit's own workbook: 项目汇总 gives its sheet and its top-left cell
         sheet, _, anchor = str(project.get("单元格") or "!A1").rpartition("!")
-        tables.append(Table("project", sheet or "项目汇总", anchor or "A1", department=clean_text(project.get("单位")),
+        sheet = clean_text(project.get("工作表")) or sheet or "项目汇总"
+        tables.append(Table("project", sheet, anchor or "A1", department=clean_text(project.get("单位")),
                             project_code=clean_text(code), project_name=clean_text(name),
                             supervisor=clean_text(project.get("主管部门")),
                             implementer=clean_text(project.get("实施单位")),
