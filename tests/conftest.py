@@ -103,3 +103,17 @@ def staff_formulas(path: Path) -> list[str]:
                 if c.data_type == "f" and not (c.row in totals and _OWN_TOTAL.fullmatch(str(c.value))):
                     out.append(f"{ws.title}!{c.coordinate}")
     return out
+
+
+def mixed_inbox(folder: Path, note: str = "说明.txt") -> Path:
+    """The sample inbox with what real inboxes hold besides: a file that is no workbook, a copy cut
+    short, an Office lock file, and a text file (named ``note``) at the top."""
+    box = folder / "inbox"
+    shutil.copytree(ROOT / "workbooks" / "inbox", box)
+    unit = box / "承德高新区招商服务局"
+    (unit / "坏文件.xlsx").write_text("不是表格", "utf-8")
+    good = next(unit.glob("*.xlsx")).read_bytes()
+    (unit / "复制中断.xlsx").write_bytes(good[: len(good) // 3])
+    (unit / "~$招商服务局项目绩效表.xlsx").write_bytes(b"lock")
+    (box / note).write_text("ignored", "utf-8")
+    return box

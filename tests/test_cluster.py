@@ -21,7 +21,7 @@ from perfxl.batch.consolidation import consolidate
 from perfxl.cli import main
 from perfxl.errors import ClusterError
 from perfxl.model import Consolidation
-from tests.conftest import ROOT, load_specs
+from tests.conftest import ROOT, load_specs, mixed_inbox
 from tests.fixtures.engines import write_grids
 from tests.fixtures.grids import Grid, Style, render_table
 from tests.test_consolidate import _values
@@ -43,15 +43,7 @@ def scheduler() -> Iterator[str]:
 
 
 def _sample_inbox(folder: Path) -> Path:
-    box = folder / "inbox"
-    shutil.copytree(ROOT / "workbooks" / "inbox", box)
-    unit = box / "承德高新区招商服务局"
-    (unit / "坏文件.xlsx").write_text("不是表格", "utf-8")
-    good = next(unit.glob("*.xlsx")).read_bytes()
-    (unit / "复制中断.xlsx").write_bytes(good[: len(good) // 3])
-    (unit / "~$招商服务局项目绩效表.xlsx").write_bytes(b"lock")
-    (box / "说明.txt").write_text("ignored", "utf-8")
-    return box
+    return mixed_inbox(folder)
 
 
 def _generated_inbox(folder: Path, count: int = 45) -> Path:

@@ -19,7 +19,7 @@ from openpyxl import load_workbook
 from perfxl.batch.consolidation import consolidate
 from perfxl.cli import main
 
-from .conftest import ROOT, SEED, empty_inbox, load_specs, staff_formulas
+from .conftest import ROOT, SEED, empty_inbox, load_specs, mixed_inbox, staff_formulas
 
 SHEETS = ["报送情况", "概览", "项目汇总", "绩效指标", "部门整体指标", "支出计划", "问题清单", "来源文件"]
 
@@ -31,15 +31,7 @@ def _digest(folder: Path) -> dict[str, str]:
 
 @pytest.fixture()
 def inbox(tmp_path: Path) -> Path:
-    box = tmp_path / "inbox"
-    shutil.copytree(ROOT / "workbooks" / "inbox", box)
-    unit = box / "承德高新区招商服务局"
-    (unit / "坏文件.xlsx").write_text("不是表格", "utf-8")
-    good = next(unit.glob("*.xlsx")).read_bytes()
-    (unit / "复制中断.xlsx").write_bytes(good[: len(good) // 3])
-    (unit / "~$招商服务局项目绩效表.xlsx").write_bytes(b"lock")
-    (box / "staff=cmd.txt").write_text("ignored", "utf-8")
-    return box
+    return mixed_inbox(tmp_path, "staff=cmd.txt")
 
 
 def _values(path: Path) -> dict[str, list[tuple[Any, ...]]]:
