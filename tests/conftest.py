@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 import shutil
 from pathlib import Path
 from typing import Any
@@ -88,21 +87,11 @@ def make_workbook(path: Path, cells: dict[str, Any], merges: list[str] | None = 
     return path
 
 
-_OWN_TOTAL = re.compile(r"=(SUBTOTAL\(109,表\d+\[[^]]+\]\)|IFERROR\(SUMPRODUCT\(表\d+\[[^]]+\],.*\)/SUM\(.*\),\"\"\))")
-
-
 def staff_formulas(path: Path) -> list[str]:
-    """Every formula cell of a workbook (sheet!cell) but perfxl's own: the sums of a table's totals
-    row, which must be exactly of the forms perfxl writes."""
+    """Every formula cell of a workbook (sheet!cell): perfxl's outputs hold none."""
     wb = load_workbook(path)
-    out = []
-    for ws in wb.worksheets:
-        totals = {ws[t.ref.split(":")[1]].row for t in ws.tables.values() if t.totalsRowCount}
-        for row in ws.iter_rows():
-            for c in row:
-                if c.data_type == "f" and not (c.row in totals and _OWN_TOTAL.fullmatch(str(c.value))):
-                    out.append(f"{ws.title}!{c.coordinate}")
-    return out
+    return [f"{ws.title}!{c.coordinate}" for ws in wb.worksheets for row in ws.iter_rows() for c in row
+            if c.data_type == "f"]
 
 
 def mixed_inbox(folder: Path, note: str = "说明.txt") -> Path:

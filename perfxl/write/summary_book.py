@@ -32,7 +32,6 @@ class Col:
     width: float | None = None
 
 
-TABLE_NAME = "{表}"  # in a totals formula: the name of the sheet's table, put in when it is written
 Area = tuple[int, int, int, int]  # first row, first col, last row, last col (0-based, inclusive)
 
 
@@ -67,7 +66,7 @@ class SheetData:
     links: dict[tuple[int, int], str | None] = field(default_factory=dict)
     fmts: dict[int, dict[int, str]] = field(default_factory=dict)
     charts: list[Chart] = field(default_factory=list)
-    totals: dict[int, tuple[str, float | None]] = field(default_factory=dict)  # col -> (function, value)
+    totals: dict[int, float | None] = field(default_factory=dict)  # col -> its 合计, in a row under the table
     below: list[list[Any]] = field(default_factory=list)  # rows after the table, out of its sorting
     scales: dict[int, bool] = field(default_factory=dict)  # col -> colour scale; True: high is bad
 
@@ -153,17 +152,17 @@ class SummaryBook:
         if len(rows) <= self.max_table_rows:
             columns: list[dict[str, Any]] = [{"header": h, "header_format": self.fmt["header"]}
                                              for h in table_headers(cols)]
-            if totals:
-                end += 1
-                columns[0]["total_string"] = "合计"
-                for c, (function, value) in totals.items():
-                    kind = cols[c].kind
-                    columns[c].update(total_function=function.replace(TABLE_NAME, table), total_value=value or 0,
-                                      format=self.fmt["total_pct" if kind == "pct" else
-                                                      "total_money" if kind == "money" else "total"])
             ws.add_table(0, 0, end, len(cols) - 1, {
-                "columns": columns, "style": "Table Style Light 9", "total_row": bool(totals),
-                "name": table, "autofilter": True})
+                "columns": columns, "style": "Table Style Light 9", "name": table, "autofilter": True})
+            if totals:  # the sums as values right under the table: no output of perfxl holds a formula
+                ws.write_string(end + 1, 0, "合计", self.fmt["total"])
+                for c, value in totals.items():
+                    kind = cols[c].kind
+                    fmt = self.fmt["total_pct" if kind == "pct" else "total_money" if kind == "money" else "total"]
+                    if value is None:
+                        ws.write_blank(end + 1, c, None, fmt)
+                    else:
+                        ws.write_number(end + 1, c, value, fmt)
         else:  # xlsxwriter tracks every cell of a table: past this size, header + filter only
             for c, header in enumerate(table_headers(cols)):
                 ws.write_string(0, c, header, self.fmt["header"])

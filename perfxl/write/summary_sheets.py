@@ -17,7 +17,7 @@ from ..problems import REGISTRY
 from ..review.ruleset import RuleSet
 from ..tables.normalize import OPERATOR_SIGNS
 from .self_evaluation_sheets import GRADES, SCORE_COLUMNS, Evaluations, evaluation_sheets, unit_scores
-from .summary_book import TABLE_NAME, Chart, Col, Series, SheetData, excel_serial, source_link
+from .summary_book import Chart, Col, Series, SheetData, excel_serial, source_link
 
 _LEVEL1_COLUMNS = ("产出指标", "效益指标", "满意度指标", "成本指标")
 STAGE_NAMES = {"target": "目标表", "self-evaluation": "自评表"}
@@ -191,16 +191,14 @@ def _overview(parts: dict[str | None, UnitPart], units: list[str], rules: RuleSe
             row.append(_parents(parts.get(unit) or UnitPart()))
     level1 = range(5, 5 + len(_LEVEL1_COLUMNS) + 1)
     share = 5 + len(_LEVEL1_COLUMNS) + 1
-    table = TABLE_NAME  # the writer puts the table's own name in
-    # SUBTOTAL (which leaves out rows a filter hides) named in full: LibreOffice misreads "sum"'s
-    # short form "[列]" when it saves the book again
-    totals = {c: (f"=SUBTOTAL(109,{table}[{cols[c].header}])", sum(r[c] or 0 for r in rows))
-              for c in range(1, len(cols)) if c != share and cols[c].kind != "text"}
+    money = cols.index(next(c for c in cols if c.kind == "money"))
+    totals: dict[int, float | None] = {c: sum(r[c] or 0 for r in rows) for c in range(1, len(cols))
+                                       if c != share and cols[c].kind != "text"}
+    if all(r[money] is None for r in rows):
+        totals[money] = None  # no funds entered anywhere: blank, as in the units' rows
     counted = [sum(r[c] for c in level1) for r in rows]
     quantitative = sum((r[share] or 0) * k for r, k in zip(rows, counted, strict=True))
-    weights = "+".join(f"{table}[{cols[c].header}]" for c in level1)
-    totals[share] = (f"=IFERROR(SUMPRODUCT({table}[{cols[share].header}],{weights})/SUM({table}[[{cols[5].header}]:"
-                     f"[{cols[share - 1].header}]]),\"\")", quantitative / sum(counted) if sum(counted) else None)
+    totals[share] = quantitative / sum(counted) if sum(counted) else None  # weighted by the indicators
     structure = Chart("各单位的指标构成（个）" if charted > 1 else "指标构成（个）", (1, 0, charted, 0),
                       tuple(Series((0, c), (1, c, charted, c)) for c in level1), kind="stacked", percent=False)
     data = SheetData("概览", cols, rows, totals=totals, charts=[structure] if charted else [],
