@@ -101,3 +101,14 @@ def test_output_cut_short_by_a_closed_pipe_is_no_internal_error(tmp_path: Path) 
                           executable="/bin/bash", capture_output=True, text=True, cwd=tmp_path)
     assert proc.stdout.strip() == "141" and "内部错误" not in proc.stderr, proc.stderr
     assert not list(tmp_path.glob("perfxl-内部错误-*.log"))
+
+
+def test_extract_and_check_follow_a_link_the_user_names_alike(tmp_path: Path) -> None:
+    """A link given on the command line is the user's own argument: followed once by every command
+    (a link met inside an inbox is never followed)."""
+    link = tmp_path / "链接.xlsx"
+    link.symlink_to(FILES[0])
+    extracted = CliRunner().invoke(main, ["extract", str(link), "--json"])
+    checked = CliRunner().invoke(main, ["check", str(link), "--json"])
+    assert extracted.exit_code in (0, 1) and checked.exit_code in (0, 1), extracted.output
+    assert json.loads(extracted.output)["tables"] and json.loads(checked.output)["files"][0]["tables"]

@@ -64,6 +64,12 @@ _LIMIT_HELP = ("放宽读取上限，可重复，如 --limit cells=5000000。可
                "memory_mb=2048（读取每个文件可用的内存）。")
 
 
+def own_argument(path: str) -> str:
+    """A file the user named: a link is followed once, as check and consolidate do (the file it
+    points at is then opened without following anything)."""
+    return os.path.realpath(path) if os.path.islink(path) else path
+
+
 def _limits(items: tuple[str, ...]) -> Limits:
     with _cannot_continue():
         return parse_limits(items)
@@ -162,7 +168,7 @@ def extract(path: str, as_json: bool, limit: tuple[str, ...], labels_file: str |
     加密或不是表格文件）；3 = perfxl 自身出错（详情在提示的日志文件里）。"""
     limits = _limits(limit)
     with _cannot_continue():
-        result = perfxl.extract(path, limits=limits, labels=labels_file)
+        result = perfxl.extract(own_argument(path), limits=limits, labels=labels_file)
     if as_json:
         _print_json(result.to_dict())
     else:
@@ -315,7 +321,7 @@ def score(path: str, as_json: bool, rules_file: str | None, limit: tuple[str, ..
     退出码：0 = 已计分；2 = 文件无法读取或规则文件有误；3 = perfxl 自身出错（详情在提示的日志文件里）。"""
     limits = _limits(limit)
     with _cannot_continue():
-        result = perfxl.extract(path, limits=limits, labels=labels_file)
+        result = perfxl.extract(own_argument(path), limits=limits, labels=labels_file)
         scores = perfxl.score(result, rules=rules_file)
     if as_json:
         _print_json([s.to_dict() for s in scores])
