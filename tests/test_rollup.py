@@ -14,23 +14,12 @@ from openpyxl import load_workbook
 
 import perfxl
 from tests.conftest import load_specs
+from tests.fixtures.indicator_specs import clean_indicators as _clean
+from tests.fixtures.indicator_specs import indicator as _ind
 from tests.fixtures.samples import build_workbook
 
 PLAN = {"3月底": 25.0, "6月底": 50.0, "9月底": 75.0, "12月底": 100.0}
 ALL = "全部单位_绩效目标汇总.xlsx"
-
-
-def _ind(level1: str, level2: str, name: str, op: str, value: float | None, unit: str | None) -> dict[str, Any]:
-    return {"level1": level1, "level2": level2, "level3": name, "description": name, "operator": op,
-            "value": value, "unit": unit, "target_text": None, "basis": "年度工作计划"}
-
-
-def _clean() -> list[dict[str, Any]]:
-    """Indicators that break no review rule: every 一级 and a 数量指标, all quantified, 满意度 ≥90%."""
-    return [_ind("产出指标", "数量指标", "培训人次", ">=", 100.0, "人次"),
-            _ind("产出指标", "质量指标", "培训合格率", ">=", 95.0, "%"),
-            _ind("效益指标", "社会效益指标", "就业率", ">=", 80.0, "%"),
-            _ind("满意度指标", "服务对象满意度指标", "学员满意度", ">=", 90.0, "%")]
 
 
 def _submit(path: Path, unit: str, projects: list[tuple[str, str, float, list[dict[str, Any]]]]) -> None:

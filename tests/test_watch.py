@@ -14,7 +14,8 @@ from openpyxl import load_workbook
 import perfxl
 from perfxl.batch.watching import WatchRun, ignored
 from perfxl.cli import main
-from tests.test_rollup import _clean, _submit
+from tests.fixtures.indicator_specs import clean_indicators as _clean
+from tests.test_rollup import _submit
 
 
 def _wait_for(condition: Any, seconds: float = 120.0) -> bool:
