@@ -9,7 +9,7 @@ from typing import Any
 
 from lxml import etree
 
-from .sheet import Merge
+from .sheet import Merge, attribute_count
 
 _TABLE = "{urn:oasis:names:tc:opendocument:xmlns:table:1.0}"
 _OFFICE = "{urn:oasis:names:tc:opendocument:xmlns:office:1.0}"
@@ -34,9 +34,9 @@ def ods_layout(content: bytes) -> dict[str, tuple[list[Merge], set[tuple[int, in
                 col = 0
             continue
         if tag in _CELLS:
-            repeat = _count(el.get(_TABLE + "number-columns-repeated"))
-            across = _count(el.get(_TABLE + "number-columns-spanned"))
-            down = _count(el.get(_TABLE + "number-rows-spanned"))
+            repeat = attribute_count(el.get(_TABLE + "number-columns-repeated"), 1)
+            across = attribute_count(el.get(_TABLE + "number-columns-spanned"), 1)
+            down = attribute_count(el.get(_TABLE + "number-rows-spanned"), 1)
             if tag == _CELLS[0] and (across > 1 or down > 1):
                 merges.append((row, col, row + down - 1, col + across - 1))
             if el.get(_OFFICE + "value-type") == "percentage" and repeat <= _MANY:
@@ -44,18 +44,11 @@ def ods_layout(content: bytes) -> dict[str, tuple[list[Merge], set[tuple[int, in
             col += repeat
             el.clear()
         elif tag == _TABLE + "table-row":
-            row += _count(el.get(_TABLE + "number-rows-repeated"))
+            row += attribute_count(el.get(_TABLE + "number-rows-repeated"), 1)
             _drop(el)
         elif tag == _TABLE + "table":
             _drop(el)
     return out
-
-
-def _count(raw: str | None) -> int:
-    try:
-        return max(int(raw or 1), 1)
-    except ValueError:
-        return 1
 
 
 def _drop(el: Any) -> None:

@@ -21,7 +21,7 @@ def _value(name: str) -> re.Pattern[bytes]:
 def output_mark(data: bytes, name: str = PROPERTY) -> str | None:
     """What perfxl wrote this workbook as (``SUMMARY`` …), or None for any other workbook;
     ``name``: another of perfxl's properties (``SCOPE_PROPERTY``)."""
-    if not data.startswith(b"PK"):
+    if not data.startswith(b"PK") or _CUSTOM.encode() not in data:  # most workbooks: no second zip parse
         return None
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as zf:

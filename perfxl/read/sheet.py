@@ -45,6 +45,15 @@ class Sheet:
 
 
 
+def attribute_count(raw: str | None, least: int) -> int:
+    """A count an export's XML writes as an attribute (a repeat, a span, an index): at least
+    ``least``, whatever it holds."""
+    try:
+        return max(int(raw or least), least)
+    except ValueError:
+        return least
+
+
 def from_cells(path: str, name: str, cells: dict[tuple[int, int], Any], merges: list[Merge],
                percent: set[tuple[int, int]], limits: Limits) -> Sheet:
     """A sheet from the cells a reader of a non-Excel export placed at (row, col), bounded."""

@@ -18,7 +18,7 @@ from lxml import etree
 
 from ..errors import UnreadableWorkbook
 from .limits import Limits
-from .sheet import Merge, Sheet, from_cells, too_large
+from .sheet import Merge, Sheet, attribute_count, from_cells, too_large
 from .text_encoding import decode
 
 _NS = "urn:schemas-microsoft-com:office:spreadsheet"
@@ -78,7 +78,7 @@ class _Reader:
             if tag == "Worksheet":
                 self._begin(el.get(_SS + "Name") or f"Sheet{len(self.sheets) + 1}")
             elif tag == "Row" and self.in_sheet:
-                index = _int(el.get(_SS + "Index"))
+                index = attribute_count(el.get(_SS + "Index"), 0)
                 self.row = index - 1 if index else self.row + 1
                 self.col = -1
             return
@@ -91,7 +91,7 @@ class _Reader:
         elif tag == "Cell" and self.in_sheet:
             self._cell(el)
         elif tag == "Row" and self.in_sheet:
-            self.row += _int(el.get(_SS + "Span"))
+            self.row += attribute_count(el.get(_SS + "Span"), 0)
             el.clear()
             while el.getprevious() is not None:  # rows read are dropped: memory stays one row
                 del el.getparent()[0]
@@ -107,9 +107,9 @@ class _Reader:
         self.row, self.col, self.area = -1, -1, 0
 
     def _cell(self, el: Any) -> None:
-        index = _int(el.get(_SS + "Index"))
+        index = attribute_count(el.get(_SS + "Index"), 0)
         col = index - 1 if index else self.col + 1
-        across, down = _int(el.get(_SS + "MergeAcross")), _int(el.get(_SS + "MergeDown"))
+        across, down = attribute_count(el.get(_SS + "MergeAcross"), 0), attribute_count(el.get(_SS + "MergeDown"), 0)
         self.col = col + across
         if self.area > self.limits.cells:
             return
@@ -134,13 +134,6 @@ class _Reader:
             self.sheets.append(too_large(self.path, self.name, self.area, self.limits))
             return
         self.sheets.append(from_cells(self.path, self.name, self.cells, self.merges, self.percent, self.limits))
-
-
-def _int(raw: str | None) -> int:
-    try:
-        return max(int(raw or 0), 0)
-    except ValueError:
-        return 0
 
 
 def _value(data: Any) -> Any:
