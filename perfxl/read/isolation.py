@@ -21,6 +21,7 @@ from concurrent.futures import Future, TimeoutError
 from typing import Any, TypeVar
 
 from pebble import ProcessExpired, ProcessPool
+from pebble.common.types import CONSTS
 
 if sys.platform != "win32":
     import resource
@@ -30,6 +31,10 @@ from ..problems import problem
 from .limits import Limits
 from .sheet import Sheet
 from .workbook import read_workbook
+
+# pebble's pool threads wake every ``sleep_unit`` (0.1 s) to look at deadlines and at a pool being
+# stopped: every stop, and so every single-file command, waited up to that long for nothing
+CONSTS.sleep_unit = 0.01
 
 T = TypeVar("T")
 

@@ -101,14 +101,14 @@ def findings(results: tuple[ExtractResult, ...], rules: RuleSet,
     """Schema failures and rule findings (not the reading problems) for ``results``; project
     codes are compared across ``everything`` (default: ``results``)."""
     from .frames import indicators_frame, projects_frame, spend_plan_frame  # pandas: lazily
-    from .schemas import SpendPlanFrame, indicator_model, project_model, validate  # pandera: lazily
+    from .schemas import indicator_schema, project_schema, spend_plan_schema, validate  # pandera: lazily
 
     projects = projects_frame(results)
     # a form without a 项目编码 field cannot be faulted for an empty one
     coded = projects["cells"].map(lambda cells: "project_code" in cells).astype(bool)
-    out = validate(project_model(rules), projects[(projects["kind"] == "project") & coded])
-    out += validate(indicator_model(rules), indicators_frame(results), rules)
-    out += validate(SpendPlanFrame, spend_plan_frame(results))
+    out = validate(project_schema(rules.code_pattern), projects[(projects["kind"] == "project") & coded])
+    out += validate(indicator_schema(tuple(sorted(rules.operator_codes))), indicators_frame(results), rules)
+    out += validate(spend_plan_schema(), spend_plan_frame(results))
     out += run_rules(results, rules, per_file, everything)
     return out
 

@@ -1,16 +1,19 @@
 """pandera schemas of the projects, indicators and spend-plan frames.
 
-Each frame is validated once, lazily, over every file checked together; every failure becomes a
-``Problem`` at the cell that holds the failing value. Check names are the problem codes.
+Each frame is validated lazily over many files at once; every failure becomes a ``Problem`` at
+the cell that holds the failing value. Check names are the problem codes. The schemas are
+``DataFrameSchema`` objects rather than class-based models: a model resolves its annotations
+through ``pandera.typing``, which imports every dataframe library installed beside pandas (Dask
+among them, with the ``dask`` extra), about half a second on each run.
 """
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 import pandas as pd
 import pandera.pandas as pa
-from pandera.typing.pandas import Series
 
 from ..model import Problem
 from ..problems import REGISTRY, problem
@@ -27,72 +30,52 @@ _CELL_OF = {"project_code": "project_code", "project_name": "project_name", "amo
             "operator": "operator", "value": "value"}
 
 
-class _Located(pa.DataFrameModel):
+def _located() -> dict[str, pa.Column]:
     """The columns every frame row carries to point back at its source."""
-
-    file: Series[str]
-    sheet: Series[str]
-    cell: Series[str] = pa.Field(str_matches=A1)
+    return {"file": pa.Column(str), "sheet": pa.Column(str), "cell": pa.Column(str, pa.Check.str_matches(A1))}
 
 
-def project_model(rules: RuleSet) -> type[pa.DataFrameModel]:
+@lru_cache(maxsize=8)
+def project_schema(pattern: str) -> pa.DataFrameSchema:
     """Schema of the projects frame (project tables only), with the office's code pattern."""
-    pattern = rules.code_pattern
-
-    class ProjectFrame(_Located):
-        project_code: Series[str] = pa.Field(nullable=False)
-        project_name: Series[str] = pa.Field(nullable=False)
-        amount: Series[float] = pa.Field(nullable=True)
-
-        @pa.check("project_code", name="project-code-pattern")
-        def _code(cls, s: Series[str]) -> pd.Series[bool]:
-            return s.isna() | s.astype(str).str.fullmatch(pattern)
-
-        @pa.check("amount", name="amount-negative")
-        def _amount(cls, s: Series[float]) -> pd.Series[bool]:
-            return s.isna() | (s >= 0)
-
-    return ProjectFrame
+    return pa.DataFrameSchema({
+        **_located(),
+        "project_code": pa.Column(str, pa.Check(lambda s: s.isna() | s.astype(str).str.fullmatch(pattern),
+                                                name="project-code-pattern"), nullable=False),
+        "project_name": pa.Column(str, nullable=False),
+        "amount": pa.Column(float, pa.Check(lambda s: s.isna() | (s >= 0), name="amount-negative"), nullable=True),
+    })
 
 
-def indicator_model(rules: RuleSet) -> type[pa.DataFrameModel]:
+@lru_cache(maxsize=8)
+def indicator_schema(allowed: tuple[str, ...]) -> pa.DataFrameSchema:
     """Schema of the indicators frame, with the office's list of 符号."""
-    allowed = sorted(rules.operator_codes)
-
-    class IndicatorFrame(_Located):
-        level3: Series[str]
-        operator: Series[str] = pa.Field(nullable=True)
-        value: Series[float] = pa.Field(nullable=True)
-
-        @pa.check("operator", name="operator-not-allowed")
-        def _operator(cls, s: Series[str]) -> pd.Series[bool]:
-            return s.isna() | s.isin(allowed)
-
-        @pa.dataframe_check(name="percent-out-of-range")
-        def _percent(cls, df: pd.DataFrame) -> pd.Series[bool]:
-            return ~((df["unit"] == "%") & ~df["value"].between(0, 100) & df["value"].notna())
-
-    return IndicatorFrame
+    return pa.DataFrameSchema({
+        **_located(),
+        "level3": pa.Column(str),
+        "operator": pa.Column(str, pa.Check(lambda s: s.isna() | s.isin(allowed), name="operator-not-allowed"),
+                              nullable=True),
+        "value": pa.Column(float, nullable=True),
+    }, checks=[pa.Check(lambda df: ~((df["unit"] == "%") & ~df["value"].between(0, 100) & df["value"].notna()),
+                        name="percent-out-of-range")])
 
 
-class SpendPlanFrame(pa.DataFrameModel):
+@lru_cache(maxsize=1)
+def spend_plan_schema() -> pa.DataFrameSchema:
     """Schema of the spend-plan frame: cumulative per cent at each checkpoint."""
-
-    cell: Series[str] = pa.Field(str_matches=A1)
-    value: Series[float] = pa.Field(nullable=True)
-
-    @pa.check("value", name="spend-plan-out-of-range")
-    def _range(cls, s: Series[float]) -> pd.Series[bool]:
-        return s.isna() | s.between(0, 100)
+    return pa.DataFrameSchema({
+        "cell": pa.Column(str, pa.Check.str_matches(A1)),
+        "value": pa.Column(float, pa.Check(lambda s: s.isna() | s.between(0, 100), name="spend-plan-out-of-range"),
+                           nullable=True),
+    })
 
 
-def validate(model: type[pa.DataFrameModel], frame: pd.DataFrame,
-             rules: RuleSet | None = None) -> list[Problem]:
-    """Every failure of ``frame`` against ``model`` as a Problem at its source cell."""
+def validate(schema: pa.DataFrameSchema, frame: pd.DataFrame, rules: RuleSet | None = None) -> list[Problem]:
+    """Every failure of ``frame`` against ``schema`` as a Problem at its source cell."""
     if frame.empty:
         return []
     try:
-        model.validate(frame, lazy=True)
+        schema.validate(frame, lazy=True)
     except pa.errors.SchemaErrors as err:
         choices = "、".join(rules.operators) if rules else "≥、>、=、<、≤、文字描述"
         return _problems(err.failure_cases, frame, choices)
