@@ -382,6 +382,7 @@ CHART_ROWS = 20  # sheet rows one chart takes, with a gap
 LINE_POINTS = 13.5  # the height of one line of 10 pt text
 
 
+@lru_cache(maxsize=65536)  # indicator and level names recur on many rows
 def _lines(text: str, width: float) -> int:
     """Lines ``text`` wraps onto in a column ``width`` wide."""
     room = max(width - 1.5, 1.0)
