@@ -9,6 +9,9 @@ class PerfxlError(Exception):
     """Base class of every error perfxl raises on purpose."""
 
 
+ENCRYPTED = "工作簿设置了打开密码，无法读取；请取消密码后重新提交"  # the reason for every encrypted format
+
+
 class UnreadableWorkbook(PerfxlError):
     """The file cannot be opened as a workbook (missing, corrupt, encrypted, not a spreadsheet)."""
 

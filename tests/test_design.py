@@ -27,7 +27,10 @@ PACKAGE = ROOT / "perfxl"
 # the stages in the order data flows; a module may import its own stage or an earlier one
 STAGES = ["", "read", "tables", "review", "write", "batch", "cli"]  # "" = the shared base modules
 LAZY_ALLOWED = {"pandas", "pandera", "tqdm", "perfxl.review.frames", "perfxl.review.schemas",
-                "distributed"}  # the optional [dask] extra, only on consolidate's --scheduler path
+                "distributed",  # the optional [dask] extra, only on consolidate's --scheduler path
+                # the readers of the rarer formats and what they need, imported when such a file comes
+                "perfxl.read.legacy_xls", "perfxl.read.spreadsheet_ml", "perfxl.read.html_table",
+                "perfxl.read.delimited_text", "perfxl.read.ods_meta", "lxml", "charset_normalizer"}
 
 
 def _modules() -> dict[str, Path]:

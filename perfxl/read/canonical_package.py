@@ -4,8 +4,6 @@ relationships written here (so nothing calamine reads comes unchecked from the f
 
 from __future__ import annotations
 
-from xml.sax.saxutils import quoteattr
-
 from .xml_tokens import tags
 from .zip_parts import stored_zip
 
@@ -25,7 +23,7 @@ def canonical_package(sheets: list[tuple[str, bytes | None]], shared_strings: by
     parts: list[tuple[str, bytes]] = []
     for i, (name, xml) in enumerate(sheets, 1):
         rels.append(f'<Relationship Id="rId{i}" Type="{_DOC}/worksheet" Target="worksheets/sheet{i}.xml"/>')
-        entries.append(f'<sheet name={quoteattr(name)} sheetId="{i}" r:id="rId{i}"/>')
+        entries.append(f'<sheet name="{_attribute(name)}" sheetId="{i}" r:id="rId{i}"/>')
         types.append(f'<Override PartName="/xl/worksheets/sheet{i}.xml" ContentType="{_CT}.worksheet+xml"/>')
         parts.append((f"xl/worksheets/sheet{i}.xml", _EMPTY_SHEET if xml is None else xml))
     n = len(sheets)
@@ -63,3 +61,10 @@ def without_reservation(shared_strings: bytes) -> bytes:
             close = b"/>" if tag.empty else b">"
             return shared_strings[:tag.start] + b"<" + name + close + shared_strings[tag.end:]
     return shared_strings
+
+
+def _attribute(text: str) -> str:
+    """``text`` escaped for a double-quoted XML attribute (xml.sax.saxutils would import urllib
+    and its network stack for this)."""
+    return (text.replace("&", "&amp;").replace("<", "&lt;").replace('"', "&quot;")
+            .replace("\n", "&#10;").replace("\r", "&#13;").replace("\t", "&#9;"))

@@ -15,12 +15,10 @@ from typing import Any
 import python_calamine as pc
 import xlrd
 
-from ..errors import UnreadableWorkbook
+from ..errors import ENCRYPTED, UnreadableWorkbook
 from .biff import NotBiff8, scan
 from .limits import Limits
 from .sheet import Sheet, bounded, too_large
-
-ENCRYPTED = "工作簿设置了打开密码，无法读取；请取消密码后重新提交"
 
 
 def read_xls(path: str, data: bytes, limits: Limits) -> list[Sheet]:

@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import codecs
 
-import charset_normalizer
-
 _BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
          (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
 # GB2312 and GBK labels are widened to GB18030, a superset: pages labelled gb2312 hold GBK characters
@@ -44,6 +42,8 @@ def decode(data: bytes, declared: str | None = None) -> str:
             return data.decode(name)
         except UnicodeDecodeError:
             continue
+    import charset_normalizer  # only for text files without a BOM: tens of ms to import
+
     best = charset_normalizer.from_bytes(data, cp_isolation=_DETECTED).best()
     if best is None:
         raise UnicodeError("no encoding fits")

@@ -23,21 +23,15 @@ from collections.abc import Iterator
 from typing import Any
 
 import python_calamine as pc
-from lxml import etree
 
-from ..errors import UnreadableWorkbook, os_reason
+from ..errors import ENCRYPTED, UnreadableWorkbook, os_reason
 from ..problems import problem
 from .book_parts import book_parts, office_document
 from .canonical_package import canonical_package
-from .delimited_text import read_csv
-from .html_table import read_html
-from .legacy_xls import ENCRYPTED, read_xls
 from .limits import DEFAULT_LIMITS, Limits
-from .ods_meta import ods_layout
 from .sheet import Sheet, bounded, too_large
 from .sheet_xml import SheetMeta, read_meta
 from .sniff import HTML, OLE, SPREADSHEET_ML, TEXT, ZIP, sniff
-from .spreadsheet_ml import read_spreadsheet_ml
 from .xml_tokens import Irregular
 from .zip_parts import Package, PartTooLarge, TotalTooLarge
 
@@ -65,18 +59,24 @@ def read_workbook(path: str | os.PathLike[str], data: bytes | None = None,
 
 
 def _read_kind(path: str, data: bytes, limits: Limits) -> list[Sheet]:
+    # the readers of the other formats (and xlrd, lxml, charset_normalizer) are imported when a
+    # file of theirs comes: on every single-file command they cost more than the read itself
     kind = sniff(data)
     if kind == ZIP:
         return _read_zip(path, data, limits)
     if kind == OLE:
         if _ENCRYPTED_MARK in data[: 1 << 20]:
             raise UnreadableWorkbook(path, ENCRYPTED)
+        from .legacy_xls import read_xls
         return read_xls(path, data, limits)
     if kind == SPREADSHEET_ML:
+        from .spreadsheet_ml import read_spreadsheet_ml
         return read_spreadsheet_ml(path, data, limits)
     if kind == HTML:
+        from .html_table import read_html
         return read_html(path, data, limits)
     if kind == TEXT:
+        from .delimited_text import read_csv
         return read_csv(path, data, limits)
     raise UnreadableWorkbook(path, _NOT_WORKBOOK)
 
@@ -244,6 +244,9 @@ def _read_other_zip(path: str, data: bytes, pkg: Package, limits: Limits, kind: 
             _part(path, pkg, name, limits)
     layout: dict[str, tuple[list[tuple[int, int, int, int]], set[tuple[int, int]]]] = {}
     if kind == "ods":
+        from lxml import etree
+
+        from .ods_meta import ods_layout
         try:
             layout = ods_layout(_part(path, pkg, "content.xml", limits))
         except etree.XMLSyntaxError as exc:
