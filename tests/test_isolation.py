@@ -209,10 +209,11 @@ def test_sigterm_leaves_nothing_half_written(inbox: Path, tmp_path: Path, monkey
 
 
 def test_sigterm_stops_the_writer_processes(monkeypatch: pytest.MonkeyPatch) -> None:
-    from perfxl.batch.pool import worker_pool
+    from concurrent.futures import ProcessPoolExecutor
 
-    with pytest.raises(KeyboardInterrupt), worker_pool(2, 100) as pool:
-        assert pool is not None
+    from perfxl.batch.pool import stopping
+
+    with pytest.raises(KeyboardInterrupt), stopping(ProcessPoolExecutor(2)) as pool:
         pool.submit(time.sleep, 600)
         pool.submit(time.sleep, 600)
         pool.submit(time.sleep, 600)

@@ -24,7 +24,7 @@ from ..review.ruleset import RuleSet, resolve_ruleset
 from ..tables.vocabulary import Vocabulary, resolve_vocabulary
 from ..write.atomic import ensure_dir
 from .cluster import read_on_cluster
-from .pool import FileRead, read_all, worker_pool
+from .pool import FileRead, read_all
 from .read_cache import ReadCache, settings_key
 from .rollups import lift, rollup_parent, route_duplicates
 from .roster import find_roster, read_roster, without_roster
@@ -103,29 +103,28 @@ def consolidate(inbox: str | os.PathLike[str] = "workbooks/inbox",
     def read(todo: list[str]) -> list[FileRead]:
         if scheduler is not None:
             return read_on_cluster(todo, ruleset, limits, vocab, scheduler, tick)
-        return read_all(todo, ruleset, limits, vocab, jobs, tick, pool)
+        return read_all(todo, ruleset, limits, vocab, jobs, tick)
 
-    with worker_pool(jobs, len(paths)) as pool:
-        reads = store.read(paths, read, tick) if store is not None else read(paths)
-        gc.freeze()  # everything read stays alive to the end: spare the collector rescanning it
-        try:
-            approved = read_targets(targets, limits, vocab)
-            run = _gather(root, paths, _drop_duplicates(paths, reads), scan.skipped, department, ruleset, approved)
-            run.started = started
-            if previous is not None and last_year is not None:
-                add_changes(run, previous, last_year, ruleset)
-            add_submissions(run, listed, ruleset)
-            if write and not run.nothing_read:  # an empty inbox must not replace or remove a good set
-                run.outputs = write_summaries(run, Path(out_dir), ruleset, jobs, pool, store)
-                if store is not None:
-                    store.settle_books(run.outputs)
-                    store.keep_run(inputs, run)
-                    store.save()
-                _finish(run, Path(out_dir), clean)
-                write_status(run, Path(out_dir), files)
-            return run
-        finally:
-            gc.unfreeze()
+    reads = store.read(paths, read, tick) if store is not None else read(paths)
+    gc.freeze()  # everything read stays alive to the end: spare the collector rescanning it
+    try:
+        approved = read_targets(targets, limits, vocab)
+        run = _gather(root, paths, _drop_duplicates(paths, reads), scan.skipped, department, ruleset, approved)
+        run.started = started
+        if previous is not None and last_year is not None:
+            add_changes(run, previous, last_year, ruleset)
+        add_submissions(run, listed, ruleset)
+        if write and not run.nothing_read:  # an empty inbox must not replace or remove a good set
+            run.outputs = write_summaries(run, Path(out_dir), ruleset, jobs, store)
+            if store is not None:
+                store.settle_books(run.outputs)
+                store.keep_run(inputs, run)
+                store.save()
+            _finish(run, Path(out_dir), clean)
+            write_status(run, Path(out_dir), files)
+        return run
+    finally:
+        gc.unfreeze()
 
 
 def _finish(run: Consolidation, out_dir: Path, clean: bool) -> Consolidation:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from ..cyclic_gc import paused
 from ..errors import UnreadableWorkbook
 from ..model import ExtractResult, Problem
-from ..read.isolation import ReaderFailed, finish, isolated_map, start_pool, stop, worker_setup
+from ..read.isolation import ReaderFailed, finish, isolated_map, start_pool, stop
 from ..read.limits import Limits
 from ..read.workbook import read_bytes
 from ..review.checking import warm_up
@@ -76,13 +76,11 @@ def read_chunk(paths: Sequence[str], limits: Limits, rules: RuleSet, vocab: Voca
 
 
 def read_all(paths: Sequence[str], rules: RuleSet, limits: Limits, vocab: Vocabulary, jobs: int | None = None,
-             progress: Callable[[int], None] | None = None,
-             pool: ProcessPoolExecutor | None = None) -> list[FileRead]:
+             progress: Callable[[int], None] | None = None) -> list[FileRead]:
     """Extract every path (and run the per-file rules), in input order: over a pool of isolated
     readers (``read.isolation``: a file that crashes or hangs its reader is reported and the rest
     go on) when it pays, else here one by one, each file parsed in this process's own isolated
-    reader. While the readers read, this process imports pandas and pandera. ``pool``, the run's
-    writer pool, is not used for reading."""
+    reader. While the readers read, this process imports pandas and pandera."""
     jobs = jobs or os.cpu_count() or 1
     if jobs <= 1 or len(paths) < SERIAL_BELOW:
         out = []
@@ -123,15 +121,6 @@ def _read_here(path: str) -> FileRead:
 
 def _failed(error: ReaderFailed) -> FileRead:
     return FileRead(ExtractResult(error.path, (), (error.problem,)))
-
-
-def worker_pool(jobs: int | None, files: int) -> contextlib.AbstractContextManager[ProcessPoolExecutor | None]:
-    """One writer pool for the whole run (its workers start on first use); on any exception,
-    Ctrl-C and SIGTERM included, its queued work is dropped and its workers ended at once."""
-    jobs = jobs or os.cpu_count() or 1
-    if jobs <= 1 or files < SERIAL_BELOW:
-        return contextlib.nullcontext()
-    return stopping(ProcessPoolExecutor(max_workers=jobs, initializer=worker_setup))
 
 
 @contextlib.contextmanager

@@ -203,10 +203,14 @@ class ReadCache:
 
     # books
 
+    def book_mark(self, target: Path) -> str | None:
+        """The fingerprint of the contents of the book on disk, when it is as perfxl wrote it."""
+        known, stat = self.books.get(target.name), _stat(target)
+        return known[0] if known is not None and stat is not None and tuple(known[1:]) == stat[:2] else None
+
     def book_unchanged(self, target: Path, fingerprint: str) -> bool:
         """The book on disk is the one perfxl wrote with these very contents."""
-        known, stat = self.books.get(target.name), _stat(target)
-        return known is not None and stat is not None and tuple(known) == (fingerprint, stat[0], stat[1])
+        return self.book_mark(target) == fingerprint
 
     def book_written(self, target: Path, fingerprint: str) -> None:
         self._pending_books[str(target)] = fingerprint

@@ -5,7 +5,6 @@ inbox, read without writing anything, or the 全部单位 summary perfxl wrote f
 from __future__ import annotations
 
 import os
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import replace
 from pathlib import Path
 
@@ -40,7 +39,7 @@ def add_changes(run: Consolidation, previous: str | os.PathLike[str], last_year:
 
 
 def read_previous(previous: str | os.PathLike[str], rules: RuleSet, limits: Limits, vocab: Vocabulary,
-                  jobs: int | None = None, pool: ProcessPoolExecutor | None = None) -> tuple[ExtractResult, ...]:
+                  jobs: int | None = None) -> tuple[ExtractResult, ...]:
     """Last year's tables: a 全部单位 summary (the file, or in the folder given), or last year's
     inbox read as ``consolidate`` reads one (each table in its unit, a file sent twice read once).
     OutputError when there is nothing there."""
@@ -55,7 +54,7 @@ def read_previous(previous: str | os.PathLike[str], rules: RuleSet, limits: Limi
         paths = [str(p) for p in scan.found]
         seen: set[str] = set()
         out = []
-        for path, read in zip(paths, read_all(paths, rules, limits, vocab, jobs, None, pool), strict=True):
+        for path, read in zip(paths, read_all(paths, rules, limits, vocab, jobs), strict=True):
             if read.sha256 in seen:
                 continue
             seen.add(read.sha256)

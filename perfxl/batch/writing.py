@@ -1,27 +1,28 @@
 """Scheduling the summary-book writers: which books a run writes, under which names, and in
-which order over the worker pool, each book's rows built here and sent to its writer."""
+which order over the worker pool; each writer gets its book's part of the run and builds the rows."""
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import os
 import re
 from collections import Counter
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from ..errors import OutputError
-from ..model import ALL_UNITS, Consolidation
-from ..read.isolation import worker_setup
+from ..model import ALL_UNITS, Consolidation, Problem, TargetChange, UnitSubmission
+from ..read.isolation import fork_context, worker_setup
 from ..review.approved_targets import match_approved
 from ..review.ruleset import RuleSet
 from ..review.scoring import score_table
 from ..write.atomic import atomic_set
 from ..write.season_sheets import change_sheets, submission_sheet
-from ..write.self_evaluation_sheets import Evaluations
-from ..write.summary_book import SheetData, write_book
-from ..write.summary_sheets import book_contents, partition, run_facts
+from ..write.self_evaluation_sheets import Evaluations, TableKey
+from ..write.summary_book import write_book
+from ..write.summary_sheets import UnitPart, book_contents, has_levels, partition, run_facts
 from .pool import stopping
 from .read_cache import ReadCache, book_fingerprint
 from .units import place_problems
@@ -62,71 +63,150 @@ def _evaluations(run: Consolidation, rules: RuleSet) -> Evaluations:
     return Evaluations(scores, approved)
 
 
+@dataclass(frozen=True)
+class BookJob:
+    """Everything one book is made of: its writer builds the rows (``book_contents``) from it. A
+    unit's job holds that unit's part of the run only; the 全部单位 job the whole run."""
+
+    unit: str | None
+    path: Path  # the staged file to write
+    head: tuple[str, str, str, bool]  # title, page-header unit, run date, whole
+    parts: dict[str | None, UnitPart]
+    units: list[str]
+    rules: RuleSet
+    by_table: dict[TableKey, list[Problem]]
+    out_dir: Path
+    evaluations: Evaluations
+    facts: list[list[Any]]
+    levels: bool
+    relative: dict[str, str]
+    submissions: list[UnitSubmission]
+    rostered: bool
+    changes: list[TargetChange]
+    previous: str | None
+    ignore: str  # the run's time, left out of the fingerprint
+    tracked: bool  # the run keeps a cache: the book's fingerprint is wanted
+    known: str | None  # the fingerprint of the book on disk, when the cache knows it
+
+
+def make_book(job: BookJob) -> tuple[str, bool]:
+    """Build the book's rows and write it, unless its fingerprint is ``job.known`` (the book on
+    disk already holds it). Returns the fingerprint and whether the book was written."""
+    sheets = [submission_sheet(job.submissions, job.unit, job.rostered),  # 报送情况 leads, 同比 ends
+              *book_contents(job.parts, job.unit, job.units, job.rules, job.by_table, job.out_dir,
+                             job.evaluations, job.facts, job.levels, job.relative),
+              *change_sheets(job.changes, job.previous, job.unit, job.out_dir)]
+    mark = book_fingerprint(job.head, sheets, ignore=job.ignore) if job.tracked else ""
+    if job.known is not None and mark == job.known:
+        return mark, False
+    write_book(job.path, sheets, *job.head)
+    return mark, True
+
+
+def _job(unit: str | None, run: Consolidation, parts: dict[str | None, UnitPart], rules: RuleSet,
+         by_table: dict[TableKey, list[Problem]], evaluations: Evaluations, facts: list[list[Any]],
+         levels: bool, relative: dict[str, str], path: Path, out_dir: Path, tracked: bool,
+         known: str | None) -> BookJob:
+    # the book's title is its unit's own name; the 全部单位 book's page header counts its units, so that
+    # its pages are never taken for those of a unit that happens to be called 全部单位
+    shown = unit if unit is not None else f"{ALL_UNITS}（{len(run.departments)} 个单位）"
+    head = (f"{unit or ALL_UNITS} 绩效目标汇总", shown, run.started[:10], unit is None)
+    ignore = run.started.replace("T", " ")
+    if unit is None:
+        return BookJob(None, path, head, parts, run.departments, rules, by_table, out_dir, evaluations, facts,
+                       levels, relative, run.submissions, run.roster is not None, run.changes, run.previous, ignore,
+                       tracked, known)
+    part = parts.get(unit) or UnitPart()
+    keys = [(source, t.sheet, t.anchor) for source, t in part.tables]
+    own = Evaluations({k: evaluations.scores[k] for k in keys if k in evaluations.scores},
+                      {k: evaluations.approved[k] for k in keys if k in evaluations.approved})
+    return BookJob(unit, path, head, {unit: part}, run.departments, rules,
+                   {k: by_table[k] for k in keys if k in by_table}, out_dir, own, facts, levels,
+                   {source: relative[source] for source, _ in part.tables if source in relative},
+                   [s for s in run.submissions if unit in s.names], run.roster is not None,
+                   [c for c in run.changes if c.unit == unit], run.previous, ignore, tracked, known)
+
+
+@dataclass(frozen=True)
+class _Books:
+    """What every book of a run is made from, and where each is staged."""
+
+    run: Consolidation
+    parts: dict[str | None, UnitPart]
+    rules: RuleSet
+    by_table: dict[TableKey, list[Problem]]
+    evaluations: Evaluations
+    facts: list[list[Any]]
+    levels: bool
+    relative: dict[str, str]
+    out_dir: Path
+    staged: dict[str | None, Path]
+    tracked: bool
+    known: dict[str | None, str | None]
+
+    def job(self, unit: str | None) -> BookJob:
+        return _job(unit, self.run, self.parts, self.rules, self.by_table, self.evaluations, self.facts,
+                    self.levels, self.relative, self.staged[unit], self.out_dir, self.tracked, self.known[unit])
+
+
+_books: _Books | None = None  # in a writer: the run's books, inherited when it was forked
+
+
+def _take_books(books: _Books) -> None:
+    global _books
+    worker_setup()
+    _books = books
+
+
+def _make_book_of(unit: str | None) -> tuple[str, bool]:
+    assert _books is not None, "a writer is started by write_summaries"
+    return make_book(_books.job(unit))
+
+
 def write_summaries(run: Consolidation, out_dir: Path, rules: RuleSet, jobs: int | None = None,
-                    pool: ProcessPoolExecutor | None = None, cache: ReadCache | None = None) -> list[str]:
+                    cache: ReadCache | None = None) -> list[str]:
     """One ``<单位>_绩效目标汇总.xlsx`` per department and ``全部单位_绩效目标汇总.xlsx``.
 
-    Each book's rows are built here and, when the run is large enough to pay, written by worker
-    processes (``pool``, or a new one) that receive only their own book's rows; at most a few
-    books wait at a time. With ``cache``, a book whose contents are those it holds (the time of day
-    of the run aside) is not rewritten."""
+    Each book is built and written by a worker process when the run is large enough to pay, else
+    here. The workers are forked once the run is complete and so hold it already: each is sent
+    only the name of the unit whose book to make (where there is no fork, the run is sent to each
+    worker once). With ``cache``, a book whose contents are those it holds (the time of day of the
+    run aside) is not rewritten."""
     placement = place_problems(run)
     parts = partition(run, placement.units, placement.tables)
-    evaluations = _evaluations(run, rules)
 
-    facts = run_facts(run, rules, run.started)
-
-    def contents(unit: str | None) -> list[SheetData]:  # 报送情况 leads every book, 同比 ends it
-        return [submission_sheet(run.submissions, unit, run.roster is not None),
-                *book_contents(parts, unit, run.departments, rules, placement.by_table, out_dir, evaluations, facts),
-                *change_sheets(run.changes, run.previous, unit, out_dir)]
-
-    def args(unit: str | None) -> tuple[Path, list[SheetData], str, str, str, bool] | None:
-        """What ``write_book`` needs for the book, or None when the book on disk already holds it."""
-        # the book's title is its unit's own name; the 全部单位 book's page header counts its units, so that
-        # its pages are never taken for those of a unit that happens to be called 全部单位
-        head = unit if unit is not None else f"{ALL_UNITS}（{len(run.departments)} 个单位）"
-        sheets, target = contents(unit), targets[unit]
-        rest = (f"{unit or ALL_UNITS} 绩效目标汇总", head, run.started[:10], unit is None)
-        if cache is not None:
-            mark = book_fingerprint(rest, sheets, ignore=run.started.replace("T", " "))
-            if cache.book_unchanged(target, mark):
-                del staged[target]
-                return None
-            cache.book_written(target, mark)
-        return staged[target], sheets, *rest
-
-    # small books first, one per worker, so every worker starts at once; then the biggest
-    # (whose rows take longest to build here), then the rest
+    # the 全部单位 book (the longest to write) first, then the units, the biggest first
     jobs = min(jobs or os.cpu_count() or 1, len(run.departments) + 1)
-    units: list[str | None] = [*run.departments[:jobs], None, *run.departments[jobs:]]
+    size = Counter(t.department for r in run.results for t in r.tables for _ in t.indicators)
+    units: list[str | None] = [None, *sorted(run.departments, key=lambda u: -size[u])]
     targets = book_paths(out_dir, run.departments)
     opened = [p.name for p in targets.values() if is_open(p)]
     if opened:  # checked before any book is written, so the set is never left half replaced
         raise OutputError(f"{'、'.join(opened)} 正在 Excel、WPS 或 LibreOffice 中打开（有锁定文件 ~$… 或 "
                           ".~lock…），无法替换；请先在 Excel 中关闭该文件再运行")
-    rows = sum(len(t.indicators) for r in run.results for t in r.tables)
     written = [str(targets[u]) for u in (None, *run.departments)]  # 全部单位 first
     with atomic_set([targets[u] for u in units]) as staged:  # the whole set, or none of it
-        if jobs <= 1 or rows < PARALLEL_ROWS:
+        books = _Books(run, parts, rules, placement.by_table, _evaluations(run, rules),
+                       run_facts(run, rules, run.started), has_levels(parts),
+                       {s.path: s.relative for s in run.sources}, out_dir,
+                       {u: staged[targets[u]] for u in units}, cache is not None,
+                       {u: cache.book_mark(targets[u]) if cache is not None else None for u in units})
+
+        def settle(unit: str | None, mark: str, wrote: bool) -> None:
+            if not wrote:
+                del staged[targets[unit]]  # the book on disk stays as it is
+            if cache is not None:
+                cache.book_written(targets[unit], mark)
+
+        if jobs <= 1 or sum(size.values()) < PARALLEL_ROWS:
             for unit in units:
-                if (book := args(unit)) is not None:
-                    write_book(*book)
+                settle(unit, *make_book(books.job(unit)))
             return written
-        with contextlib.ExitStack() as stack:
-            if pool is None:
-                pool = stack.enter_context(stopping(ProcessPoolExecutor(jobs, initializer=worker_setup)))
-            pending: set[Future[str]] = set()
-            for unit in units:
-                if (book := args(unit)) is None:
-                    continue
-                if len(pending) > jobs:
-                    done, pending = wait(pending, return_when=FIRST_COMPLETED)
-                    for future in done:
-                        future.result()
-                pending.add(pool.submit(write_book, *book))
-            for future in pending:
-                future.result()
+        pool = ProcessPoolExecutor(jobs, mp_context=fork_context(), initializer=_take_books, initargs=(books,))
+        with stopping(pool):
+            futures = [(unit, pool.submit(_make_book_of, unit)) for unit in units]
+            for unit, future in futures:
+                settle(unit, *future.result())
     return written
 
 

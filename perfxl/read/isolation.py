@@ -77,7 +77,8 @@ def in_worker() -> bool:
     return _in_worker
 
 
-def _context() -> Any:
+def fork_context() -> Any:
+    """The start method of every worker pool: fork where there is one."""
     # fork on Linux: a worker starts in milliseconds with everything already imported
     methods = multiprocessing.get_all_start_methods()
     return multiprocessing.get_context("fork" if "fork" in methods else None)
@@ -87,7 +88,7 @@ def start_pool(workers: int, limits: Limits, initializer: Callable[..., None] | 
                initargs: tuple[Any, ...] = ()) -> ProcessPool:
     """A pool of isolated workers; ``initializer(*initargs)`` runs in each after ``worker_setup``."""
     return ProcessPool(max_workers=workers, initializer=_init, initargs=(limits.memory_mb, initializer, initargs),
-                       context=_context())
+                       context=fork_context())
 
 
 def _init(memory_mb: int, initializer: Callable[..., None] | None, initargs: tuple[Any, ...]) -> None:

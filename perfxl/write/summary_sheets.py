@@ -1,8 +1,9 @@
 """The contents of a summary workbook, sheet by sheet: 概览, 项目汇总, 绩效指标, 部门整体指标,
 支出计划 (with its line chart), 问题清单 and 来源文件.
 
-Contents are plain rows (``SheetData``), built in the main process and handed to the writer,
-so a forked writer receives only its own book's rows and never touches the whole run."""
+Contents are plain rows (``SheetData``), built where the book is written from what belongs to its
+unit only (``book_contents`` with a unit's part), so a writer never receives the whole run but for
+the 全部单位 book."""
 
 from __future__ import annotations
 
@@ -93,18 +94,24 @@ def count_facts(part: UnitPart) -> list[list[Any]]:
             ["问题", f"错误 {counts['error']} 个，警告 {counts['warning']} 个，提示 {counts['info']} 个"]]
 
 
+def has_levels(parts: dict[str | None, UnitPart]) -> bool:
+    """Whether the run holds a lower level's summary: then every book has the 上级单位 columns."""
+    return any(t.parent for _, t in parts[None].tables) or any(s.parent for s in parts[None].sources)
+
+
 def book_contents(parts: dict[str | None, UnitPart], unit: str | None, units: list[str],
                   rules: RuleSet, by_table: dict[tuple[str, str, str], list[Problem]],
                   out_dir: Path, evaluations: Evaluations | None = None,
-                  facts: list[list[Any]] | None = None) -> list[SheetData]:
+                  facts: list[list[Any]] | None = None, levels: bool | None = None,
+                  relative: dict[str, str] | None = None) -> list[SheetData]:
     """The sheets of one unit's book, or of the 全部单位 book when ``unit`` is None. A run holding
     self-evaluations (``evaluations``) adds 绩效自评 and 自评指标, and scores in 概览; ``facts``
-    (``run_facts``) go below 概览's table."""
+    (``run_facts``) go below 概览's table. A unit's book needs ``parts[unit]`` only when ``levels``
+    (``has_levels``) and ``relative`` (the inbox path of its tables' files) are given."""
     part = parts[unit]
     shown = units if unit is None else [unit]
     evaluations = evaluations or Evaluations()
-    # the 上级单位 columns appear once the run holds a lower level's summary
-    levels = any(t.parent for _, t in parts[None].tables) or any(s.parent for s in parts[None].sources)
+    levels = has_levels(parts) if levels is None else levels
     # files of no unit that has a row (passed over at the inbox's top, say) get a row of their own in
     # 全部单位, so that its file counts add up to every file the run met
     # (a lower level's summary is no such file: its own files are in their units' rows)
@@ -112,7 +119,8 @@ def book_contents(parts: dict[str | None, UnitPart], unit: str | None, units: li
              if s.status is not ReadStatus.ROLLED_UP] if unit is None else []
     overview = _overview(parts, shown, rules, evaluations, levels, loose)
     overview.below = [*(facts or []), *count_facts(part), *(level_rows(part) if levels else [])]
-    relative = {s.path: s.relative for s in parts[None].sources}
+    if relative is None:
+        relative = {s.path: s.relative for s in parts[None].sources}
     sheets = [overview, _projects(part.tables, rules, by_table, out_dir, levels, relative)]
     if evaluations:
         sheets.extend(evaluation_sheets(part.tables, evaluations, by_table))
