@@ -3,6 +3,7 @@ every output (values compared, never bytes)."""
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import hashlib
 import json
@@ -18,6 +19,7 @@ from openpyxl import load_workbook
 
 from perfxl.batch.consolidation import consolidate
 from perfxl.cli import main
+from tests.fixtures.samples import build_workbook
 
 from .conftest import ROOT, SEED, empty_inbox, load_specs, mixed_inbox, staff_formulas
 
@@ -148,11 +150,18 @@ def test_process_pool_path_gives_same_contents(inbox: Path, tmp_path: Path,
                                                monkeypatch: pytest.MonkeyPatch) -> None:
     import perfxl.batch.pool as mod
 
+    spec = copy.deepcopy(load_specs()[1])  # with values the schemas reject
+    spec["table"]["indicators"][1]["value"] = 120.0
+    spec["table"]["spend_plan"]["10月底"] = 120.0
+    build_workbook(inbox / "承德高新区经济发展局" / "超出范围.xlsx", [spec], "per-sheet")
     serial = consolidate(inbox, tmp_path / "serial", jobs=1)
     monkeypatch.setattr(mod, "SERIAL_BELOW", 0)  # force the chunked process pool
+    monkeypatch.setattr(mod, "VALIDATE_EVERY", 3)  # and the schemas validated batch by batch while reading
     seen: list[tuple[int, int]] = []
     pooled = consolidate(inbox, tmp_path / "pool", jobs=2, progress=lambda d, t: seen.append((d, t)))
-    assert seen[-1] == (8, 8)
+    assert seen[-1] == (9, 9)
+    assert {"percent-out-of-range", "spend-plan-out-of-range"} <= {p.code for p in serial.problems}
+    assert pooled.problems == serial.problems
     for a, b in zip(serial.outputs, pooled.outputs, strict=True):
         assert _values(Path(a)) == _values(Path(b))
 

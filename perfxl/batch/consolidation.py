@@ -160,7 +160,7 @@ def _drop_duplicates(paths: list[str], reads: list[FileRead]) -> list[FileRead]:
         kept = keep.get(read.sha256)
         if kept is not None and kept[1] != path and read.result.readable and read.result.tables:
             duplicate = problem("file-duplicate", file=path, original=os.path.basename(kept[1]))
-            read = replace(read, result=ExtractResult(path, (), (duplicate,)), findings=[])
+            read = replace(read, result=ExtractResult(path, (), (duplicate,)), findings=[], schema=[])
         out.append(read)
     return out
 
@@ -178,6 +178,7 @@ def _gather(root: Path, paths: list[str], reads: list[FileRead], skipped: list[P
         sources.append(SourceFile(p.file or "", relative_to(p.file or "", root), size, "", modified, 0,
                                   ReadStatus.SKIPPED, unit, p.message))
     per_file: list[list[Problem]] = []
+    validated: list[bool] = []  # per result: its schema failures are in per_file already
     # (a county's summary may hold a file also sent here directly: that is read, and a finding)
     direct = {os.path.realpath(path) for path, read in zip(paths, reads, strict=True) if read.result.rollup is None}
     for path, read in zip(paths, reads, strict=True):
@@ -190,14 +191,17 @@ def _gather(root: Path, paths: list[str], reads: list[FileRead], skipped: list[P
                 note = problem("rollup-overlaps-inbox", file=path, count=same)
                 results.append(ExtractResult(path, (), (note,)))
                 per_file.append([])
+                validated.append(True)
                 sources.append(SourceFile(path, relative_to(path, root), read.size, read.sha256, read.modified, 0,
                                           ReadStatus.SKIPPED, parent, note.message))
                 continue
             results.extend(parts)
             per_file.extend([] for _ in parts)
+            validated.extend(True for _ in parts)
             sources.extend(held)
             results.append(result)
             per_file.append([])
+            validated.append(True)
             sources.append(SourceFile(path, relative_to(path, root), read.size, read.sha256, read.modified,
                                       sum(len(r.tables) for r in parts), ReadStatus.ROLLED_UP, parent,
                                       result.problems[0].message))
@@ -212,13 +216,15 @@ def _gather(root: Path, paths: list[str], reads: list[FileRead], skipped: list[P
             tables.append(replace(table, department=name))
         result = replace(result, tables=tuple(tables))
         results.append(result)
-        per_file.append(read.findings)
+        per_file.append(read.findings + (read.schema or []))
+        validated.append(read.schema is not None)
         unit = (tables[0].department if tables else None) or fallback or UNASSIGNED
         status, reason = _status(result, bool(tables))
         sources.append(SourceFile(path, relative_to(path, root), read.size, read.sha256, read.modified,
                                   len(tables), status, unit, reason))
     extra += route_duplicates(results)
-    checked = check_results(results, rules, per_file=per_file, skipped=skipped, targets=targets)
+    checked = check_results(results, rules, per_file=per_file, skipped=skipped, targets=targets,
+                            validated=validated)
     problems = sorted(list(checked.problems) + rules.adjusted(extra), key=Problem.sort_key)
     seen = {s.department for s in sources if s.status not in (ReadStatus.SKIPPED, ReadStatus.ROLLED_UP)}
     departments = sorted(seen | {t.department or UNASSIGNED for r in results for t in r.tables})

@@ -10,7 +10,7 @@ import hashlib
 import os
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from ..cyclic_gc import paused
 from ..errors import UnreadableWorkbook
@@ -18,13 +18,14 @@ from ..model import ExtractResult, Problem
 from ..read.isolation import ReaderFailed, finish, isolated_map, start_pool, stop
 from ..read.limits import Limits
 from ..read.workbook import read_bytes
-from ..review.checking import warm_up
+from ..review.checking import schema_findings
 from ..review.ruleset import RuleSet
 from ..review.table_rules import file_rules
 from ..tables.extraction import extract, unreadable
 from ..tables.vocabulary import Vocabulary
 
 SERIAL_BELOW = 40  # files; below this a process pool costs more than it saves
+VALIDATE_EVERY = 250  # reads validated together while the readers read on (the first batch imports pandera)
 STILL_CHANGING = "文件在读取时仍在变化（可能还在复制或保存中），本次未使用；请等文件复制完成后重新运行"
 
 
@@ -37,6 +38,7 @@ class FileRead:
     sha256: str = ""
     modified: str = ""
     findings: list[Problem] = field(default_factory=list)
+    schema: list[Problem] | None = None  # the schema failures, once validated (None: not yet)
 
 
 def read_one(path: str, limits: Limits, vocab: Vocabulary, base: str = "") -> FileRead:
@@ -80,29 +82,43 @@ def read_all(paths: Sequence[str], rules: RuleSet, limits: Limits, vocab: Vocabu
     """Extract every path (and run the per-file rules), in input order: over a pool of isolated
     readers (``read.isolation``: a file that crashes or hangs its reader is reported and the rest
     go on) when it pays, else here one by one, each file parsed in this process's own isolated
-    reader. While the readers read, this process imports pandas and pandera."""
+    reader. While the readers read, this process validates what they have read with the schemas."""
     jobs = jobs or os.cpu_count() or 1
+    out: list[FileRead] = []
     if jobs <= 1 or len(paths) < SERIAL_BELOW:
-        out = []
         for p in paths:
             out.extend(read_chunk([p], limits, rules, vocab))
             if progress:
                 progress(1)
+        _validate(out, [i for i, read in enumerate(out) if read.result.rollup is None], rules)
         return out
     readers = start_pool(jobs, limits, _reader_state, (limits, rules, vocab))
     try:
-        results = isolated_map(_read_here, paths, readers, limits, _failed)
-        warm_up(rules)  # the slow pandas/pandera imports overlap the reading
-        out = []
-        for read in results:
+        waiting: list[int] = []  # reads not yet validated
+        for read in isolated_map(_read_here, paths, readers, limits, _failed):
             out.append(read)
+            if read.result.rollup is None:  # a lower level's summary was checked there
+                waiting.append(len(out) - 1)
+            if len(waiting) >= VALIDATE_EVERY:  # while the readers read on
+                _validate(out, waiting, rules)
+                waiting = []
             if progress:
                 progress(1)
+        _validate(out, waiting, rules)
     except BaseException:
         stop(readers)  # Ctrl-C, SIGTERM: queued files dropped, readers ended, at once
         raise
     finish(readers)
     return out
+
+
+def _validate(reads: list[FileRead], which: list[int], rules: RuleSet) -> None:
+    """Validate the frames of ``reads[i]`` for each ``i`` in ``which``, together, in place."""
+    found: dict[str, list[Problem]] = {}
+    for p in schema_findings([reads[i].result for i in which], rules):
+        found.setdefault(p.file or "", []).append(p)
+    for i in which:
+        reads[i] = replace(reads[i], schema=found.get(reads[i].result.source, []))
 
 
 _state: tuple[Limits, RuleSet, Vocabulary] | None = None  # in a reader: what every file is read with

@@ -10,7 +10,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from ..errors import UnreadableWorkbook
-from ..model import CheckResult, ExtractResult, Indicator, Problem, Table
+from ..model import CheckResult, ExtractResult, Problem
 from ..read.inbox import scan_inbox
 from ..read.isolation import read_isolated
 from ..read.limits import DEFAULT_LIMITS, Limits
@@ -77,16 +77,18 @@ def _approved_tables(path: Path, limits: Limits, vocab: Vocabulary) -> tuple[Ext
 
 def check_results(results: Sequence[ExtractResult], rules: RuleSet,
                   per_file: list[list[Problem]] | None = None,
-                  skipped: Sequence[Problem] = (), targets: Sequence[ExtractResult] = ()) -> CheckResult:
+                  skipped: Sequence[Problem] = (), targets: Sequence[ExtractResult] = (),
+                  validated: Sequence[bool] | None = None) -> CheckResult:
     """The check of workbooks already extracted. ``per_file`` (one list per result): the
-    per-file rule findings already made, by the workers that read the files; ``skipped``: what
-    the inbox scan passed over."""
+    per-file findings already made, by the workers that read the files (and, where
+    ``validated[n]``, the schema failures of result ``n``, found while the others were read);
+    ``skipped``: what the inbox scan passed over."""
     results = tuple(results)
     problems = [p for r in results for p in r.problems] + list(skipped)
     # tables from a lower level's summary were checked there: their findings came with them
     fresh = [n for n, r in enumerate(results) if not any(t.parent for t in r.tables)]
     problems += findings(tuple(results[n] for n in fresh), rules, [per_file[n] for n in fresh] if per_file else None,
-                         everything=results)
+                         everything=results, validated=[validated[n] for n in fresh] if validated else None)
     kept = set(fresh)
     rolled = tuple(r for n, r in enumerate(results) if n not in kept)
     problems += compare_with_approved([results[n] for n in fresh], [*targets, *rolled])
@@ -97,9 +99,20 @@ def check_results(results: Sequence[ExtractResult], rules: RuleSet,
 
 def findings(results: tuple[ExtractResult, ...], rules: RuleSet,
              per_file: list[list[Problem]] | None = None,
-             everything: Sequence[ExtractResult] | None = None) -> list[Problem]:
+             everything: Sequence[ExtractResult] | None = None,
+             validated: Sequence[bool] | None = None) -> list[Problem]:
     """Schema failures and rule findings (not the reading problems) for ``results``; project
-    codes are compared across ``everything`` (default: ``results``)."""
+    codes are compared across ``everything`` (default: ``results``). The results marked
+    ``validated`` have their schema failures in ``per_file`` already."""
+    todo = results if validated is None else tuple(r for r, done in zip(results, validated, strict=True) if not done)
+    return schema_findings(todo, rules) + run_rules(results, rules, per_file, everything)
+
+
+def schema_findings(results: Sequence[ExtractResult], rules: RuleSet) -> list[Problem]:
+    """Every failure of ``results``' frames against the pandera schemas, validated together (a
+    failure concerns one row, so each file's are the same validated alone or with others)."""
+    if not any(r.tables for r in results):
+        return []  # nor are pandas and pandera imported
     from .frames import indicators_frame, projects_frame, spend_plan_frame  # pandas: lazily
     from .schemas import indicator_schema, project_schema, spend_plan_schema, validate  # pandera: lazily
 
@@ -109,17 +122,4 @@ def findings(results: tuple[ExtractResult, ...], rules: RuleSet,
     out = validate(project_schema(rules.code_pattern), projects[(projects["kind"] == "project") & coded])
     out += validate(indicator_schema(tuple(sorted(rules.operator_codes))), indicators_frame(results), rules)
     out += validate(spend_plan_schema(), spend_plan_frame(results))
-    out += run_rules(results, rules, per_file, everything)
     return out
-
-
-def warm_up(rules: RuleSet) -> None:
-    """Import pandas and pandera and run the schemas once on a one-row table, so that the
-    imports they make lazily on first use happen now (while workers read files) and not
-    in the middle of a run."""
-    indicator = Indicator("产出指标", "数量指标", "样例", None, ">=", 1.0, "个", None, None, "C3",
-                          {"value": "E3"})
-    table = Table("project", "S", "A1", project_code="000-0000-AAA-0000", project_name="样例",
-                  spend_plan={"12月底": 100.0}, goals=("目标",), indicators=(indicator,),
-                  cells={"project_code": "B1"})
-    findings((ExtractResult("样例.xlsx", (table,), ()),), rules)
