@@ -18,6 +18,13 @@ from .a1 import a1_sort_key
 UNASSIGNED = "未指定单位"  # the unit of a table that names none and sits in no unit folder
 ALL_UNITS = "全部单位"     # the book that holds every unit
 NOT_READ = ("unreadable", "reader-crashed", "read-timeout")  # problem codes of a file not read at all
+LEVEL_MARK = "/"  # between the levels of a 上级单位 and its unit: "某市/某县/教育局"
+ROUTE_MARK = " › "  # between a lower level's summary and a file it holds: "某县/全部单位_….xlsx › 教育局/x.xlsx"
+
+
+def under(parent: str | None, name: str) -> str:
+    """``name`` under the 上级单位 ``parent`` ("某市/某县" + "教育局"), itself when there is none."""
+    return f"{parent}{LEVEL_MARK}{name}" if parent else name
 
 
 class Severity(enum.StrEnum):
@@ -162,6 +169,12 @@ class Table:
     totals: dict[str, Any] = field(default_factory=dict)  # a self-evaluation's 总分 row: 分值, 得分, 等级
     parent: str | None = None  # 上级单位 of a table read from a lower level's summary ("某市/某县"); None: sent here
 
+    @property
+    def unit(self) -> str:
+        """The unit the table belongs to here: its 单位, under its 上级单位 when it came in a lower
+        level's summary ("某县/教育局"), so that two counties' 教育局 are two units."""
+        return under(self.parent, self.department or UNASSIGNED)
+
     def is_blank(self) -> bool:
         """True for a form nobody has filled in: no field, amount, goal or indicator."""
         return not (self.department or self.project_code or self.project_name or self.purpose or self.supervisor
@@ -282,6 +295,11 @@ class SourceFile:
     parent: str | None = None  # 上级单位 of a file listed in a lower level's summary; None: sent here
 
     @property
+    def unit(self) -> str:
+        """The unit the file belongs to here (as ``Table.unit``)."""
+        return under(self.parent, self.department)
+
+    @property
     def status_text(self) -> str:
         """The status as a summary shows it: “无法读取：<reason>”, “已读取” …"""
         return f"{self.status.label}：{self.reason}" if self.reason else self.status.label
@@ -295,6 +313,7 @@ class RollUp:
 
     results: tuple[ExtractResult, ...]
     sources: tuple[SourceFile, ...]
+    absent: tuple[UnitSubmission, ...] = ()  # the units its 报送情况 lists as 未报送 (against its roster)
 
 
 SubmissionState = Literal["未报送", "有错误", "已报送", "全部通过"]
@@ -378,6 +397,7 @@ class Consolidation:
     submissions: list[UnitSubmission] = field(default_factory=list)  # the 报送情况, one per unit
     previous: str | None = None                     # last year's inbox or summary (--previous)
     changes: list[TargetChange] = field(default_factory=list)        # the 同比
+    absent_below: list[UnitSubmission] = field(default_factory=list)  # lower levels' 未报送 units, under them
 
     @property
     def counts(self) -> dict[str, int]:

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import OutputError
-from ..model import UNASSIGNED, Consolidation, ExtractResult, Problem, ReadStatus, SourceFile
+from ..model import UNASSIGNED, Consolidation, ExtractResult, Problem, ReadStatus, SourceFile, UnitSubmission
 from ..problems import problem
 from ..read.inbox import scan_inbox
 from ..read.limits import DEFAULT_LIMITS, Limits
@@ -179,13 +179,14 @@ def _gather(root: Path, paths: list[str], reads: list[FileRead], skipped: list[P
                                   ReadStatus.SKIPPED, unit, p.message))
     per_file: list[list[Problem]] = []
     validated: list[bool] = []  # per result: its schema failures are in per_file already
+    absent: list[UnitSubmission] = []  # the units lower levels' rosters list as not submitted
     # (a county's summary may hold a file also sent here directly: that is read, and a finding)
     direct = {os.path.realpath(path) for path, read in zip(paths, reads, strict=True) if read.result.rollup is None}
     for path, read in zip(paths, reads, strict=True):
         result = read.result
         if result.rollup is not None:  # a lower level's 全部单位 summary: its files in its place
             parent = rollup_parent(root, Path(path), rules)
-            result, parts, held = lift(result, parent)
+            result, parts, held, not_sent = lift(result, parent, relative_to(path, root))
             same = sum(os.path.realpath(s.path) in direct for s in held if s.path)
             if same:  # this inbox's own earlier summary: its files are the very files read here
                 note = problem("rollup-overlaps-inbox", file=path, count=same)
@@ -196,6 +197,7 @@ def _gather(root: Path, paths: list[str], reads: list[FileRead], skipped: list[P
                                           ReadStatus.SKIPPED, parent, note.message))
                 continue
             results.extend(parts)
+            absent.extend(not_sent)
             per_file.extend([] for _ in parts)
             validated.extend(True for _ in parts)
             sources.extend(held)
@@ -226,9 +228,9 @@ def _gather(root: Path, paths: list[str], reads: list[FileRead], skipped: list[P
     checked = check_results(results, rules, per_file=per_file, skipped=skipped, targets=targets,
                             validated=validated)
     problems = sorted(list(checked.problems) + rules.adjusted(extra), key=Problem.sort_key)
-    seen = {s.department for s in sources if s.status not in (ReadStatus.SKIPPED, ReadStatus.ROLLED_UP)}
-    departments = sorted(seen | {t.department or UNASSIGNED for r in results for t in r.tables})
-    return Consolidation(str(root), results, sources, problems, departments, targets=list(targets))
+    seen = {s.unit for s in sources if s.status not in (ReadStatus.SKIPPED, ReadStatus.ROLLED_UP)}
+    departments = sorted(seen | {t.unit for r in results for t in r.tables})
+    return Consolidation(str(root), results, sources, problems, departments, targets=list(targets), absent_below=absent)
 
 
 _NOT_SUBMISSIONS = ("file-duplicate", "own-summary-skipped", "own-annotated-copy-skipped", "blank-template-skipped",

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
-from ..model import UNASSIGNED, ExtractResult, Problem, SourceFile
+from ..model import ROUTE_MARK, UNASSIGNED, ExtractResult, Problem, SourceFile, UnitSubmission, under
 from ..problems import problem
 from ..review.ruleset import RuleSet
 from ..tables.rollup import named_by_file, rollup_note
@@ -23,22 +23,30 @@ def rollup_parent(root: Path, path: Path, rules: RuleSet) -> str:
     return folder_unit(root, path, rules.is_batch_folder) or named_by_file(str(path)) or UNASSIGNED
 
 
-def under(parent: str, inner: str | None) -> str:
-    return f"{parent}/{inner}" if inner else parent
+def _levels(parent: str, inner: str | None) -> str:
+    """The 上级单位 of what a summary under ``parent`` held under ``inner`` ("某市" + "某县")."""
+    return under(parent, inner) if inner else parent
 
 
-def lift(result: ExtractResult, parent: str) -> tuple[ExtractResult, list[ExtractResult], list[SourceFile]]:
-    """The summary's own result (its note naming ``parent``), one result per file it holds, and
-    those files, all under ``parent``. The problems found again at this level are left out."""
+def lift(result: ExtractResult, parent: str, relative: str) -> tuple[ExtractResult, list[ExtractResult],
+                                                                   list[SourceFile], list[UnitSubmission]]:
+    """The summary's own result (its note naming ``parent``), one result per file it holds, those
+    files, and the units its 报送情况 lists as not submitted, all under ``parent``; each file's path
+    in the inbox says it was read through the summary (``relative`` › its path there). The problems
+    found again at this level are left out."""
     held = result.rollup
     if held is None:
-        return result, [], []
-    parts = [replace(r, tables=tuple(replace(t, parent=under(parent, t.parent)) for t in r.tables),
+        return result, [], [], []
+    parts = [replace(r, tables=tuple(replace(t, parent=_levels(parent, t.parent)) for t in r.tables),
                      problems=tuple(p for p in r.problems
                                     if p.code not in RECOMPUTED and not p.code.startswith(SEASON)))
              for r in held.results]
-    sources = [replace(s, parent=under(parent, s.parent)) for s in held.sources]
-    return replace(result, problems=(rollup_note(result.source, held, parent),)), parts, sources
+    sources = [replace(s, parent=_levels(parent, s.parent), relative=f"{relative}{ROUTE_MARK}{s.relative}")
+               for s in held.sources]
+    absent = [replace(s, unit=under(parent, s.unit), names=tuple(under(parent, n) for n in s.names),
+                      note="；".join(filter(None, [f"“{parent}”的报送情况（仅供了解）", s.note])))
+              for s in held.absent]
+    return replace(result, problems=(rollup_note(result.source, held, parent),)), parts, sources, absent
 
 
 def route_duplicates(results: list[ExtractResult]) -> list[Problem]:

@@ -283,7 +283,7 @@ def _first_files(run: Consolidation) -> dict[str, str]:
     out: dict[str, str] = {}
     for source in run.sources:
         if source.status is not ReadStatus.SKIPPED:
-            out.setdefault(source.department, source.path)
+            out.setdefault(source.unit, source.path)
     return out
 
 
@@ -294,7 +294,7 @@ def _projects(run: Consolidation, names: Sequence[str], unit: RosterUnit | None)
     keys: set[str] = set()
     for result in run.results:
         for table in result.tables:
-            if table.kind == "project" and table.department in wanted:
+            if table.kind == "project" and table.unit in wanted:
                 sent.add(name_key(table.project_code) or name_key(table.project_name) or table.anchor)
                 keys |= {name_key(table.project_code), name_key(table.project_name)}
     missing = tuple(p for p in (unit.projects if unit else ()) if name_key(p) not in keys)
@@ -332,7 +332,7 @@ def submissions(run: Consolidation, roster: Roster | None, problem_units: Sequen
 def _row(run: Consolidation, shown: str, names: Sequence[str], counts: dict[str, list[int]],
          unit: RosterUnit | None, notes: list[str]) -> UnitSubmission:
     wanted = set(names)
-    files = [s for s in run.sources if s.department in wanted and s.status is not ReadStatus.SKIPPED]
+    files = [s for s in run.sources if s.unit in wanted and s.status is not ReadStatus.SKIPPED]
     errors = sum(counts.get(n, [0, 0])[0] for n in names)
     warnings = sum(counts.get(n, [0, 0])[1] for n in names)
     projects, missing = _projects(run, names, unit)

@@ -27,7 +27,7 @@ def add_submissions(run: Consolidation, roster: Roster | None, rules: RuleSet) -
         run.roster = os.path.abspath(roster.path)
         extra = rules.adjusted(roster_problems(run, roster))
         run.problems = sorted([*run.problems, *extra], key=Problem.sort_key)
-    run.submissions = submissions(run, roster, place_problems(run).units)
+    run.submissions = [*submissions(run, roster, place_problems(run).units), *run.absent_below]
 
 
 def add_changes(run: Consolidation, previous: str | os.PathLike[str], last_year: tuple[ExtractResult, ...],

@@ -62,10 +62,10 @@ def place_problems(run: Consolidation) -> Placement:
         for table in result.tables:
             anchors.setdefault((result.source, table.sheet), []).append(
                 (a1_sort_key(table.anchor)[0], table.anchor))
-            unit_of_table[(result.source, table.sheet, table.anchor)] = table.department or UNASSIGNED
+            unit_of_table[(result.source, table.sheet, table.anchor)] = table.unit
     for found in anchors.values():
         found.sort()
-    unit_of_file = {source.path: source.department for source in run.sources}
+    unit_of_file = {source.path: source.unit for source in run.sources}
     by_table: dict[TableKey, list[Problem]] = {}
     units: list[str] = []
     tables: list[TableKey | None] = []

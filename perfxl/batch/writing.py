@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import OutputError
-from ..model import ALL_UNITS, Consolidation, Problem, TargetChange, UnitSubmission
+from ..model import ALL_UNITS, LEVEL_MARK, Consolidation, Problem, TargetChange, UnitSubmission
 from ..read.isolation import fork_context, worker_setup
 from ..review.approved_targets import match_approved
 from ..review.ruleset import RuleSet
@@ -31,20 +31,29 @@ PARALLEL_ROWS = 5000  # indicator rows; below this a process pool costs more tha
 _SAFE_NAME = re.compile(r'[\\/:*?"<>|\x00-\x1f]')
 
 
-def book_paths(out_dir: Path, units: list[str]) -> dict[str | None, Path]:
+def book_paths(out_dir: Path, units: list[str], parents: dict[str, str] | None = None) -> dict[str | None, Path]:
     """Where each unit's book (None: every unit's) is written: names made safe for any file
     system, 全部单位 kept for the book of every unit, and never two alike (case ignored, as
     Windows does). A name that had to change — characters a file name cannot hold (承德/高新区,
     承德:高新区), cut short, reserved, or alike another — carries a tag made from the unit's own
-    name, so that a unit keeps its file from run to run whichever other units come and go."""
+    name, so that a unit keeps its file from run to run whichever other units come and go. A unit
+    that came in a lower level's summary (``parents``: its 上级单位) is named by its levels and its
+    own name ("某市_某县_教育局"), so that two counties' 教育局 have a book each."""
     out: dict[str | None, Path] = {None: out_dir / f"{ALL_UNITS}_绩效目标汇总.xlsx"}
     # 60 characters keep the name within the 255 bytes file systems allow, in UTF-8 too
-    bases = {u: _SAFE_NAME.sub("_", u).strip(" .")[:60].rstrip(" .") or "未命名单位" for u in units}
+    parents = parents or {}
+    bases = {u: _safe(u) for u in units}
+    changed = {u: bases[u] != u for u in units}
+    for unit, parent in parents.items():
+        if unit in bases and unit.startswith(parent + LEVEL_MARK):
+            steps = [*parent.split(LEVEL_MARK), unit[len(parent) + 1:]]
+            bases[unit] = _safe("_".join(_safe(step) for step in steps))
+            changed[unit] = any(_safe(step) != step for step in steps) or len("_".join(steps)) > 60
     alike = Counter(b.casefold() for b in bases.values())
     taken = {out[None].name.casefold()}
     for unit in sorted(units):
         base = bases[unit]
-        if base != unit or alike[base.casefold()] > 1 or base.casefold() == ALL_UNITS.casefold():
+        if changed[unit] or alike[base.casefold()] > 1 or base.casefold() == ALL_UNITS.casefold():
             base = f"{base}（{hashlib.sha1(unit.encode('utf-8', 'surrogatepass')).hexdigest()[:6]}）"
         name, n = f"{base}_绩效目标汇总.xlsx", 2
         while name.casefold() in taken:
@@ -52,6 +61,11 @@ def book_paths(out_dir: Path, units: list[str]) -> dict[str | None, Path]:
         taken.add(name.casefold())
         out[unit] = out_dir / name
     return out
+
+
+def _safe(name: str) -> str:
+    """A name any file system holds: no characters a file name cannot have, at most 60 of them."""
+    return _SAFE_NAME.sub("_", name).strip(" .")[:60].rstrip(" .") or "未命名单位"
 
 
 def _evaluations(run: Consolidation, rules: RuleSet) -> Evaluations:
@@ -177,9 +191,10 @@ def write_summaries(run: Consolidation, out_dir: Path, rules: RuleSet, jobs: int
 
     # the 全部单位 book (the longest to write) first, then the units, the biggest first
     jobs = min(jobs or os.cpu_count() or 1, len(run.departments) + 1)
-    size = Counter(t.department for r in run.results for t in r.tables for _ in t.indicators)
+    size = Counter(t.unit for r in run.results for t in r.tables for _ in t.indicators)
     units: list[str | None] = [None, *sorted(run.departments, key=lambda u: -size[u])]
-    targets = book_paths(out_dir, run.departments)
+    parents = {t.unit: t.parent for r in run.results for t in r.tables if t.parent}
+    targets = book_paths(out_dir, run.departments, parents | {s.unit: s.parent for s in run.sources if s.parent})
     opened = [p.name for p in targets.values() if is_open(p)]
     if opened:  # checked before any book is written, so the set is never left half replaced
         raise OutputError(f"{'、'.join(opened)} 正在 Excel、WPS 或 LibreOffice 中打开（有锁定文件 ~$… 或 "

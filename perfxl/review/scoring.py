@@ -94,10 +94,8 @@ def score_table(source: str, table: Table, rules: RuleSet) -> TableScore:
     weights = _weights(table, rules)
     indicators = tuple(_indicator(ind, weights[i], scoring) for i, ind in enumerate(table.indicators))
     line = next(iter(table.funds.values()), {})
-    budget = _column(line, ("全年预算数", "调整后预算数", "预算数"), exclude=("年初",))
-    spent = _column(line, ("全年执行数", "预算执行数", "执行数"))
+    budget, spent, weight = execution_figures(table)
     rate = round(spent / budget * 100, 4) if budget and spent is not None else None
-    weight = _column(line, ("分值", "权重"))
     weight = scoring.execution_weight if weight is None else weight
     execution_computed = None if rate is None else round(min(rate, 100.0) / 100 * weight, 4)
     execution_stated = _column(line, ("得分",))
@@ -113,6 +111,13 @@ def score_table(source: str, table: Table, rules: RuleSet) -> TableScore:
                       stated_total, computed_total, table.totals.get("等级"),
                       None if computed_total is None else scoring.grade(computed_total),
                       {k: v for k, v in table.cells.items() if k.startswith(("totals.", "funds."))})
+
+
+def execution_figures(table: Table) -> tuple[float | None, float | None, float | None]:
+    """The year's budget and spending (万元) and the 分值 of budget execution, as the form gives them."""
+    line = next(iter(table.funds.values()), {})
+    return (_column(line, ("全年预算数", "调整后预算数", "预算数"), exclude=("年初",)),
+            _column(line, ("全年执行数", "预算执行数", "执行数")), _column(line, ("分值", "权重")))
 
 
 def _column(line: dict[str, float], names: tuple[str, ...], exclude: tuple[str, ...] = ()) -> float | None:

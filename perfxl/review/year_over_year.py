@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 
-from ..model import UNASSIGNED, ChangeKind, ExtractResult, Indicator, Problem, Table, TargetChange
+from ..model import ChangeKind, ExtractResult, Indicator, Problem, Table, TargetChange
 from ..problems import problem
 from ..tables.normalize import NUMERIC_OPERATORS
 from .approved_targets import Located, indicator_key, matching_tables, name_key, shown
@@ -40,7 +40,7 @@ def compare_years(results: Sequence[ExtractResult],
         changes.extend(_compare(source, table, matches[0], found))
     for source, table in before:
         if id(table) not in used:
-            changes.append(TargetChange("上年项目未报", table.department or UNASSIGNED, table.project_code,
+            changes.append(TargetChange("上年项目未报", table.unit, table.project_code,
                                         _name(table), before=f"{len(table.indicators)} 个指标",
                                         previous=_where(source, table)))
     return changes, found
@@ -67,7 +67,7 @@ def _where(source: str, table: Table, cell: str | None = None) -> str:
 
 def _line(kind: ChangeKind, table: Table, source: str, ind: Indicator | None = None, before: str | None = None,
           after: str | None = None, cell: str | None = None, previous: str = "") -> TargetChange:
-    return TargetChange(kind, table.department or UNASSIGNED, table.project_code, _name(table),
+    return TargetChange(kind, table.unit, table.project_code, _name(table),
                         ind.level3 if ind else None, ind.level1 if ind else None, ind.level2 if ind else None,
                         before, after, source, table.sheet, cell or (ind.cell if ind else table.anchor), previous)
 
@@ -95,7 +95,7 @@ def _compare(source: str, table: Table, match: Located, found: list[Problem]) ->
     for key, was in theirs.items():
         if key not in mine:
             where = _where(last_file, last, was.cell)
-            out.append(TargetChange("取消指标", table.department or UNASSIGNED, table.project_code, _name(table),
+            out.append(TargetChange("取消指标", table.unit, table.project_code, _name(table),
                                     was.level3, was.level1, was.level2, shown(was), None, source, table.sheet,
                                     table.anchor, where))
             found.append(problem("yoy-indicator-dropped", file=source, sheet=table.sheet, cell=table.anchor,

@@ -118,8 +118,15 @@ def _actual(rd: Reader, r: int, col: int | None) -> tuple[str | None, float | No
     text = clean_text(raw)
     if text is None or text in ("—", "——", "-", "/"):
         return None, None
+    return text, actual_number(text)
+
+
+def actual_number(text: str | None) -> float | None:
+    """An 实际完成值 as written ("120人次", "81%") as a number, when it holds one."""
+    if text is None:
+        return None
     _, split, _ = split_target(text)
-    return text, split if split is not None else parse_number(text)
+    return split if split is not None else parse_number(text)
 
 
 def _target_columns(rd: Reader, block: Block, r: int, row: list[Any], extra: dict[str, Any]) -> Target:

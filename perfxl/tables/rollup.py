@@ -3,9 +3,12 @@ it consolidated, at their original files and cells, the problems found there and
 read, each under the 上级单位 the summary shows (so that two levels keep both).
 
 The sheets perfxl writes are the contract: 项目汇总 gives each project table (and, in order, how
-many rows of 绩效指标 and one row of 支出计划 are its), 部门整体指标 the department tables, 问题清单
-the problems (severity by its 级别, code in its 规则 column), 来源文件 the files and where each was
-read from. A book whose rows no longer line up (sorted or edited by hand) is refused, not guessed."""
+many rows of 绩效指标 and one row of 支出计划 are its), 部门整体指标 the department tables (one
+without indicators by a row of its own), 绩效自评 and 自评指标 what a self-evaluation is scored from
+(the amounts, the 分值 of budget execution, the stated total and grade, each indicator's 偏差原因),
+问题清单 the problems (severity by its 级别, code in its 规则 column), 来源文件 the files and where
+each was read from, 报送情况 the units its roster expected that had not submitted. A book whose rows
+no longer line up (sorted or edited by hand) is refused, not guessed."""
 
 from __future__ import annotations
 
@@ -13,12 +16,26 @@ import datetime as dt
 import os
 import re
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import Any
 
-from ..model import ALL_UNITS, ExtractResult, Indicator, Problem, ReadStatus, RollUp, Severity, SourceFile, Stage, Table
+from ..model import (
+    ALL_UNITS,
+    ExtractResult,
+    Indicator,
+    Problem,
+    ReadStatus,
+    RollUp,
+    Severity,
+    SourceFile,
+    Stage,
+    Table,
+    UnitSubmission,
+)
 from ..problems import REGISTRY, found_below, problem
 from ..read.sheet import Sheet
-from .normalize import normalize_operator, parse_number
+from .indicators import actual_number
+from .normalize import normalize_operator
 from .own_summaries import records
 
 _CODE = re.compile(r"（([a-z0-9-]+)）$")
@@ -56,6 +73,8 @@ def read_rollup(sheets: list[Sheet]) -> RollUp:
         table = Table("department", sheet, anchor, department=unit, parent=parent,
                       indicators=tuple(_indicator(r) for r in found))
         tables.setdefault(path(parent, relative), []).append(table)
+    if "绩效自评" in {s.name for s in sheets}:
+        _self_evaluations(tables, _rows(sheets, "绩效自评"), _rows(sheets, "自评指标"), path)
     problems: dict[str, list[Problem]] = {}
     for row in rows["问题清单"]:
         placed = _problem(row, path(_text(row.get("上级单位")), row.get("文件（收件箱内）")))
@@ -63,12 +82,14 @@ def read_rollup(sheets: list[Sheet]) -> RollUp:
     files = [s.path for s in sources] + [f for f in [*tables, *problems] if f not in path_of.values()]
     results = tuple(ExtractResult(f, tuple(tables.get(f, ())), tuple(sorted(problems.get(f, ()), key=Problem.sort_key)))
                     for f in dict.fromkeys(files))
-    return RollUp(results, sources)
+    absent = tuple(_absent(r) for r in _rows(sheets, "报送情况") if _text(r.get("状态")) == "未报送") \
+        if "报送情况" in {s.name for s in sheets} else ()
+    return RollUp(results, sources, absent)
 
 
 def rollup_note(source: str, held: RollUp, parent: str) -> Problem:
     """The note that says a file was read as ``parent``'s roll-up, and what it held."""
-    units = {t.department for r in held.results for t in r.tables}
+    units = {t.unit for r in held.results for t in r.tables}  # two counties' 教育局: two units
     return problem("rollup-read", file=source, parent=parent, units=len(units), files=len(held.sources),
                    tables=sum(len(r.tables) for r in held.results))
 
@@ -148,7 +169,7 @@ def _indicator(row: dict[str, Any]) -> Indicator:
                      _text(row.get("绩效指标描述")), normalize_operator(row.get("符号")), _number(row.get("值")),
                      _text(row.get("单位（计量）")), _text(row.get("目标（文字描述）")),
                      _text(row.get("指标值确定依据")), cell, weight=_number(row.get("权重/分值")), actual=_text(actual),
-                     actual_value=parse_number(actual), score=_number(row.get("得分")))
+                     actual_value=actual_number(_text(actual)), score=_number(row.get("得分")))
 
 
 def _department_groups(rows: list[dict[str, Any]]) -> dict[tuple[Any, ...], list[dict[str, Any]]]:
@@ -158,8 +179,49 @@ def _department_groups(rows: list[dict[str, Any]]) -> dict[tuple[Any, ...], list
         if not where:
             raise RollUpError("“部门整体指标”缺少“表单元格”列（这份汇总由较早的 perfxl 写出）")
         key = (_text(row.get("单位")), _text(row.get("上级单位")), _text(row.get("文件（收件箱内）")), where)
-        groups.setdefault(key, []).append(row)
+        found = groups.setdefault(key, [])
+        if _text(row.get("单元格")):  # a row without an indicator's cell stands for a table without indicators
+            found.append(row)
     return groups
+
+
+def _self_evaluations(tables: dict[str, list[Table]], projects: list[dict[str, Any]],
+                      indicators: list[dict[str, Any]], path: Any) -> None:
+    """The self-evaluations among ``tables`` made whole from 绩效自评 (a row each, in order) and
+    自评指标 (a row per indicator, in the same order): stage, amounts, stated total and grade, 偏差原因."""
+    rows = iter(indicators)
+    for n, row in enumerate(projects, start=2):
+        where = _text(row.get("单元格")) or ""
+        sheet, _, anchor = where.rpartition("!")
+        found = tables.get(path(_text(row.get("上级单位")), row.get("文件（收件箱内）")), [])
+        k = next((k for k, t in enumerate(found) if (t.sheet, t.anchor) == (sheet, anchor)), None)
+        if k is None:
+            raise RollUpError(f"“绩效自评”第 {n} 行的表在“项目汇总”和“部门整体指标”中都找不到")
+        table = found[k]
+        deviations = []
+        for ind in table.indicators:
+            line = next(rows, None)
+            if line is None or _text(line.get("单元格")) != f"{table.sheet}!{ind.cell}":
+                raise RollUpError(f"“自评指标”的行与“绩效自评”第 {n} 行的表对不上（可能被排序或改动过）")
+            deviations.append(_text(line.get("偏差原因")))
+        line = {k: v for k, v in (("全年预算数", _number(row.get("全年预算数（万元）"))),
+                                  ("全年执行数", _number(row.get("全年执行数（万元）"))),
+                                  ("分值", _number(row.get("预算执行分值（表内）")))) if v is not None}
+        totals = {k: v for k, v in (("得分", _number(row.get("自评总分"))), ("等级", _text(row.get("自评等级"))))
+                  if v is not None}
+        found[k] = replace(table, stage="self-evaluation", funds={"年度资金总额": line} if line else {}, totals=totals,
+                           indicators=tuple(replace(i, deviation=d)
+                                            for i, d in zip(table.indicators, deviations, strict=True)))
+    if next(rows, None) is not None:
+        raise RollUpError("“自评指标”的行数多于“绩效自评”各表的指标数")
+
+
+def _absent(row: dict[str, Any]) -> UnitSubmission:
+    """A unit the lower level's roster expected that had not submitted, as its 报送情况 shows it."""
+    expected = _number(row.get("应报项目数"))
+    return UnitSubmission(_text(row.get("单位")) or "", "未报送", _text(row.get("在报送名单中")) == "是",
+                          _text(row.get("单位编码")), expected=int(expected) if expected is not None else None,
+                          note=_text(row.get("说明")) or "")
 
 
 def _problem(row: dict[str, Any], file: str) -> Problem:

@@ -12,7 +12,7 @@ from typing import Any
 
 from ..model import Problem, Table
 from ..review.approved_targets import indicator_key, shown
-from ..review.scoring import TableScore
+from ..review.scoring import TableScore, execution_figures
 from .summary_book import Col, SheetData
 
 TableKey = tuple[str, str, str]
@@ -31,18 +31,24 @@ class Evaluations:
 
 
 def evaluation_sheets(tables: Sequence[tuple[str, Table]], evaluations: Evaluations,
-                      by_table: dict[TableKey, list[Problem]]) -> list[SheetData]:
-    """绩效自评 and 自评指标 for the (source, table) pairs of one book."""
+                      by_table: dict[TableKey, list[Problem]], levels: bool = False,
+                      relative: dict[str, str] | None = None) -> list[SheetData]:
+    """绩效自评 and 自评指标 for the (source, table) pairs of one book (``levels``: with the 上级单位
+    column; ``relative``: each file's path in the inbox)."""
     mine = [(s, t) for s, t in tables if t.stage == "self-evaluation"]
-    return [_projects(mine, evaluations, by_table), _indicators(mine, evaluations)]
+    return [_projects(mine, evaluations, by_table, levels, relative or {}), _indicators(mine, evaluations)]
 
 
 def _projects(tables: list[tuple[str, Table]], evaluations: Evaluations,
-              by_table: dict[TableKey, list[Problem]]) -> SheetData:
+              by_table: dict[TableKey, list[Problem]], levels: bool, relative: dict[str, str]) -> SheetData:
+    """One row per self-evaluation; the amounts and the 分值 of budget execution as the form gives
+    them, its file in the inbox and its 上级单位 at the end, for a higher level that reads this book
+    as a roll-up (and scores it again)."""
     cols = [Col("单位"), Col("项目名称", width=30), Col("自评总分", "num"), Col("重算总分", "num"), Col("自评等级"),
             Col("重算等级"), Col("预算执行率", "pct"), Col("达成", "int"), Col("未达成", "int"),
             Col("无法判断", "int"), Col("自评问题数", "int"), Col("批复目标表", width=30), Col("来源文件"),
-            Col("单元格")]
+            Col("单元格"), Col("全年预算数（万元）", "money"), Col("全年执行数（万元）", "money"),
+            Col("预算执行分值（表内）", "num"), *([Col("上级单位")] if levels else []), Col("文件（收件箱内）")]
     rows: list[list[Any]] = []
     fmts: dict[int, dict[int, str]] = {}
     for source, t in tables:
@@ -56,7 +62,8 @@ def _projects(tables: list[tuple[str, Table]], evaluations: Evaluations,
                      s.computed_grade,
                      None if s.execution_rate is None else s.execution_rate / 100, counts["met"], counts["not_met"],
                      counts["not_judged"], findings, approved.project_name if approved else None,
-                     os.path.basename(source), f"{t.sheet}!{t.anchor}"])
+                     os.path.basename(source), f"{t.sheet}!{t.anchor}", *execution_figures(t),
+                     *([t.parent] if levels else []), relative.get(source, os.path.basename(source))])
         if s.stated_total is not None and s.computed_total is not None and s.stated_total > s.computed_total + 0.01:
             fmts[len(rows) - 1] = {2: "error"}  # the unit scored itself above the rule
     return SheetData("绩效自评", cols, rows, fmts=fmts)

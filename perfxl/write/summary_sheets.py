@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..model import UNASSIGNED, Consolidation, Problem, ReadStatus, SourceFile, Table, severity_counts
+from ..model import LEVEL_MARK, Consolidation, Problem, ReadStatus, SourceFile, Table, severity_counts
 from ..problems import REGISTRY
 from ..review.ruleset import RuleSet
 from ..tables.normalize import OPERATOR_SIGNS
@@ -58,7 +58,7 @@ def partition(run: Consolidation, problem_units: list[str],
     for result in run.results:
         for table in result.tables:
             pair = (result.source, table)
-            parts.setdefault(table.department or UNASSIGNED, UnitPart()).tables.append(pair)
+            parts.setdefault(table.unit, UnitPart()).tables.append(pair)
             parts[None].tables.append(pair)
     for problem, unit, key in zip(run.problems, problem_units, tables_of, strict=True):
         concerned = by_key.get(key) if key else None
@@ -68,7 +68,7 @@ def partition(run: Consolidation, problem_units: list[str],
         parts.setdefault(unit, UnitPart()).problems.append(placed)
         parts[None].problems.append(placed)
     for source in run.sources:
-        parts.setdefault(source.department, UnitPart()).sources.append(source)
+        parts.setdefault(source.unit, UnitPart()).sources.append(source)
         parts[None].sources.append(source)
     return parts
 
@@ -123,7 +123,7 @@ def book_contents(parts: dict[str | None, UnitPart], unit: str | None, units: li
         relative = {s.path: s.relative for s in parts[None].sources}
     sheets = [overview, _projects(part.tables, rules, by_table, out_dir, levels, relative)]
     if evaluations:
-        sheets.extend(evaluation_sheets(part.tables, evaluations, by_table))
+        sheets.extend(evaluation_sheets(part.tables, evaluations, by_table, levels, relative))
     sheets.append(_indicators("绩效指标", [t for t in part.tables if t[1].kind == "project"], True, out_dir,
                               levels, relative))
     sheets.append(_indicators("部门整体指标", [t for t in part.tables if t[1].kind == "department"], False,
@@ -152,7 +152,7 @@ def level_rows(part: UnitPart) -> list[list[Any]]:
     for _, t in part.tables:
         for level in levels(t.parent):
             r = row(level)
-            units.setdefault(level, set()).add(t.department or UNASSIGNED)
+            units.setdefault(level, set()).add(t.unit)
             r[2] += t.kind == "project"
             r[3] += t.amount or 0.0
     for placed in part.problems:
@@ -162,7 +162,7 @@ def level_rows(part: UnitPart) -> list[list[Any]]:
     for source in part.sources:
         if source.status is not ReadStatus.ROLLED_UP:
             for level in levels(source.parent):
-                units.setdefault(level, set()).add(source.department)
+                units.setdefault(level, set()).add(source.unit)
                 row(level)[6] += 1
     for level, r in rows.items():
         r[1] = len(units.get(level, ()))
@@ -305,6 +305,8 @@ def _indicators(name: str, tables: list[tuple[str, Table]], with_project: bool, 
         first = [t.project_code, t.project_name] if with_project else [t.department]
         first += [t.parent] if levels else []
         last = [] if with_project else [relative.get(source, os.path.basename(source)), f"{t.sheet}!{t.anchor}"]
+        if not with_project and not t.indicators:  # a row of its own, so that a higher level reads the table back
+            rows.append([*first, None, None, NO_INDICATORS, *[None] * 9, os.path.basename(source), None, *last])
         for i in t.indicators:
             links[(len(rows), link_col)] = source_link(out_dir, source, t.sheet, i.cell)
             rows.append([*first, i.level1, i.level2, i.level3, i.description,
@@ -312,6 +314,9 @@ def _indicators(name: str, tables: list[tuple[str, Table]], with_project: bool, 
                          i.target_text, i.basis, i.weight, i.actual, i.score, os.path.basename(source),
                          f"{t.sheet}!{i.cell}", *last])
     return SheetData(name, cols, rows, links)
+
+
+NO_INDICATORS = "（本表没有指标）"
 
 
 def _spend_plan(tables: list[tuple[str, Table]], units: list[str]) -> SheetData:
@@ -329,7 +334,7 @@ def _spend_plan(tables: list[tuple[str, Table]], units: list[str]) -> SheetData:
     if points and projects:
         data.below = [["各单位按资金加权的累计进度（不随上表排序）"]]
         for unit in units:
-            mine = [t for t in projects if t.department == unit]
+            mine = [t for t in projects if t.unit == unit]
             funded = sum(t.amount is not None for t in mine)
             how = "按资金加权" if funded == len(mine) else "等权平均（未填资金）" if not funded else \
                 "按资金加权（未填资金的按等权）"
@@ -366,7 +371,8 @@ def _problems(problems: list[UnitProblem], out_dir: Path, levels: bool = False) 
     for r, placed in enumerate(ordered):
         p, t = placed.problem, placed.table
         kind = REGISTRY.get(p.code)
-        rows.append([placed.unit, t.project_code if t else None, (t.project_name or t.department) if t else None,
+        rows.append([_own_name(placed.unit, placed.parent), t.project_code if t else None,
+                     (t.project_name or t.department) if t else None,
                      placed.relative, p.sheet, p.cell, p.severity.label,
                      f"{kind.title}（{p.code}）" if kind else p.code, p.message, *([placed.parent] if levels else [])])
         if p.file and p.sheet and p.cell:  # one link per row: straight to the cell
@@ -375,6 +381,12 @@ def _problems(problems: list[UnitProblem], out_dir: Path, levels: bool = False) 
             links[(r, 3)] = source_link(out_dir, p.file, None, None)
         fmts[r] = {6: str(p.severity)}
     return SheetData("问题清单", cols, rows, links, fmts)
+
+
+def _own_name(unit: str, parent: str | None) -> str:
+    """A unit's own name, without the 上级单位 its key starts with (shown in a column of its own)."""
+    prefix = f"{parent}{LEVEL_MARK}" if parent else ""
+    return unit[len(prefix):] if prefix and unit.startswith(prefix) else unit
 
 
 def _sources(sources: list[SourceFile], levels: bool = False) -> SheetData:
