@@ -93,12 +93,23 @@ def test_rerun_reads_only_what_changed_and_gives_the_same_books(inbox: Path, tmp
     assert [p.to_dict() for p in run.problems] == [p.to_dict() for p in fresh.problems]
 
 
-def test_only_the_changed_units_book_is_rewritten(inbox: Path, tmp_path: Path) -> None:
+def test_only_the_changed_units_book_is_rewritten(inbox: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import perfxl.batch.writing as writing
+
     out = tmp_path / "out"
     consolidate(inbox, out, jobs=1)
     books = {p.name: p.stat().st_mtime_ns for p in out.glob("*.xlsx")}
+    built: list[str | None] = []
+    original = writing.book_contents
+
+    def counting(parts: Any, unit: str | None, *args: Any) -> Any:
+        built.append(unit)
+        return original(parts, unit, *args)
+
+    monkeypatch.setattr(writing, "book_contents", counting)
     _change(inbox / ECONOMY / "型煤保供和规划编制项目绩效表.xlsx")
     consolidate(inbox, out, jobs=1)
+    assert sorted(built, key=str) == sorted([None, ECONOMY], key=str)  # the other unit's book is not even built
     after = {p.name: p.stat().st_mtime_ns for p in out.glob("*.xlsx")}
     assert after[f"{INVESTMENT}_绩效目标汇总.xlsx"] == books[f"{INVESTMENT}_绩效目标汇总.xlsx"]
     assert after[f"{ECONOMY}_绩效目标汇总.xlsx"] != books[f"{ECONOMY}_绩效目标汇总.xlsx"]

@@ -4,8 +4,9 @@ the inbox), so that a rerun costs what changed.
 - Each file's read (its tables and per-file findings) by content digest: a rerun reads only the
   files whose content changed; a file whose size, time and inode are as recorded is not even
   opened.
-- The fingerprint of each book's contents: only the books whose contents changed are rewritten
-  (and only when the file on disk is still the one perfxl wrote).
+- Each book's mark: the digest of what a unit's book is made of (its part of the run) and of what
+  it shows. A unit's book made of the same is not even built; only the books whose contents
+  changed are rewritten (and only when the file on disk is still the one perfxl wrote).
 - The whole last run: a rerun where nothing changed at all returns it as it was.
 
 Every entry is keyed by the perfxl code, the rules, the labels and the limits. An entry that cannot
@@ -38,7 +39,7 @@ from .pool import STILL_CHANGING, FileRead
 CACHE_DIR = ".perfxl-cache"
 _MANIFEST = "manifest.pickle"
 _LAST_RUN = "run.pickle"
-_FORMAT = 2  # bump when what is stored changes shape
+_FORMAT = 3  # bump when what is stored changes shape
 SHARDS = 32
 
 Stat = tuple[int, int, int]  # size, mtime_ns, inode

@@ -8,7 +8,7 @@ import os
 import re
 from collections import Counter
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -104,17 +104,27 @@ class BookJob:
 
 
 def make_book(job: BookJob) -> tuple[str, bool]:
-    """Build the book's rows and write it, unless its fingerprint is ``job.known`` (the book on
-    disk already holds it). Returns the fingerprint and whether the book was written."""
+    """Build the book's rows and write it, unless the book on disk already holds them. Returns
+    the book's mark and whether it was written.
+
+    The mark (kept by the cache) is the digest of what the unit's book is made of and that of
+    what it shows: a unit's book made of the same as last time is not even built; one built
+    again that shows the same is not rewritten. (The 全部单位 book is made of the whole run,
+    which one changed file changes: it is always built.)"""
+    made_of = book_fingerprint((), [replace(job, path=Path(), known=None)], ignore=job.ignore) \
+        if job.tracked and job.unit is not None else ""
+    known_made_of, _, known_shows = (job.known or "").partition(":")
+    if made_of and made_of == known_made_of:
+        return job.known or "", False
     sheets = [submission_sheet(job.submissions, job.unit, job.rostered),  # 报送情况 leads, 同比 ends
               *book_contents(job.parts, job.unit, job.units, job.rules, job.by_table, job.out_dir,
                              job.evaluations, job.facts, job.levels, job.relative),
               *change_sheets(job.changes, job.previous, job.unit, job.out_dir)]
-    mark = book_fingerprint(job.head, sheets, ignore=job.ignore) if job.tracked else ""
-    if job.known is not None and mark == job.known:
-        return mark, False
+    shows = book_fingerprint(job.head, sheets, ignore=job.ignore) if job.tracked else ""
+    if job.known is not None and shows == known_shows:
+        return f"{made_of}:{shows}", False
     write_book(job.path, sheets, *job.head)
-    return mark, True
+    return f"{made_of}:{shows}", True
 
 
 def _job(unit: str | None, run: Consolidation, parts: dict[str | None, UnitPart], rules: RuleSet,
