@@ -4,7 +4,9 @@ types, formats and links, read back from real files by openpyxl and by LibreOffi
 from __future__ import annotations
 
 import math
+import re
 import subprocess
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +23,9 @@ ROWS: list[list[Any]] = [
     [None, None, None, None, None, None],
     ["最后一行", float("nan"), float("inf"), 12, 3.0, True],
 ]
-LINKS = {(0, 0): "external:../收件箱/a.xlsx#'Sheet1'!A1", (1, 3): "https://example.com/报告"}
+LINKS = {(0, 0): "external:../收件箱/a.xlsx#'Sheet1'!A1", (1, 3): "https://example.com/报告",
+         (2, 0): "external:../收件箱/a.xlsx#'Sheet1'!C7",  # the same file again, another cell
+         (4, 0): "external:../收件箱/百分号%25与%23井号.xlsx#'表 ''一'''!B2", (4, 3): "external:../收件箱/b.xlsx"}
 SPECIAL = {1: {0: "warning", 3: "error"}, 3: {2: "error"}}
 
 
@@ -60,10 +64,18 @@ def _cells(path: Path) -> list[tuple[Any, ...]]:
             for row in ws.iter_rows() for c in row]
 
 
+def _hyperlinks(path: Path, part: str) -> list[str]:
+    with zipfile.ZipFile(path) as zf:
+        return re.findall(r"<(?:hyperlink|Relationship) [^>]*>", zf.read(part).decode("utf-8"))
+
+
 def test_put_rows_writes_what_the_public_writers_write(tmp_path: Path) -> None:
     _book(tmp_path / "slow.xlsx", fast=False)
     _book(tmp_path / "fast.xlsx", fast=True)
     assert _cells(tmp_path / "fast.xlsx") == _cells(tmp_path / "slow.xlsx")
+    for part in ("xl/worksheets/sheet1.xml", "xl/worksheets/_rels/sheet1.xml.rels"):  # the links byte for byte
+        fast, slow = (_hyperlinks(tmp_path / name, part) for name in ("fast.xlsx", "slow.xlsx"))
+        assert fast == slow and fast
     cells = {c[0]: c for c in _cells(tmp_path / "fast.xlsx")}
     assert cells["E2"][1:3] == ("=SUM(A1:A3)", "s")  # text, never a live formula
     assert cells["B6"][1] == "nan" and cells["C6"][1] == "inf"  # never an invalid <v>

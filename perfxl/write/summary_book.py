@@ -342,13 +342,18 @@ _PATH_ESCAPES = str.maketrans({c: f"%{ord(c):02x}" for c in '%# "<>[]^`{}'})
 
 def source_link(out_dir: Path, source: str, sheet: str | None, cell: str | None) -> str | None:
     """An external link that opens the source workbook at the cell (relative to the summary)."""
-    rel = _relative(source, os.fspath(out_dir))
-    if rel is None:
+    target = _file_link(source, os.fspath(out_dir))
+    if target is None:
         return None
-    target = rel.replace(os.sep, "/").translate(_PATH_ESCAPES)
     if sheet and cell:
         target += "#'" + sheet.replace("'", "''") + "'!" + cell
-    return None if len(target) > 2000 else "external:" + target
+    return None if len(target) > 2000 + len("external:") else target
+
+
+@lru_cache(maxsize=65536)
+def _file_link(source: str, out_dir: str) -> str | None:
+    rel = _relative(source, out_dir)
+    return None if rel is None else "external:" + rel.replace(os.sep, "/").translate(_PATH_ESCAPES)
 
 
 def write_book(path: Path, sheets: list[SheetData], title: str, unit: str = "", run_date: str = "",
