@@ -7,12 +7,16 @@ the whole process inside calamine; the workbooks are built here from raw bytes."
 from __future__ import annotations
 
 import struct
+import sys
 import zlib
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from perfxl.errors import UnreadableWorkbook
+from perfxl.read.canonical_package import canonical_package
 from perfxl.read.cell_extent import sheet_extent
 from perfxl.read.limits import Limits
 from perfxl.read.sheet import Sheet
@@ -152,6 +156,80 @@ def test_a_sheet_of_whitespace_is_read_as_empty(tmp_path: Path) -> None:
     blank = sheet_xml(" \n" * 1_000_000)
     sheets = read_workbook(write(tmp_path, members({"空白": blank, "正常": sheet_xml(TEXT)})))
     assert [notes(s) for s in sheets] == [[], []] and sheets[0].rows == []
+
+
+BLANKS = {
+    "between-tags": lambda n: sheet_xml(TEXT + " " * n),
+    "lines": lambda n: sheet_xml(TEXT + " \n\t" * (n // 3)),
+    "before-sheetData": lambda n: sheet_xml(TEXT).replace(b"<sheetData>", b"\r\n" * (n // 2) + b"<sheetData>"),
+    "between-rows": lambda n: sheet_xml(TEXT + " " * n + '<row r="2"><c r="B2"><v>2</v></c></row>'),
+    "inside-tags": lambda n: sheet_xml(TEXT.replace("<c r=", "<c" + " " * n + "r=").replace(
+        ' t="', "\n" * n + ' t="').replace("><is>", " " * n + "><is>")),
+}
+
+
+@pytest.mark.parametrize("where", sorted(BLANKS))
+def test_whitespace_between_tags_is_not_handed_to_calamine(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, where: str) -> None:
+    """50 sheets of whitespace took 12 s, every scan and calamine itself walking each blank:
+    a long run of blanks between two tags (insignificant there) is dropped once, on reading."""
+    import perfxl.read.workbook as workbook
+
+    handed: list[int] = []
+
+    def package(sheets: list[tuple[str, bytes | None]], *rest: object) -> bytes:
+        handed.extend(len(xml or b"") for _, xml in sheets)
+        return canonical_package(sheets, *rest)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(workbook, "canonical_package", package)
+    sheets = read_workbook(write(tmp_path, members({f"空{i}": BLANKS[where](1 << 20) for i in range(3)})))
+    assert max(handed) < 1000
+    assert [s.value(0, 0) for s in sheets] == ["一级指标"] * 3
+    if where == "between-rows":
+        assert sheets[0].value(1, 1) == 2
+
+
+def test_text_of_blanks_inside_a_cell_is_kept() -> None:
+    from perfxl.read.sheet_xml import squeezed
+
+    cell = '<c r="A1" t="inlineStr"><is><t xml:space="preserve">' + " " * 400 + "</t></is></c>"
+    lean = sheet_xml(f"<row>{cell}</row>")
+    assert squeezed(sheet_xml(f"<row>{cell}</row>" + " " * 70_000)) == lean
+    prefixed = cell.replace('<t ', '<x:t ').replace('</t>', '</x:t >')
+    assert squeezed(sheet_xml(f"<row>{prefixed}</row>" + " " * 70_000)) == sheet_xml(f"<row>{prefixed}</row>")
+
+
+def _python_lines(run: Callable[[], object]) -> int:
+    """Lines of perfxl's own Python executed by ``run`` (a measure of work that does not
+    depend on how busy the machine is)."""
+    count = 0
+
+    def trace(frame: Any, event: str, arg: object) -> Any:
+        nonlocal count
+        if "perfxl" not in frame.f_code.co_filename:
+            return None
+        if event == "line":
+            count += 1
+        return trace
+
+    sys.settrace(trace)
+    try:
+        run()
+    finally:
+        sys.settrace(None)
+    return count
+
+
+@pytest.mark.parametrize("blank", [" ", "\n"])
+def test_blanks_inside_a_tag_cost_no_python_work_per_byte(blank: str) -> None:
+    """Blanks inside a cell tag sent the sheet to the tokenizer, which skipped them one byte at a
+    time in Python (5 MB took 2 s a sheet)."""
+    def sheet(n: int) -> bytes:
+        far = f'<row><c{blank * n}r="B2"><v>1</v></c></row>'
+        return sheet_xml(TEXT.replace("<c r=", "<c" + blank * n + "r=") + far)
+
+    assert _python_lines(lambda: sheet_extent(sheet(100_000))) == _python_lines(lambda: sheet_extent(sheet(10)))
+    assert sheet_extent(sheet(100_000)).rows == 2
 
 
 # ---------------------------------------------------------------------------- parts by relationships
