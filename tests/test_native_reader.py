@@ -6,6 +6,7 @@ the whole process inside calamine; the workbooks are built here from raw bytes."
 
 from __future__ import annotations
 
+import io
 import struct
 import sys
 import zlib
@@ -320,3 +321,69 @@ def test_a_lying_shared_strings_count_is_not_passed_on(tmp_path: Path) -> None:
     sst = f'<sst xmlns="{MAIN}" count="1" uniqueCount="99999999999999"><si><t>一级指标</t></si></sst>'
     parts.append(("xl/sharedStrings.xml", sst.encode(), b""))
     assert read_workbook(write(tmp_path, parts))[0].value(0, 0) == "一级指标"
+
+
+# ---------------------------------------------------------------------------- .ods
+
+ODS_MIME = b"application/vnd.oasis.opendocument.spreadsheet"
+ODS_NS = ('xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+          'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
+          'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0"')
+ODS_TEXT = ('<table:table-row><table:table-cell office:value-type="string"><text:p>一级指标</text:p>'
+            '</table:table-cell></table:table-row>')
+
+
+def ods(tables: dict[str, str], manifest: bytes = b"<manifest:manifest/>") -> list[tuple[str | bytes, bytes, bytes]]:
+    body = "".join(f'<table:table table:name="{name}">{rows}</table:table>' for name, rows in tables.items())
+    content = (f'<?xml version="1.0" encoding="UTF-8"?><office:document-content {ODS_NS}><office:body>'
+               f"<office:spreadsheet>{body}</office:spreadsheet></office:body></office:document-content>")
+    return [("mimetype", ODS_MIME, b""), ("META-INF/manifest.xml", manifest, b""),
+            ("content.xml", content.encode(), b""), ("styles.xml", b"<office:document-styles/>", b""),
+            ("Pictures/x.png", b"\x89PNG", b"")]
+
+
+FAR_ODS = ('<table:table-row table:number-rows-repeated="1048576"><table:table-cell office:value-type="float" '
+           'office:value="1" table:number-columns-repeated="16384"/></table:table-row>')
+
+
+def test_an_ods_reaches_calamine_as_only_the_checked_parts(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """calamine expands repeated cells and rows: a 1 KB .ods once asked it for 17 billion cells.
+    It gets a fresh package of mimetype, manifest and content.xml, the far table emptied."""
+    import zipfile
+
+    import perfxl.read.workbook as workbook
+
+    given: list[bytes] = []
+    real = workbook._calamine_book
+
+    def book(data: bytes, kind: str) -> Any:
+        given.append(data)
+        return real(data, kind)
+
+    monkeypatch.setattr(workbook, "_calamine_book", book)
+    sheets = read_workbook(write(tmp_path, ods({"远": FAR_ODS, "正常": ODS_TEXT}), "a.ods"))
+    assert [s.name for s in sheets] == ["远", "正常"]
+    assert notes(sheets[0]) == ["sheet-too-large"] and sheets[1].value(0, 0) == "一级指标"
+    with zipfile.ZipFile(io.BytesIO(given[0])) as zf:
+        assert zf.namelist() == ["mimetype", "META-INF/manifest.xml", "content.xml"]
+        assert b"number-columns-repeated" not in zf.read("content.xml")
+
+
+def test_a_far_ods_table_is_refused_in_the_isolated_reader_too(tmp_path: Path) -> None:
+    result = extract(write(tmp_path, ods({"远": FAR_ODS, "正常": ODS_TEXT}), "a.ods"))
+    assert "sheet-too-large" in [p.code for p in result.problems]
+    assert "reader-crashed" not in [p.code for p in result.problems]
+
+
+def test_ods_budgets_hold(tmp_path: Path) -> None:
+    many = write(tmp_path, ods({f"表{i}": ODS_TEXT for i in range(6)}), "many.ods")
+    with pytest.raises(UnreadableWorkbook, match=r"6 个工作表.*sheets=N"):
+        read_workbook(many, limits=Limits(sheets=5))
+    spaces = ('<table:table-row><table:table-cell office:value-type="string"><text:p>a<text:s text:c="999999999"/>'
+              "</text:p></table:table-cell></table:table-row>")
+    with pytest.raises(UnreadableWorkbook, match="损坏"):
+        read_workbook(write(tmp_path, ods({"空格": spaces}), "s.ods"))
+    locked = ods({"表": ODS_TEXT}, b"<manifest:manifest><manifest:file-entry><manifest:encryption-data/>"
+                                   b"</manifest:file-entry></manifest:manifest>")
+    with pytest.raises(UnreadableWorkbook, match="密码"):
+        read_workbook(write(tmp_path, locked, "l.ods"))
