@@ -432,6 +432,8 @@ def test_a_path_longer_than_the_system_allows_is_read(tmp_path: Path) -> None:
     for target in (box, deep):
         result = CliRunner().invoke(main, ["check", str(target)])
         assert result.exit_code in (0, 1) and "路径" not in result.output, result.output
+    result = CliRunner().invoke(main, ["check", "--annotate", str(tmp_path / "批注"), str(deep)])
+    assert result.exit_code in (0, 1) and (tmp_path / "批注" / "深_批注.xlsx").exists(), result.output
 
 
 def test_a_gbk_named_unit_folder_is_one_readable_unit(tmp_path: Path) -> None:
