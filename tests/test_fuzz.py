@@ -269,3 +269,41 @@ def test_the_extent_is_never_smaller_than_what_calamine_reads(rows: bytes) -> No
         return
     assert extent.irregular is None  # what calamine reads, perfxl can measure
     assert len(grid) <= extent.rows and max(map(len, grid), default=0) <= extent.cols
+
+
+@st.composite
+def _padded_sheet(draw: Any) -> bytes:
+    """A sheet of ``_sheet`` with long runs of blanks put between tags, after a tag's name and
+    after an attribute's value (at least one run long enough for perfxl to drop them)."""
+    xml = draw(_sheet())
+    blank = draw(st.sampled_from([b" ", b"\n", b" \t\r\n"]))
+    out, pos = [], 0
+    for m in re.finditer(rb">(?=<)|<[\w:]+(?=\s)|\"(?=\s)", xml):
+        if draw(st.booleans()):
+            out += [xml[pos:m.end()], blank * draw(st.integers(64, 200))]
+            pos = m.end()
+    return b"".join(out) + xml[pos:] + b"<!---->" + b" " * 70_000
+
+
+@settings(SETTINGS, max_examples=EXAMPLES)
+@given(rows=_padded_sheet())
+def test_blanks_dropped_from_a_sheet_change_nothing_calamine_reads(rows: bytes) -> None:
+    import io
+
+    import python_calamine as pc
+
+    from perfxl.read.sheet_xml import squeezed
+
+    from .test_native_reader import members, sheet_xml
+
+    def grid(xml: bytes) -> Any:
+        try:
+            book = pc.CalamineWorkbook.from_filelike(io.BytesIO(raw_zip(members({"表": xml}))))
+            return book.get_sheet_by_index(0).to_python(skip_empty_area=False)
+        except Exception as exc:  # calamine fails on it: it must fail the same way squeezed
+            return type(exc).__name__
+
+    xml = sheet_xml(rows.decode(), ' xmlns:x="x"')
+    lean = squeezed(xml)
+    assert len(lean) < len(xml) - 60_000
+    assert grid(lean) == grid(xml)

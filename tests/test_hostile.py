@@ -22,6 +22,7 @@ from perfxl.batch.status import STATUS_FILE
 from perfxl.cli import main
 from perfxl.errors import OutputError
 from perfxl.model import ReadStatus
+from perfxl.read.inbox import scan_inbox
 from perfxl.read.limits import Limits
 from perfxl.tables.extraction import extract
 
@@ -193,23 +194,20 @@ def test_a_file_still_being_copied_is_not_used(inbox: Path, tmp_path: Path,
 def test_unreadable_files_and_folders_are_reported(inbox: Path, tmp_path: Path,
                                                    monkeypatch: pytest.MonkeyPatch) -> None:
     locked = str(inbox / "承德高新区经济发展局" / "第七次全国人口普查项目绩效表.xls")
-    real_open, real_walk = os.open, os.walk
+    (inbox / "无权限").mkdir()
+    real_open = os.open
 
     def guarded_open(path: Any, *args: Any, **kwargs: Any) -> Any:
-        if str(path) == locked:
+        if str(path) in (locked, "无权限"):  # the folder is opened by its name in the inbox's descriptor
             raise PermissionError(13, "Permission denied", path)
         return real_open(path, *args, **kwargs)
 
-    def walk(top: Any, onerror: Any = None, **kwargs: Any) -> Any:
-        onerror(PermissionError(13, "Permission denied", str(Path(top) / "无权限")))
-        return real_walk(top, onerror=onerror, **kwargs)
-
     monkeypatch.setattr(os, "open", guarded_open)
-    monkeypatch.setattr("perfxl.read.inbox.os.walk", walk)
     run = consolidate(inbox, tmp_path / "out", jobs=1)
     source = next(s for s in run.sources if s.path == locked)
     assert "无法打开文件（没有权限）" in source.status_text
-    assert any(p.code == "folder-unreadable" for p in run.problems)
+    folder = next(p for p in run.problems if p.code == "folder-unreadable")
+    assert folder.file == str(inbox / "无权限") and "没有权限" in folder.message
 
 
 # ---------------------------------------------------------------------------- outputs
@@ -420,14 +418,22 @@ def _deep_inbox(tmp_path: Path) -> Path:
     return box
 
 
-def test_a_path_longer_than_the_system_allows_is_reported(tmp_path: Path) -> None:
+def test_a_path_longer_than_the_system_allows_is_read(tmp_path: Path) -> None:
+    """The scan walks folders by their descriptors and a file is opened relative to its folder,
+    so a path over PATH_MAX is read like any other (it once made its folder "unreadable")."""
     box = _deep_inbox(tmp_path)
-    shutil.copy(SEED, box / "浅.xlsx")
+    shutil.copy(SEED.parent / "型煤保供和规划编制项目绩效表.xlsx", box / "浅.xlsx")
+    deep = next(p for p in scan_inbox([box]).found if p.name == "深.xlsx")
+    assert len(os.fsencode(deep)) > 4096
     run = consolidate(box, tmp_path / "out", jobs=1)
-    assert any(p.code in ("path-too-long", "folder-unreadable") and "太长" in p.message for p in run.problems)
-    assert sum(s.status is ReadStatus.READ for s in run.sources) == 1
-    result = CliRunner().invoke(main, ["check", str(box)])
-    assert result.exit_code in (1, 2) and not isinstance(result.exception, OSError), result.output
+    assert not [p for p in run.problems if p.code in ("path-too-long", "folder-unreadable", "unreadable")]
+    assert sum(s.status is ReadStatus.READ for s in run.sources) == 2
+    assert len({r.source for r in run.results if r.tables}) == 2
+    for target in (box, deep):
+        result = CliRunner().invoke(main, ["check", str(target)])
+        assert result.exit_code in (0, 1) and "路径" not in result.output, result.output
+    result = CliRunner().invoke(main, ["check", "--annotate", str(tmp_path / "批注"), str(deep)])
+    assert result.exit_code in (0, 1) and (tmp_path / "批注" / "深_批注.xlsx").exists(), result.output
 
 
 def test_a_gbk_named_unit_folder_is_one_readable_unit(tmp_path: Path) -> None:

@@ -6,13 +6,18 @@ the whole process inside calamine; the workbooks are built here from raw bytes."
 
 from __future__ import annotations
 
+import io
 import struct
+import sys
 import zlib
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from perfxl.errors import UnreadableWorkbook
+from perfxl.read.canonical_package import canonical_package
 from perfxl.read.cell_extent import sheet_extent
 from perfxl.read.limits import Limits
 from perfxl.read.sheet import Sheet
@@ -154,6 +159,80 @@ def test_a_sheet_of_whitespace_is_read_as_empty(tmp_path: Path) -> None:
     assert [notes(s) for s in sheets] == [[], []] and sheets[0].rows == []
 
 
+BLANKS = {
+    "between-tags": lambda n: sheet_xml(TEXT + " " * n),
+    "lines": lambda n: sheet_xml(TEXT + " \n\t" * (n // 3)),
+    "before-sheetData": lambda n: sheet_xml(TEXT).replace(b"<sheetData>", b"\r\n" * (n // 2) + b"<sheetData>"),
+    "between-rows": lambda n: sheet_xml(TEXT + " " * n + '<row r="2"><c r="B2"><v>2</v></c></row>'),
+    "inside-tags": lambda n: sheet_xml(TEXT.replace("<c r=", "<c" + " " * n + "r=").replace(
+        ' t="', "\n" * n + ' t="').replace("><is>", " " * n + "><is>")),
+}
+
+
+@pytest.mark.parametrize("where", sorted(BLANKS))
+def test_whitespace_between_tags_is_not_handed_to_calamine(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, where: str) -> None:
+    """50 sheets of whitespace took 12 s, every scan and calamine itself walking each blank:
+    a long run of blanks between two tags (insignificant there) is dropped once, on reading."""
+    import perfxl.read.workbook as workbook
+
+    handed: list[int] = []
+
+    def package(sheets: list[tuple[str, bytes | None]], *rest: object) -> bytes:
+        handed.extend(len(xml or b"") for _, xml in sheets)
+        return canonical_package(sheets, *rest)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(workbook, "canonical_package", package)
+    sheets = read_workbook(write(tmp_path, members({f"空{i}": BLANKS[where](1 << 20) for i in range(3)})))
+    assert max(handed) < 1000
+    assert [s.value(0, 0) for s in sheets] == ["一级指标"] * 3
+    if where == "between-rows":
+        assert sheets[0].value(1, 1) == 2
+
+
+def test_text_of_blanks_inside_a_cell_is_kept() -> None:
+    from perfxl.read.sheet_xml import squeezed
+
+    cell = '<c r="A1" t="inlineStr"><is><t xml:space="preserve">' + " " * 400 + "</t></is></c>"
+    lean = sheet_xml(f"<row>{cell}</row>")
+    assert squeezed(sheet_xml(f"<row>{cell}</row>" + " " * 70_000)) == lean
+    prefixed = cell.replace('<t ', '<x:t ').replace('</t>', '</x:t >')
+    assert squeezed(sheet_xml(f"<row>{prefixed}</row>" + " " * 70_000)) == sheet_xml(f"<row>{prefixed}</row>")
+
+
+def _python_lines(run: Callable[[], object]) -> int:
+    """Lines of perfxl's own Python executed by ``run`` (a measure of work that does not
+    depend on how busy the machine is)."""
+    count = 0
+
+    def trace(frame: Any, event: str, arg: object) -> Any:
+        nonlocal count
+        if "perfxl" not in frame.f_code.co_filename:
+            return None
+        if event == "line":
+            count += 1
+        return trace
+
+    sys.settrace(trace)
+    try:
+        run()
+    finally:
+        sys.settrace(None)
+    return count
+
+
+@pytest.mark.parametrize("blank", [" ", "\n"])
+def test_blanks_inside_a_tag_cost_no_python_work_per_byte(blank: str) -> None:
+    """Blanks inside a cell tag sent the sheet to the tokenizer, which skipped them one byte at a
+    time in Python (5 MB took 2 s a sheet)."""
+    def sheet(n: int) -> bytes:
+        far = f'<row><c{blank * n}r="B2"><v>1</v></c></row>'
+        return sheet_xml(TEXT.replace("<c r=", "<c" + blank * n + "r=") + far)
+
+    assert _python_lines(lambda: sheet_extent(sheet(100_000))) == _python_lines(lambda: sheet_extent(sheet(10)))
+    assert sheet_extent(sheet(100_000)).rows == 2
+
+
 # ---------------------------------------------------------------------------- parts by relationships
 
 PLACES = {
@@ -242,3 +321,69 @@ def test_a_lying_shared_strings_count_is_not_passed_on(tmp_path: Path) -> None:
     sst = f'<sst xmlns="{MAIN}" count="1" uniqueCount="99999999999999"><si><t>一级指标</t></si></sst>'
     parts.append(("xl/sharedStrings.xml", sst.encode(), b""))
     assert read_workbook(write(tmp_path, parts))[0].value(0, 0) == "一级指标"
+
+
+# ---------------------------------------------------------------------------- .ods
+
+ODS_MIME = b"application/vnd.oasis.opendocument.spreadsheet"
+ODS_NS = ('xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+          'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
+          'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0"')
+ODS_TEXT = ('<table:table-row><table:table-cell office:value-type="string"><text:p>一级指标</text:p>'
+            '</table:table-cell></table:table-row>')
+
+
+def ods(tables: dict[str, str], manifest: bytes = b"<manifest:manifest/>") -> list[tuple[str | bytes, bytes, bytes]]:
+    body = "".join(f'<table:table table:name="{name}">{rows}</table:table>' for name, rows in tables.items())
+    content = (f'<?xml version="1.0" encoding="UTF-8"?><office:document-content {ODS_NS}><office:body>'
+               f"<office:spreadsheet>{body}</office:spreadsheet></office:body></office:document-content>")
+    return [("mimetype", ODS_MIME, b""), ("META-INF/manifest.xml", manifest, b""),
+            ("content.xml", content.encode(), b""), ("styles.xml", b"<office:document-styles/>", b""),
+            ("Pictures/x.png", b"\x89PNG", b"")]
+
+
+FAR_ODS = ('<table:table-row table:number-rows-repeated="1048576"><table:table-cell office:value-type="float" '
+           'office:value="1" table:number-columns-repeated="16384"/></table:table-row>')
+
+
+def test_an_ods_reaches_calamine_as_only_the_checked_parts(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """calamine expands repeated cells and rows: a 1 KB .ods once asked it for 17 billion cells.
+    It gets a fresh package of mimetype, manifest and content.xml, the far table emptied."""
+    import zipfile
+
+    import perfxl.read.workbook as workbook
+
+    given: list[bytes] = []
+    real = workbook._calamine_book
+
+    def book(data: bytes, kind: str) -> Any:
+        given.append(data)
+        return real(data, kind)
+
+    monkeypatch.setattr(workbook, "_calamine_book", book)
+    sheets = read_workbook(write(tmp_path, ods({"远": FAR_ODS, "正常": ODS_TEXT}), "a.ods"))
+    assert [s.name for s in sheets] == ["远", "正常"]
+    assert notes(sheets[0]) == ["sheet-too-large"] and sheets[1].value(0, 0) == "一级指标"
+    with zipfile.ZipFile(io.BytesIO(given[0])) as zf:
+        assert zf.namelist() == ["mimetype", "META-INF/manifest.xml", "content.xml"]
+        assert b"number-columns-repeated" not in zf.read("content.xml")
+
+
+def test_a_far_ods_table_is_refused_in_the_isolated_reader_too(tmp_path: Path) -> None:
+    result = extract(write(tmp_path, ods({"远": FAR_ODS, "正常": ODS_TEXT}), "a.ods"))
+    assert "sheet-too-large" in [p.code for p in result.problems]
+    assert "reader-crashed" not in [p.code for p in result.problems]
+
+
+def test_ods_budgets_hold(tmp_path: Path) -> None:
+    many = write(tmp_path, ods({f"表{i}": ODS_TEXT for i in range(6)}), "many.ods")
+    with pytest.raises(UnreadableWorkbook, match=r"6 个工作表.*sheets=N"):
+        read_workbook(many, limits=Limits(sheets=5))
+    spaces = ('<table:table-row><table:table-cell office:value-type="string"><text:p>a<text:s text:c="999999999"/>'
+              "</text:p></table:table-cell></table:table-row>")
+    with pytest.raises(UnreadableWorkbook, match="损坏"):
+        read_workbook(write(tmp_path, ods({"空格": spaces}), "s.ods"))
+    locked = ods({"表": ODS_TEXT}, b"<manifest:manifest><manifest:file-entry><manifest:encryption-data/>"
+                                   b"</manifest:file-entry></manifest:manifest>")
+    with pytest.raises(UnreadableWorkbook, match="密码"):
+        read_workbook(write(tmp_path, locked, "l.ods"))

@@ -17,6 +17,7 @@ from ..errors import UnreadableWorkbook
 from ..model import ExtractResult, Problem
 from ..read.isolation import ReaderFailed, finish, isolated_map, start_pool, stop
 from ..read.limits import Limits
+from ..read.safe_open import file_stat
 from ..read.workbook import read_bytes
 from ..review.checking import schema_findings
 from ..review.ruleset import RuleSet
@@ -47,12 +48,12 @@ def read_one(path: str, limits: Limits, vocab: Vocabulary, base: str = "") -> Fi
     relative ``path`` is opened under ``base`` (else the working folder) and named as given."""
     opened = os.path.join(base, path)
     try:
-        before = os.stat(opened)
+        before = file_stat(opened)
     except OSError:
         before = None
     try:
         data = read_bytes(opened, limits)
-        after = os.stat(opened)
+        after = file_stat(opened)
     except (UnreadableWorkbook, OSError) as exc:
         reason = exc.reason if isinstance(exc, UnreadableWorkbook) else f"无法读取（{exc}）"
         return FileRead(unreadable(path, reason))

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from .xml_tokens import Irregular, Tag, attributes, tags
 
 _U32 = 0xFFFFFFFF
+_LONGEST_REF = 32  # XFD1048576 is 10 bytes; calamine wraps anything longer at 32 bits
 _ANY_CELL = (b"<c ", b"<c>", b"<c/", b"<c\t", b"<c\n", b"<c\r")
 _PREFIXED_CELL = (b":c ", b":c>", b":c/", b":c\t", b":c\n", b":c\r")
 # a cell tag with plain double-quoted attributes, r first and only once (calamine takes the last)
@@ -98,7 +99,10 @@ def _column(letters: bytes) -> int:
 
 def _row_and_col(ref: bytes) -> tuple[int, int | None]:
     """calamine's reading of a reference (``get_row_and_optional_column``): 0-based row and
-    column, wrapping at 32 bits as it does; Irregular where it fails."""
+    column, wrapping at 32 bits as it does; Irregular where it fails, or where it is longer than
+    any real reference (megabytes of letters would cost a Python step each)."""
+    if len(ref) > _LONGEST_REF:
+        raise Irregular("单元格引用过长")
     col = row = 0
     i, size = 0, len(ref)
     while i < size:

@@ -20,6 +20,7 @@ from pathlib import Path
 from ..errors import os_reason
 from ..model import Problem
 from ..problems import problem
+from .safe_open import FOLDER_FLAGS, NO_FOLLOW, file_stat, open_folder, relative_opens
 from .sniff import is_spreadsheet_text
 
 EXTENSIONS = (".xlsx", ".xlsm", ".xls", ".et", ".ett", ".ods", ".xlsb", ".csv")
@@ -49,58 +50,97 @@ def scan_inbox(paths: Iterable[str | os.PathLike[str]]) -> InboxScan:
     for raw in paths:
         path = Path(raw)
         try:
-            is_dir, is_link = path.is_dir(), path.is_symlink()
-        except OSError as exc:  # a path longer than the system allows
+            is_dir = stat.S_ISDIR(file_stat(os.fspath(path)).st_mode)
+            is_link = stat.S_ISLNK(file_stat(os.fspath(path), follow=False).st_mode)
+        except FileNotFoundError:
+            is_dir = is_link = False
+        except OSError as exc:
             scan.skipped.append(_unlisted(path, exc))
             continue
         if is_dir:
             _walk(path, scan)
-        else:  # the user's own argument: a link is followed once, then opened without following
-            scan.found.append(Path(os.path.realpath(path)) if is_link else path)
+        elif is_link:  # the user's own argument: followed once, then opened without following
+            scan.found.append(Path(os.path.realpath(path)))
+        else:
+            scan.found.append(path)
     return scan
 
 
+_DEEPEST = 200  # folders inside one another walked; deeper ones are reported, not opened
+
+
 def _walk(top: Path, scan: InboxScan) -> None:
-    def unreadable(err: OSError) -> None:
-        scan.skipped.append(problem("folder-unreadable", file=err.filename or str(top),
-                                    reason=os_reason(err)))
-
-    for root, dirs, files in os.walk(top, onerror=unreadable):
-        here = Path(root)
-        kept = []
-        for d in sorted(dirs):
-            if d.startswith("."):
-                continue
-            if os.path.islink(here / d):
-                scan.skipped.append(_link(here / d))
-            else:
-                kept.append(d)
-        dirs[:] = kept
-        for name in sorted(files):
-            path = here / name
-            if name.startswith(".") or name.lower() in _SYSTEM:
-                continue
-            try:
-                mode = os.lstat(path).st_mode
-            except OSError as exc:
-                scan.skipped.append(_unlisted(path, exc))
-                continue
-            if stat.S_ISLNK(mode):
-                scan.skipped.append(_link(path))
-            elif not stat.S_ISREG(mode):
-                scan.skipped.append(problem("special-file-skipped", file=str(path), kind=_special(mode)))
-            elif name.startswith("~$"):
-                scan.skipped.append(problem("office-lock-file", file=str(path)))
-            elif is_candidate(name) or (name.lower().endswith(MARKUP) and is_spreadsheet_text(path)):
-                scan.found.append(path)
-            else:
-                hint = "；如果它是表格，请用 Excel 或 WPS 另存为 .xlsx" if name.lower().endswith(MARKUP) else ""
-                scan.skipped.append(problem("not-a-workbook-file", file=str(path), hint=hint))
-
-
-def _link(path: Path) -> Problem:
+    """Every folder opened by its descriptor, relative to the one holding it and never through
+    a link, so no path length limits the walk and nothing swapped in on the way is followed."""
     try:
-        target = os.readlink(path)
+        handle: int | str = open_folder(os.fspath(top)) if relative_opens() else os.fspath(top)
+    except OSError as exc:
+        scan.skipped.append(problem("folder-unreadable", file=str(top), reason=os_reason(exc)))
+        return
+    _walk_in(handle, top, scan, 0)
+
+
+def _walk_in(handle: int | str, here: Path, scan: InboxScan, depth: int) -> None:
+    """The files of one folder (``handle``: its descriptor, or its path on Windows), then its
+    folders; closes the descriptor."""
+    try:
+        try:
+            with os.scandir(handle) as listing:
+                entries = sorted(listing, key=lambda e: e.name)
+        except OSError as exc:
+            scan.skipped.append(problem("folder-unreadable", file=str(here), reason=os_reason(exc)))
+            return
+        modes: list[tuple[str, int]] = []
+        for entry in entries:
+            try:
+                modes.append((entry.name, entry.stat(follow_symlinks=False).st_mode))
+            except OSError as exc:
+                if not entry.name.startswith("."):
+                    scan.skipped.append(_unlisted(here / entry.name, exc))
+        folders = [name for name, mode in modes if stat.S_ISDIR(mode) and not name.startswith(".")]
+        for name, mode in modes:
+            if stat.S_ISLNK(mode) and not name.startswith("."):
+                scan.skipped.append(_link(handle, name, here / name))
+            elif not stat.S_ISDIR(mode):
+                _file(here / name, mode, scan)
+        for name in folders:
+            _folder(handle, here / name, scan, depth + 1)
+    finally:
+        if isinstance(handle, int):
+            os.close(handle)
+
+
+def _folder(parent: int | str, path: Path, scan: InboxScan, depth: int) -> None:
+    if depth > _DEEPEST:
+        scan.skipped.append(problem("folder-unreadable", file=str(path), reason=f"文件夹嵌套超过 {_DEEPEST} 层"))
+        return
+    try:
+        handle = (os.open(path.name, FOLDER_FLAGS | NO_FOLLOW, dir_fd=parent) if isinstance(parent, int)
+                  else os.fspath(path))
+    except OSError as exc:
+        scan.skipped.append(problem("folder-unreadable", file=str(path), reason=os_reason(exc)))
+        return
+    _walk_in(handle, path, scan, depth)
+
+
+def _file(path: Path, mode: int, scan: InboxScan) -> None:
+    name = path.name
+    if name.startswith(".") or name.lower() in _SYSTEM:
+        return
+    if not stat.S_ISREG(mode):
+        scan.skipped.append(problem("special-file-skipped", file=str(path), kind=_special(mode)))
+    elif name.startswith("~$"):
+        scan.skipped.append(problem("office-lock-file", file=str(path)))
+    elif is_candidate(name) or (name.lower().endswith(MARKUP) and is_spreadsheet_text(path)):
+        scan.found.append(path)
+    else:
+        hint = "；如果它是表格，请用 Excel 或 WPS 另存为 .xlsx" if name.lower().endswith(MARKUP) else ""
+        scan.skipped.append(problem("not-a-workbook-file", file=str(path), hint=hint))
+
+
+def _link(folder: int | str, name: str, path: Path) -> Problem:
+    try:
+        target = os.readlink(name, dir_fd=folder) if isinstance(folder, int) else os.readlink(path)
     except OSError:
         target = "?"
     return problem("symlink-skipped", file=str(path), target=target)

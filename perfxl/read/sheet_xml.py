@@ -91,6 +91,7 @@ def read_meta(pkg: Package, parts: BookParts, styles: bytes | None, cell_limit: 
     metas = []
     for _, member in parts.sheets:
         data = pkg.read(member)
+        data = squeezed(data)
         data = _without_empty_tail(data) or data
         meta = SheetMeta(xml=data, extent=sheet_extent(data, cell_limit))
         metas.append(meta)
@@ -120,6 +121,30 @@ def _without_empty_tail(data: bytes) -> bytes | None:
     if cut < len(b"</row>") or end - cut < len(data) // 2:
         return None
     return data[:cut] + data[end:]
+
+
+_BLANK = b" \t\r\n"
+_RUN = rb"[ \t\r\n]{64,}+"
+# a long run of blanks: between two tags (unless it is all the text of a t, v or f element),
+# after a tag's name, or after an attribute's value
+_BETWEEN_TAGS = re.compile(rb">" + _RUN + rb"(?=<(?!/(?:[\w.-]+:)?[tvf][ \t\r\n]*>))")
+_AFTER_NAME = re.compile(rb"(<[\w.:-]++)" + _RUN)
+_AFTER_VALUE = re.compile(rb"""(=[ \t\r\n]*+(?:"[^"<>]*+"|'[^'<>]*+'))""" + _RUN
+                          + rb"(?=[\w.:-]+[ \t\r\n]*=|/?>)")
+
+
+def squeezed(data: bytes) -> bytes:
+    """The sheet without long runs of blanks where XML gives them no meaning (between tags,
+    between a tag's attributes): megabytes of them (a hostile or broken file) would otherwise be
+    walked by every scan here and by python-calamine. A cell's own text of blanks is kept."""
+    if len(data) < 65536:
+        return data
+    blanks = len(data) - len(data.translate(None, _BLANK))
+    if blanks < len(data) // 4:
+        return data  # an ordinary sheet, perhaps indented: nothing worth a pass
+    data = _BETWEEN_TAGS.sub(b">", data)
+    data = _AFTER_NAME.sub(rb"\1 ", data)
+    return _AFTER_VALUE.sub(rb"\1 ", data)
 
 
 def _ref(raw: bytes) -> tuple[int, int]:

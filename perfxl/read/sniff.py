@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import re
 
+from .safe_open import open_file
 from .text_encoding import bom_encoding
 
 ZIP, OLE, SPREADSHEET_ML, HTML, TEXT = "zip", "ole", "spreadsheet-ml", "html", "text"
@@ -54,8 +55,7 @@ def is_spreadsheet_text(path: str | os.PathLike[str]) -> bool:
     (a stray .xml or web page in the inbox is not blamed on the unit)."""
     try:
         # no link followed, no wait on a pipe swapped in since the scan (see workbook.read_bytes)
-        with open(path, "rb", opener=lambda p, f: os.open(p, f | getattr(os, "O_NOFOLLOW", 0)
-                                                            | getattr(os, "O_NONBLOCK", 0))) as fh:
+        with open(open_file(os.fspath(path)), "rb") as fh:
             data = fh.read(HEAD)
     except OSError:
         return True  # read it, so the reason it cannot be opened is reported

@@ -1,7 +1,8 @@
 """Reading one workbook file into plain grids, the format judged from its content (``sniff``),
 never its name: .xlsx/.xlsm through python-calamine (after the zip parts were inspected and
 bounded, and handed over as a fresh package of only the checked parts), legacy .xls and BIFF
-.et through ``legacy_xls``, .ods and .xlsb through python-calamine,
+.et through ``legacy_xls``, .ods through python-calamine as a fresh package too (``ods_package``),
+.xlsb through python-calamine with every part inflated within the limits first,
 and the exports units really send as ".xls": HTML tables, SpreadsheetML 2003 XML and CSV.
 
 Anything that is not a readable workbook raises ``UnreadableWorkbook`` with a Chinese reason a
@@ -29,6 +30,8 @@ from ..problems import problem
 from .book_parts import book_parts, office_document
 from .canonical_package import canonical_package
 from .limits import DEFAULT_LIMITS, Limits
+from .ods_package import encrypted, ods_package, ods_tables
+from .safe_open import open_file
 from .sheet import Sheet, bounded, too_large
 from .sheet_xml import SheetMeta, read_meta
 from .sniff import HTML, OLE, SPREADSHEET_ML, TEXT, ZIP, sniff
@@ -39,8 +42,6 @@ _ENCRYPTED_MARK = "EncryptedPackage".encode("utf-16-le")
 _ODS_MIME = b"application/vnd.oasis.opendocument.spreadsheet"
 _NOT_WORKBOOK = "文件内容不是 Excel 工作簿（既不是 xlsx 也不是 xls）；请用 Excel 或 WPS 另存为 .xlsx 后重新提交"
 _WPS = "这个 WPS 表格（.et）文件不是 Excel 兼容的格式，无法读取；请在 WPS 中另存为 .xlsx 后重新提交"
-_NO_FOLLOW = getattr(os, "O_NOFOLLOW", 0)  # not on Windows, where links need privileges to make
-_NO_WAIT = getattr(os, "O_NONBLOCK", 0)    # a named pipe opens at once instead of waiting for a writer
 
 
 def read_workbook(path: str | os.PathLike[str], data: bytes | None = None,
@@ -86,7 +87,7 @@ def read_bytes(path: str, limits: Limits = DEFAULT_LIMITS) -> bytes:
     without following a link and without waiting on a pipe, then checked to be a regular file
     on the open handle itself, so nothing swapped in after the inbox was listed is read."""
     try:
-        fd = os.open(path, os.O_RDONLY | _NO_FOLLOW | _NO_WAIT | getattr(os, "O_BINARY", 0))
+        fd = open_file(path)
     except FileNotFoundError as exc:
         raise UnreadableWorkbook(path, "文件不存在；请检查路径") from exc
     except IsADirectoryError as exc:
@@ -94,6 +95,9 @@ def read_bytes(path: str, limits: Limits = DEFAULT_LIMITS) -> bytes:
     except OSError as exc:
         if os.path.isdir(path):  # Windows reports a folder as "permission denied"
             raise UnreadableWorkbook(path, "这是一个文件夹，不是工作簿文件") from exc
+        if exc.errno == errno.ENAMETOOLONG:
+            raise UnreadableWorkbook(path, f"路径长 {len(os.fsencode(path)):,} 字节，超过操作系统允许的长度；"
+                                           "请把它移到层级较浅、名称较短的文件夹后重新提交") from exc
         if exc.errno == errno.ELOOP or os.path.islink(path):
             raise UnreadableWorkbook(path, "这是一个符号链接，为安全起见不跟随读取；请把文件本身放进收件箱") from exc
         raise UnreadableWorkbook(path, f"无法打开文件（{os_reason(exc)}）；请检查文件权限") from exc
@@ -236,25 +240,32 @@ def not_finite(sheet: Sheet) -> None:
 
 
 def _read_other_zip(path: str, data: bytes, pkg: Package, limits: Limits, kind: str) -> list[Sheet]:
-    """An .ods or .xlsb through python-calamine, every part first inflated within the part limit
-    (so calamine never meets a decompression bomb); an .ods gets its merges and percent cells
-    from content.xml, an .xlsb a warning that merges and formats are not read."""
-    for name in pkg.names():
-        if not name.endswith("/"):
-            _part(path, pkg, name, limits)
+    """An .ods or .xlsb through python-calamine: an .ods as the fresh package of its checked
+    content (tables past the cell limit emptied), with its merges and percent cells from
+    content.xml; an .xlsb with every part first inflated within the part limit (so calamine never
+    meets a decompression bomb) and a warning that merges and formats are not read."""
     layout: dict[str, tuple[list[tuple[int, int, int, int]], set[tuple[int, int]]]] = {}
+    refused: dict[str, int] = {}
     if kind == "ods":
         from lxml import etree
 
         from .ods_meta import ods_layout
+        data, refused = _checked_ods(path, pkg, limits)
         try:
             layout = ods_layout(_part(path, pkg, "content.xml", limits))
         except etree.XMLSyntaxError as exc:
             raise _damaged(path) from exc
+    else:
+        for name in pkg.names():
+            if not name.endswith("/"):
+                _part(path, pkg, name, limits)
     try:
         with _calamine_book(data, kind) as book:
             sheets = []
             for name in book.sheet_names:
+                if name in refused:
+                    sheets.append(too_large(path, name, refused[name], limits))
+                    continue
                 try:
                     sheet = book.get_sheet_by_name(name)
                 except OSError:
@@ -282,6 +293,29 @@ def _read_other_zip(path: str, data: bytes, pkg: Package, limits: Limits, kind: 
                                        "请用 Excel 或 WPS 另存为 .xlsx 后重新提交") from exc
     return sheets
 
+
+
+def _checked_ods(path: str, pkg: Package, limits: Limits) -> tuple[bytes, dict[str, int]]:
+    """The fresh package calamine reads instead of the .ods (see ``ods_package``), and the
+    tables emptied in it (name -> their area); refuses the file past its budgets."""
+    manifest = pkg.find("META-INF/manifest.xml")
+    if manifest is not None and encrypted(_part(path, pkg, manifest, limits)):
+        raise UnreadableWorkbook(path, ENCRYPTED)
+    content = _part(path, pkg, "content.xml", limits)
+    try:
+        tables = ods_tables(content, limits.cell_chars)
+    except Irregular as exc:
+        raise _damaged(path) from exc
+    if len(tables) > limits.sheets:
+        raise UnreadableWorkbook(path, f"工作簿有 {len(tables):,} 个工作表，超过上限 {limits.sheets:,}，"
+                                       f"不像是绩效表，未读取；确属正常，可用 --limit sheets=N 放宽")
+    refused = [t for t in tables if t.extent.area > limits.cells]
+    total = sum(t.extent.area for t in tables if t.extent.area <= limits.cells)
+    if total > limits.book_cells:
+        raise UnreadableWorkbook(path, f"工作簿各工作表的数据范围合计约 {total:,} 个单元格，超过上限 "
+                                       f"{limits.book_cells:,}，未读取；请删除多余的工作表或远处的内容，"
+                                       f"确属正常可用 --limit book_cells=N 放宽")
+    return ods_package(content, refused), {t.name: t.extent.area for t in refused}
 
 
 @contextlib.contextmanager

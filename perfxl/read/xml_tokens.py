@@ -10,7 +10,9 @@ from collections.abc import Iterator
 from typing import NamedTuple
 
 _SKIP = re.compile(rb"<!--(?!-?>).*?-->|<!\[CDATA\[.*?\]\]>|<\?(?!>).*?\?>", re.S)
-_TAG = re.compile(rb"""<(/?)((?:[^>"']|"[^"]*"|'[^']*')*)>""")
+# possessive (*+): a long run inside a tag is matched once, never backtracked over
+_TAG = re.compile(rb"""<(/?)((?:[^>"']++|"[^"]*+"|'[^']*+')*+)>""")
+_BLANKS = re.compile(rb"[ \t\r\n]*+")
 _WS = b" \t\r\n"
 
 
@@ -79,17 +81,14 @@ def attributes(raw: bytes) -> Iterator[tuple[bytes, bytes]]:
     Raises Irregular for a key without ``=`` or an unquoted value (calamine fails on those)."""
     pos, size = 0, len(raw)
     while True:
-        while pos < size and raw[pos] in _WS:
-            pos += 1
+        pos = _skip_blanks(raw, pos)
         if pos >= size:
             return
         eq = raw.find(b"=", pos)
         if eq == -1:
             raise Irregular("属性缺少等号")
         key = raw[pos:eq].rstrip(_WS)
-        pos = eq + 1
-        while pos < size and raw[pos] in _WS:
-            pos += 1
+        pos = _skip_blanks(raw, eq + 1)
         quote = raw[pos:pos + 1]
         if quote not in (b'"', b"'"):
             raise Irregular("属性值没有引号")
@@ -98,3 +97,9 @@ def attributes(raw: bytes) -> Iterator[tuple[bytes, bytes]]:
             close = size
         yield key, raw[pos + 1:close]
         pos = close + 1
+
+
+def _skip_blanks(raw: bytes, pos: int) -> int:
+    """Past the blanks at ``pos`` (at C speed: a tag may hold megabytes of them)."""
+    match = _BLANKS.match(raw, pos)
+    return match.end() if match is not None else pos

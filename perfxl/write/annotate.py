@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import io
 import os
+import stat
 import zipfile
 from collections import defaultdict
 from collections.abc import Iterator
@@ -34,6 +35,7 @@ from ..problems import problem
 from ..read.file_names import printable
 from ..read.isolation import ReaderFailed, isolated
 from ..read.limits import DEFAULT_LIMITS, Limits
+from ..read.safe_open import file_stat
 from ..read.sheet import Sheet
 from ..read.sniff import ZIP, sniff
 from ..read.workbook import read_bytes, read_workbook
@@ -78,13 +80,21 @@ class _Copy:
     findings: list[Problem] = field(default_factory=list)
 
 
+def _is_folder(path: str | os.PathLike[str]) -> bool:
+    """Whether ``path`` is a folder, for a path of any length (Path.is_dir raises past PATH_MAX)."""
+    try:
+        return stat.S_ISDIR(file_stat(os.fspath(path)).st_mode)
+    except OSError:
+        return False
+
+
 def annotate(result: CheckResult, out_dir: str | os.PathLike[str],
              limits: Limits = DEFAULT_LIMITS) -> AnnotateResult:
     """Write an annotated copy of every readable workbook of a CheckResult into ``out_dir``.
     ``limits``: those the check read the workbooks under (each is read again to copy it)."""
     inputs = {Path(r.source).resolve() for r in result.results}
     target = Path(out_dir).resolve()
-    checked = [Path(p).resolve() for p in result.paths if Path(p).is_dir()]
+    checked = [Path(p).resolve() for p in result.paths if _is_folder(p)]
     if any(target in source.parents for source in inputs) or \
             any(target == root or root in target.parents for root in checked):
         raise OutputError(f"批注副本的文件夹 {out_dir} 位于所检查的文件夹之内；下次汇总会把副本当作报送的表重复统计，"
