@@ -3,7 +3,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 INBOX ?= workbooks/inbox
 
-.PHONY: run test lint docs bench fuzz hostile inbox templates clean
+.PHONY: run test lint docs bench profile fuzz hostile inbox templates clean
 
 $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
@@ -38,11 +38,14 @@ BENCH_VENV ?= .venv-bench
 $(BENCH_VENV)/.installed: pyproject.toml
 	python3 -m venv $(BENCH_VENV)
 	$(BENCH_VENV)/bin/python -m pip install --quiet --upgrade pip
-	$(BENCH_VENV)/bin/python -m pip install --quiet -e . "xlwt>=1.3"  # xlwt writes the corpus's .xls files
+	$(BENCH_VENV)/bin/python -m pip install --quiet -e . "xlwt>=1.3" "py-spy>=0.3"  # the corpus's .xls files; benchmarks/profile.py
 	touch $@
 
 bench: $(BENCH_VENV)/.installed
 	$(BENCH_VENV)/bin/python benchmarks/run.py $(BENCH_ARGS)
+
+profile: $(BENCH_VENV)/.installed
+	$(BENCH_VENV)/bin/python benchmarks/profile.py $(PROFILE_ARGS)
 
 fuzz: $(VENV)/.installed
 	PERFXL_FUZZ=long $(PY) -m pytest -q tests/test_fuzz.py

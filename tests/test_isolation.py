@@ -141,6 +141,19 @@ def test_an_inbox_run_goes_on_past_a_crash_and_a_hang(tmp_path: Path, monkeypatc
     assert len(read) == 44  # every other file read (all but one as copies of the first)
 
 
+def test_a_crash_in_a_chunk_of_files_is_the_crashing_files_alone(tmp_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(pool_module, "read_one", _abort_or_sleep)
+    monkeypatch.setattr(pool_module, "files_per_task", lambda files, jobs: 8)  # a reader gets 8 files at a time
+    box = _big_inbox(tmp_path, hostile=False)
+    shutil.copy(SEED, box / "承德高新区经济发展局" / "表05坏.xlsx")  # in the first chunk, among good files
+    run = consolidate(box, tmp_path / "out", jobs=2)
+    failed = [Path(s.path).name for s in run.sources if s.status is ReadStatus.FAILED]
+    assert failed == ["表05坏.xlsx"]
+    assert [p.code for p in run.problems if p.code == "reader-crashed"] == ["reader-crashed"]
+    assert len(run.sources) == 45
+
+
 def _count_and_sleep(path: str, limits: Limits, vocab: Any, base: str = "") -> Any:
     with open(os.environ["PERFXL_TEST_TALLY"], "a") as fh:
         fh.write("x")

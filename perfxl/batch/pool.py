@@ -26,6 +26,7 @@ from ..tables.extraction import extract, unreadable
 from ..tables.vocabulary import Vocabulary
 
 SERIAL_BELOW = 40  # files; below this a process pool costs more than it saves
+READ_CHUNK = 8  # files a reader is given at a time (see isolated_map)
 VALIDATE_EVERY = 250  # reads validated together while the readers read on (the first batch imports pandera)
 STILL_CHANGING = "文件在读取时仍在变化（可能还在复制或保存中），本次未使用；请等文件复制完成后重新运行"
 
@@ -96,7 +97,7 @@ def read_all(paths: Sequence[str], rules: RuleSet, limits: Limits, vocab: Vocabu
     readers = start_pool(jobs, limits, _reader_state, (limits, rules, vocab))
     try:
         waiting: list[int] = []  # reads not yet validated
-        for read in isolated_map(_read_here, paths, readers, limits, _failed):
+        for read in isolated_map(_read_here, paths, readers, limits, _failed, files_per_task(len(paths), jobs)):
             out.append(read)
             if read.result.rollup is None:  # a lower level's summary was checked there
                 waiting.append(len(out) - 1)
@@ -111,6 +112,12 @@ def read_all(paths: Sequence[str], rules: RuleSet, limits: Limits, vocab: Vocabu
         raise
     finish(readers)
     return out
+
+
+def files_per_task(files: int, jobs: int) -> int:
+    """How many files a reader is given at a time: up to READ_CHUNK, one for small inboxes (the
+    work then spreads evenly over the readers)."""
+    return max(1, min(READ_CHUNK, files // (jobs * 16)))
 
 
 def _validate(reads: list[FileRead], which: list[int], rules: RuleSet) -> None:
