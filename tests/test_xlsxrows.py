@@ -131,3 +131,17 @@ def test_a_carriage_return_in_staff_text_is_a_line_break(tmp_path: Path) -> None
     ws.put_rows(0, [["第一\r\n第二", "甲\r乙"]], [wb.add_format({"text_wrap": True})] * 2)
     wb.close()
     assert [c.value for c in openpyxl.load_workbook(path)["数据"][1]] == ["第一\n第二", "甲\n乙"]
+
+
+def test_a_table_keeps_no_record_of_its_cells_and_stays_alone(tmp_path: Path) -> None:
+    wb = xlsxwriter.Workbook(str(tmp_path / "t.xlsx"))
+    ws = wb.add_worksheet("数据", worksheet_class=RowsWorksheet)
+    ws.put_rows(1, [["a", 1]] * 5000, [None, None])
+    ws.add_table(0, 0, 5000, 1, {"columns": [{"header": "名称"}, {"header": "数"}]})
+    assert len(ws.table_cells) == 0  # xlsxwriter's own worksheet keeps 10,002 entries here
+    with pytest.raises(ValueError):
+        ws.add_table(0, 0, 10, 1)
+    with pytest.raises(ValueError):
+        ws.merge_range(0, 0, 1, 1, "x")
+    wb.close()
+    assert openpyxl.load_workbook(tmp_path / "t.xlsx")["数据"].tables["Table1"].ref == "A1:B5001"
