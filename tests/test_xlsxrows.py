@@ -145,3 +145,15 @@ def test_a_table_keeps_no_record_of_its_cells_and_stays_alone(tmp_path: Path) ->
         ws.merge_range(0, 0, 1, 1, "x")
     wb.close()
     assert openpyxl.load_workbook(tmp_path / "t.xlsx")["数据"].tables["Table1"].ref == "A1:B5001"
+
+
+def test_rows_past_the_memory_budget_wait_on_disk_and_come_back_alike(tmp_path: Path,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    import perfxl.write.sheet_rows as sheet_rows
+
+    _book(tmp_path / "held.xlsx", fast=True)
+    monkeypatch.setattr(sheet_rows, "SPOOL_CHARS", 100)  # the second row on goes to disk
+    _book(tmp_path / "spooled.xlsx", fast=True)
+    assert _cells(tmp_path / "spooled.xlsx") == _cells(tmp_path / "held.xlsx")
+    with zipfile.ZipFile(tmp_path / "held.xlsx") as a, zipfile.ZipFile(tmp_path / "spooled.xlsx") as b:
+        assert a.read("xl/worksheets/sheet1.xml") == b.read("xl/worksheets/sheet1.xml")

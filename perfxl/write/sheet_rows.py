@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import copy
 import math
+import tempfile
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import IO, Any
 
 from xlsxwriter.format import Format
 from xlsxwriter.url import Url
@@ -23,6 +24,7 @@ from xlsxwriter.worksheet import Worksheet
 from ..read.file_names import printable
 
 _UTF16_MAX = 32767  # Excel's cell text limit, in UTF-16 code units
+SPOOL_CHARS = 16_000_000  # a sheet's rows' XML held in memory; past this, on disk
 
 
 CUT_MARK = "……（超出单元格上限，已截断，全文见原表）"
@@ -59,6 +61,9 @@ class RowsWorksheet(Worksheet):
         super().__init__()
         self.table_cells = _Unrecorded()
         self._rendered: dict[int, str] = {}  # row -> its cells' XML
+        self._held = 0  # characters of XML in _rendered
+        self._spool: IO[bytes] | None = None  # past SPOOL_CHARS, the rows' XML waits on disk
+        self._spooled: dict[int, tuple[int, int]] = {}  # row -> offset and length of its XML there
         self._urls: dict[str, Url] = {}  # a link's file part -> xlsxwriter's parse of it
 
     def put_rows(self, first: int, rows: Sequence[Sequence[Any]], formats: Sequence[Format],
@@ -115,8 +120,36 @@ class RowsWorksheet(Worksheet):
                     if len(text) > _UTF16_MAX // 2:
                         text = fit_text(text)
                     cells.append(f'<c r="{letters[c]}{n}"{s} t="s"><v>{sst(text)}</v></c>')
-            self._rendered[r] = "".join(cells)
+            self._keep(r, "".join(cells))
         return made
+
+    def _keep(self, row: int, xml: str) -> None:
+        """Hold a row's XML until the sheet is written: in memory, or on disk once the sheet's
+        rows hold more than SPOOL_CHARS (a 100,000-row sheet's would take 150 MB)."""
+        if self._spool is None:
+            self._rendered[row] = xml
+            self._held += len(xml)
+            if self._held <= SPOOL_CHARS:
+                return
+            self._spool = tempfile.TemporaryFile()  # noqa: SIM115  # open until the sheet is written
+            held, self._rendered = self._rendered, {}
+            for r, text in held.items():
+                self._keep(r, text)
+            return
+        data = xml.encode("utf-8", "surrogatepass")
+        self._spooled[row] = (self._spool.tell(), len(data))
+        self._spool.write(data)
+
+    def _body(self, row: int) -> str | None:
+        body = self._rendered.get(row)
+        if body is not None or self._spool is None:
+            return body
+        where = self._spooled.get(row)
+        if where is None:
+            return None
+        if self._spool.tell() != where[0]:
+            self._spool.seek(where[0])
+        return self._spool.read(where[1]).decode("utf-8", "surrogatepass")
 
     def add_table(self, *args: Any, **kwargs: Any) -> Any:
         if self.tables:
@@ -150,12 +183,14 @@ class RowsWorksheet(Worksheet):
         return parsed
 
     def _write_rows(self) -> None:
-        if not self._rendered:
+        if not self._rendered and self._spool is None:
             super()._write_rows()
             return
+        if self._spool is not None:
+            self._spool.seek(0)
         write = self.fh.write
         for r in range(self.dim_rowmin, self.dim_rowmax + 1):
-            body = self._rendered.get(r)
+            body = self._body(r)
             cells = self.table.get(r)
             info = self.row_info.get(r)
             if cells and body is not None:
@@ -171,3 +206,6 @@ class RowsWorksheet(Worksheet):
                 self._xml_end_tag("row")
             elif info is not None or r in self.comments:
                 self._write_empty_row(r, None, info)
+        if self._spool is not None:
+            self._spool.close()
+            self._spool = None
