@@ -11,6 +11,7 @@ import unicodedata
 import zipfile
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 import pytest
 from click.testing import CliRunner
@@ -294,8 +295,19 @@ def test_staff_text_never_becomes_a_formula_anywhere(tmp_path: Path) -> None:
 
 
 def test_summary_links_point_only_inside_the_inbox(inbox: Path, tmp_path: Path) -> None:
+    outside = tmp_path / "secret"
+    outside.mkdir()
+    shutil.copy(SEED, outside / "外部.xlsx")
+    (inbox / "承德高新区经济发展局" / "链接.xlsx").symlink_to(outside / "外部.xlsx")  # passed over: no link to it
+    (inbox / "链接目录").symlink_to(outside, target_is_directory=True)
+    odd = inbox / "\x1b[31m单位\x07"  # control characters no XML attribute may hold
+    odd.mkdir()
+    shutil.copy(SEED, odd / "表\x1b.xlsx")
+    with zipfile.ZipFile(odd / "表\x1b.xlsx", "a") as zf:
+        zf.comment = b"another copy"  # not a duplicate of the sample it was copied from
     out = tmp_path / "out"
     run = consolidate(inbox, out, jobs=1)
+    assert any("\x1b" in r.source and r.tables for r in run.results)
     for path in run.outputs:
         for ws in load_workbook(path).worksheets:
             for row in ws.iter_rows():
@@ -304,7 +316,7 @@ def test_summary_links_point_only_inside_the_inbox(inbox: Path, tmp_path: Path) 
                         continue
                     target = cell.hyperlink.target or ""
                     assert not target.startswith(("http", "file:", "\\\\")), target
-                    file = (out / target.split("#")[0].replace("\\", "/")).resolve()
+                    file = (out / unquote(target.split("#")[0]).replace("\\", "/")).resolve()
                     assert inbox.resolve() in file.parents and file.is_file()
 
 

@@ -329,15 +329,21 @@ def _approx_width(text: str) -> int:
 
 @lru_cache(maxsize=65536)
 def _relative(source: str, out_dir: str) -> str | None:
+    """``source`` relative to ``out_dir``; None for a link (passed over unread: a link to it would
+    open what it points at, outside the inbox) or a file on another drive (Windows)."""
     try:
-        return os.path.relpath(os.path.realpath(source), os.path.realpath(out_dir))
-    except ValueError:  # another drive on Windows
+        if os.path.islink(source):
+            return None
+        folder, name = os.path.split(os.path.abspath(source))
+        return os.path.relpath(os.path.join(os.path.realpath(folder), name), os.path.realpath(out_dir))
+    except (ValueError, OSError):
         return None
 
 
 # What a link's file path must have escaped: "#" would start the cell part, "%" would read as an
-# escape, the rest Excel escapes itself (xlsxwriter escapes nothing in a path that holds an escape)
-_PATH_ESCAPES = str.maketrans({c: f"%{ord(c):02x}" for c in '%# "<>[]^`{}'})
+# escape, the rest Excel escapes itself (xlsxwriter escapes nothing in a path that holds an escape);
+# control characters, which no XML attribute may hold, as any other escape
+_PATH_ESCAPES = str.maketrans({c: f"%{ord(c):02x}" for c in '%# "<>[]^`{}' + "".join(map(chr, [*range(32), 127]))})
 
 
 def source_link(out_dir: Path, source: str, sheet: str | None, cell: str | None) -> str | None:
@@ -345,7 +351,7 @@ def source_link(out_dir: Path, source: str, sheet: str | None, cell: str | None)
     target = _file_link(source, os.fspath(out_dir))
     if target is None:
         return None
-    if sheet and cell:
+    if sheet and cell and not _CONTROL.search(sheet):  # else the file alone: no attribute holds one
         target += "#'" + sheet.replace("'", "''") + "'!" + cell
     return None if len(target) > 2000 + len("external:") else target
 
