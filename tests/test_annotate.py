@@ -50,6 +50,13 @@ def test_annotated_copies_mark_every_problem(tmp_path: Path) -> None:
         assert any(row[5] == problem.message for row in listing.iter_rows(values_only=True))
 
 
+def test_a_copy_is_named_without_what_a_terminal_acts_on(tmp_path: Path) -> None:
+    odd = tmp_path / "\x1b]0;pwned\x07表\x1b[2J.xlsx"
+    shutil.copy(SEED, odd)
+    written = annotate(check([odd]), tmp_path / "批注").written
+    assert [Path(p).name for p in written] == ["_]0;pwned_表_[2J_批注.xlsx"]
+
+
 def test_xls_is_annotated_into_xlsx(tmp_path: Path) -> None:
     xls = next(INBOX.rglob("*.xls"))
     result = check([xls])

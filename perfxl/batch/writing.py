@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import re
 from collections import Counter
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
@@ -14,6 +13,7 @@ from typing import Any
 
 from ..errors import OutputError
 from ..model import ALL_UNITS, LEVEL_MARK, Consolidation, Problem, TargetChange, UnitSubmission
+from ..read.file_names import safe_file_name
 from ..read.isolation import fork_context, worker_setup
 from ..review.approved_targets import match_approved
 from ..review.ruleset import RuleSet
@@ -28,7 +28,6 @@ from .read_cache import ReadCache, book_fingerprint
 from .units import place_problems
 
 PARALLEL_ROWS = 5000  # indicator rows; below this a process pool costs more than it saves
-_SAFE_NAME = re.compile(r'[\\/:*?"<>|\x00-\x1f]')
 
 
 def book_paths(out_dir: Path, units: list[str], parents: dict[str, str] | None = None) -> dict[str | None, Path]:
@@ -64,8 +63,7 @@ def book_paths(out_dir: Path, units: list[str], parents: dict[str, str] | None =
 
 
 def _safe(name: str) -> str:
-    """A name any file system holds: no characters a file name cannot have, at most 60 of them."""
-    return _SAFE_NAME.sub("_", name).strip(" .")[:60].rstrip(" .") or "未命名单位"
+    return safe_file_name(name, empty="未命名单位")
 
 
 def _evaluations(run: Consolidation, rules: RuleSet) -> Evaluations:

@@ -26,3 +26,13 @@ def printable(text: str) -> str:
 def _decode(match: re.Match[str]) -> str:
     raw = match.group(0).encode("utf-8", "surrogateescape")
     return raw.decode("gb18030", "replace")
+
+
+_UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f\x7f]')
+
+
+def safe_file_name(name: str, room: int = 60, empty: str = "未命名") -> str:
+    """``name`` as any file system (and terminal) holds it: characters a file name cannot have
+    and control characters made "_", blanks and dots cut from its ends, at most ``room`` characters
+    (60 keep a name within the 255 bytes file systems allow, in UTF-8 too)."""
+    return _UNSAFE.sub("_", name).strip(" .")[:room].rstrip(" .") or empty

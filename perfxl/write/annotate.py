@@ -32,7 +32,7 @@ from ..errors import OutputError, UnreadableWorkbook, os_reason
 from ..model import CheckResult, Problem
 from ..output_marks import ANNOTATED, ANNOTATION_SHEET, PROPERTY
 from ..problems import problem
-from ..read.file_names import printable
+from ..read.file_names import printable, safe_file_name
 from ..read.isolation import ReaderFailed, isolated
 from ..read.limits import DEFAULT_LIMITS, Limits
 from ..read.safe_open import file_stat
@@ -110,9 +110,10 @@ def annotate(result: CheckResult, out_dir: str | os.PathLike[str],
         if not r.readable:
             continue
         src = Path(r.source)
-        name = f"{src.stem}_批注.xlsx"
+        # the copy's name never holds what a terminal would act on (an ESC in the staff's file name)
+        name = f"{safe_file_name(printable(src.stem), 120, '文件')}_批注.xlsx"
         if name.casefold() in used:
-            name = f"{src.parent.name}_{name}"
+            name = f"{safe_file_name(printable(src.parent.name), 60, '文件夹')}_{name}"
         used.add(name.casefold())
         target = folder / name
         if target.resolve() in inputs:
