@@ -269,14 +269,16 @@ def test_a_member_renamed_by_the_unicode_path_field_is_checked(tmp_path: Path) -
     assert notes(sheets[0]) == ["sheet-too-large"]
 
 
-def test_a_member_named_twice_makes_the_file_damaged(tmp_path: Path) -> None:
+def test_a_member_named_twice_is_refused_as_built_oddly_not_as_cut_short(tmp_path: Path) -> None:
     far = sheet_xml(TEXT + '<row><c r="XFD1048576"><v>1</v></c></row>')
     parts = members({"表": sheet_xml(TEXT)})
     twice = [*parts, ("xl/worksheets/sheet1.xml", far, b"")]
     result = extract(write(tmp_path, twice))
-    assert [p.code for p in result.problems] == ["unreadable"] and "损坏" in result.problems[0].message
+    message = result.problems[0].message
+    assert [p.code for p in result.problems] == ["unreadable"] and "同一个部件出现两次" in message
+    assert "未复制完" not in message  # a clerk must not be sent to copy it again
     folded = [*parts, ("XL/Worksheets/Sheet1.xml", far, b"")]
-    assert "损坏" in extract(write(tmp_path, folded, "b.xlsx")).problems[0].message
+    assert "同一个部件出现两次" in extract(write(tmp_path, folded, "b.xlsx")).problems[0].message
 
 
 # ---------------------------------------------------------------------------- budgets
@@ -381,7 +383,7 @@ def test_ods_budgets_hold(tmp_path: Path) -> None:
         read_workbook(many, limits=Limits(sheets=5))
     spaces = ('<table:table-row><table:table-cell office:value-type="string"><text:p>a<text:s text:c="999999999"/>'
               "</text:p></table:table-cell></table:table-row>")
-    with pytest.raises(UnreadableWorkbook, match="损坏"):
+    with pytest.raises(UnreadableWorkbook, match="结构异常"):
         read_workbook(write(tmp_path, ods({"空格": spaces}), "s.ods"))
     locked = ods({"表": ODS_TEXT}, b"<manifest:manifest><manifest:file-entry><manifest:encryption-data/>"
                                    b"</manifest:file-entry></manifest:manifest>")

@@ -120,7 +120,15 @@ def read_bytes(path: str, limits: Limits = DEFAULT_LIMITS) -> bytes:
     return data
 
 
-def _damaged(path: str) -> UnreadableWorkbook:
+def _damaged(path: str, exc: BaseException | None = None) -> UnreadableWorkbook:
+    """Why a package could not be read: cut short (a copy that stopped), or built in a way no
+    spreadsheet program writes (a DOCTYPE, a member twice, a part where none belongs), which
+    perfxl does not read rather than guess at."""
+    odd = str(exc) if isinstance(exc, Irregular) else \
+        "同一个部件出现两次" if isinstance(exc, zipfile.BadZipFile) and "twice" in str(exc) else None
+    if odd is not None:
+        return UnreadableWorkbook(path, f"文件的内部结构异常（{odd}），不像 Excel 或 WPS 保存的文件，为安全起见未读取；"
+                                        "请用 Excel 或 WPS 打开后另存为 .xlsx 再提交")
     return UnreadableWorkbook(path, "文件已损坏（压缩包不完整，可能未复制完）；请重新保存或重新复制该文件")
 
 
@@ -139,7 +147,7 @@ def _read_zip(path: str, data: bytes, limits: Limits) -> list[Sheet]:
         pkg = Package(data, limits.part_bytes, limits.total_bytes)
         document = office_document(pkg)
     except (zipfile.BadZipFile, OSError, ValueError, EOFError, KeyError, Irregular) as exc:
-        raise _damaged(path) from exc
+        raise _damaged(path, exc) from exc
     except PartTooLarge as exc:
         raise UnreadableWorkbook(path, _too_large_part(exc, limits)) from exc
     if document is not None and document.lower().endswith(".bin"):
@@ -160,7 +168,7 @@ def _part(path: str, pkg: Package, name: str, limits: Limits) -> bytes:
     except TotalTooLarge as exc:
         raise UnreadableWorkbook(path, _too_large_total(limits)) from exc
     except (zipfile.BadZipFile, KeyError) as exc:
-        raise _damaged(path) from exc
+        raise _damaged(path, exc) from exc
 
 
 def _checked_package(path: str, pkg: Package, document: str,
@@ -189,7 +197,7 @@ def _checked_package(path: str, pkg: Package, document: str,
     except TotalTooLarge as exc:
         raise UnreadableWorkbook(path, _too_large_total(limits)) from exc
     except (zipfile.BadZipFile, KeyError, Irregular) as exc:
-        raise _damaged(path) from exc
+        raise _damaged(path, exc) from exc
     return names, metas, package, pkg.largest
 
 
@@ -254,7 +262,7 @@ def _read_other_zip(path: str, data: bytes, pkg: Package, limits: Limits, kind: 
         try:
             layout = ods_layout(_part(path, pkg, "content.xml", limits))
         except etree.XMLSyntaxError as exc:
-            raise _damaged(path) from exc
+            raise _damaged(path, exc) from exc
     else:
         for name in pkg.names():
             if not name.endswith("/"):
@@ -305,7 +313,7 @@ def _checked_ods(path: str, pkg: Package, limits: Limits) -> tuple[bytes, dict[s
     try:
         tables = ods_tables(content, limits.cell_chars)
     except Irregular as exc:
-        raise _damaged(path) from exc
+        raise _damaged(path, exc) from exc
     if len(tables) > limits.sheets:
         raise UnreadableWorkbook(path, f"工作簿有 {len(tables):,} 个工作表，超过上限 {limits.sheets:,}，"
                                        f"不像是绩效表，未读取；确属正常，可用 --limit sheets=N 放宽")
