@@ -175,7 +175,7 @@ def _copy(source: str, limits: Limits) -> _Copy | Problem:
     except PartTooLarge as exc:
         return problem("annotate-copy-refused", file=source,
                        reason=f"其中的“{exc.name}”解压后超过 {limits.part_mb} MB（可用 --limit part_mb=N 放宽）")
-    if package is None:  # an .xlsb or .ods: perfxl's grids are the only copy there is
+    if package is None:  # an .ods: perfxl's grids are the only copy there is
         return _from_grids(sheets, source)
     try:
         wb = load_workbook(io.BytesIO(package), keep_vba=False, rich_text=False, keep_links=True)
