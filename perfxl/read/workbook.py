@@ -29,7 +29,7 @@ from .canonical_package import canonical_package
 from .limits import DEFAULT_LIMITS, Limits
 from .ods_package import encrypted, ods_package, ods_tables
 from .refused import RefusedWorkbook
-from .safe_open import open_file
+from .safe_open import LinkOnTheWay, open_file
 from .sheet import Sheet, bounded, too_large
 from .sheet_xml import SheetMeta, read_meta
 from .sniff import HTML, OLE, SPREADSHEET_ML, TEXT, ZIP, sniff
@@ -81,16 +81,28 @@ def _read_kind(path: str, data: bytes, limits: Limits) -> list[Sheet]:
     raise UnreadableWorkbook(path, _NOT_WORKBOOK)
 
 
-def read_bytes(path: str, limits: Limits = DEFAULT_LIMITS) -> bytes:
-    """The whole file, read once (the workbook is parsed and hashed from these bytes). Opened
-    without following a link and without waiting on a pipe, then checked to be a regular file
-    on the open handle itself, so nothing swapped in after the inbox was listed is read."""
+def read_bytes(path: str, limits: Limits = DEFAULT_LIMITS, root: str | None = None) -> bytes:
+    """The whole file, read once (the workbook is parsed and hashed from these bytes); see
+    ``read_file``."""
+    return read_file(path, limits, root)[0]
+
+
+def read_file(path: str, limits: Limits = DEFAULT_LIMITS,
+              root: str | None = None) -> tuple[bytes, os.stat_result, os.stat_result]:
+    """The whole file and its facts as opened and once read (from the handle itself). Opened
+    from ``root``, the inbox it was found in, one folder at a time without following a link
+    (``safe_open.open_file``; no ``root``: from its own folder) and without waiting on a pipe,
+    then checked to be a regular file on the open handle, so nothing swapped in after the inbox
+    was listed is read."""
     try:
-        fd = open_file(path)
+        fd = open_file(path, root)
     except FileNotFoundError as exc:
         raise UnreadableWorkbook(path, "文件不存在；请检查路径") from exc
     except IsADirectoryError as exc:
         raise UnreadableWorkbook(path, "这是一个文件夹，不是工作簿文件") from exc
+    except LinkOnTheWay as exc:
+        raise UnreadableWorkbook(path, f"路径中的文件夹“{exc.filename}”是一个符号链接（可能是在列出收件箱之后换上的），"
+                                       "为安全起见不跟随读取；请把文件夹本身放进收件箱后重新运行") from exc
     except OSError as exc:
         if os.path.isdir(path):  # Windows reports a folder as "permission denied"
             raise UnreadableWorkbook(path, "这是一个文件夹，不是工作簿文件") from exc
@@ -100,15 +112,16 @@ def read_bytes(path: str, limits: Limits = DEFAULT_LIMITS) -> bytes:
         if exc.errno == errno.ELOOP or os.path.islink(path):
             raise UnreadableWorkbook(path, "这是一个符号链接，为安全起见不跟随读取；请把文件本身放进收件箱") from exc
         raise UnreadableWorkbook(path, f"无法打开文件（{os_reason(exc)}）；请检查文件权限") from exc
-    mode = os.fstat(fd).st_mode
-    if not stat.S_ISREG(mode):
+    opened = os.fstat(fd)
+    if not stat.S_ISREG(opened.st_mode):
         os.close(fd)
-        if stat.S_ISDIR(mode):
+        if stat.S_ISDIR(opened.st_mode):
             raise UnreadableWorkbook(path, "这是一个文件夹，不是工作簿文件")
         raise UnreadableWorkbook(path, "不是普通文件（命名管道、套接字或设备），没有读取；请提交工作簿文件本身")
     with open(fd, "rb") as fh:
         try:
             data = fh.read(limits.file_bytes + 1)
+            after = os.fstat(fd)
         except OSError as exc:
             raise UnreadableWorkbook(path, f"无法读取文件（{os_reason(exc)}）") from exc
     if not data:
@@ -116,7 +129,7 @@ def read_bytes(path: str, limits: Limits = DEFAULT_LIMITS) -> bytes:
     if len(data) > limits.file_bytes:
         raise UnreadableWorkbook(path, f"文件超过 {limits.file_mb} MB，不像是绩效表，未读取；"
                                        f"确属正常的大文件，可用 --limit file_mb=N 放宽")
-    return data
+    return data, opened, after
 
 
 def _damaged(path: str) -> UnreadableWorkbook:

@@ -24,10 +24,13 @@ from .vocabulary import Vocabulary, resolve_vocabulary
 
 
 def extract(path: str | os.PathLike[str], *, data: bytes | None = None, limits: Limits = DEFAULT_LIMITS,
-            labels: Vocabulary | str | os.PathLike[str] | None = None) -> ExtractResult:
+            labels: Vocabulary | str | os.PathLike[str] | None = None,
+            root: str | os.PathLike[str] | None = None) -> ExtractResult:
     """Read every performance table (targets or self-evaluation, project or whole department, of
     any template family) of the workbook at ``path`` (from ``data`` when its bytes are already in
-    memory). ``labels``: a Vocabulary, or a labels file extending the shipped one.
+    memory). ``labels``: a Vocabulary, or a labels file extending the shipped one. ``root``: the
+    folder (an inbox) ``path`` was found in: the file is opened from there one folder at a time,
+    none followed if it is a link (without it, from the file's own folder).
 
     Never raises for bad input: an unreadable file gives no tables and one ``unreadable`` problem
     (``xlsb-not-read`` for an .xlsb, ``reader-crashed`` / ``read-timeout`` for a file that took its
@@ -40,7 +43,7 @@ def extract(path: str | os.PathLike[str], *, data: bytes | None = None, limits: 
     source = os.fspath(path)
     try:
         if data is None:
-            data = read_bytes(source, limits)
+            data = read_bytes(source, limits, os.fspath(root) if root is not None else None)
         sheets = read_isolated(source, data, limits)
     except RefusedWorkbook as exc:  # its reader died or overran, or an .xlsb: a problem of its own
         return ExtractResult(source, (), (exc.problem,))
