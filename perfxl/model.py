@@ -17,7 +17,7 @@ from .a1 import a1_sort_key
 
 UNASSIGNED = "未指定单位"  # the unit of a table that names none and sits in no unit folder
 ALL_UNITS = "全部单位"     # the book that holds every unit
-NOT_READ = ("unreadable", "reader-crashed", "read-timeout")  # problem codes of a file not read at all
+NOT_READ = ("unreadable", "reader-crashed", "read-timeout", "xlsb-not-read")  # codes of a file not read at all
 LEVEL_MARK = "/"  # between the levels of a 上级单位 and its unit: "某市/某县/教育局"
 ROUTE_MARK = " › "  # between a lower level's summary and a file it holds: "某县/全部单位_….xlsx › 教育局/x.xlsx"
 

@@ -65,11 +65,11 @@ KINDS: tuple[ProblemKind, ...] = (
     ProblemKind("office-lock-file", INFO, "读取", "", "Office 锁定文件，未读取",
                 "这是 Office/WPS 的锁定文件（有人正打开着同名工作簿），不是工作簿本身；请关闭工作簿后再复制"),
     ProblemKind("not-a-workbook-file", INFO, "读取", "", "不是表格文件，未读取",
-                "不是 perfxl 能读的表格文件（.xlsx / .xlsm / .xls / .et / .ods / .xlsb / .csv，"
+                "不是 perfxl 能读的表格文件（.xlsx / .xlsm / .xls / .et / .ods / .csv，"
                 "或导出为网页、XML 表格的 .xls），没有读取{hint}"),
-    ProblemKind("xlsb-partly-read", WARNING, "读取", "", ".xlsb 只读出了数值",
-                "这是 Excel 二进制工作簿（.xlsb），只能读出单元格的值，读不出合并单元格和百分比格式，"
-                "表格结构可能读错；请用 Excel 或 WPS 另存为 .xlsx 后重新提交"),
+    ProblemKind("xlsb-not-read", WARNING, "读取", "", ".xlsb 未读取",
+                "这是 Excel 二进制工作簿（.xlsb），perfxl 不读取这种格式（其内容无法在读取前检查），"
+                "文件没有读取；请在 Excel 中另存为 .xlsx 后重新提交", adjustable=False),
     ProblemKind("own-summary-skipped", INFO, "读取", "", "perfxl 的汇总表，未读取",
                 "这是 perfxl 写出的汇总表（一个单位的，或较早版本写出的），不是单位报送的表，没有读取；"
                 "单位的汇总表是“全部单位_绩效目标汇总.xlsx”的一部分：层层汇总请只放下级的全部单位汇总表，"

@@ -117,10 +117,10 @@ def test_a_chunk_that_fails_on_the_cluster_is_read_here(tmp_path: Path, monkeypa
     local = consolidate(box, tmp_path / "local", jobs=1, cache=False)
     real = cluster._read_part
 
-    def flaky(paths: list[str], settings: Any, base: str) -> Any:
+    def flaky(paths: list[str], settings: Any, base: str, root: str | None = None) -> Any:
         if any(path.endswith("003.xlsx") for path in paths):
             raise RuntimeError("worker lost")
-        return real(paths, settings, base)
+        return real(paths, settings, base, root)
 
     monkeypatch.setattr(cluster, "_read_part", flaky)  # the workers run in this process
     with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=False, dashboard_address=":0") as here:

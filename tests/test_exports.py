@@ -1,5 +1,5 @@
 """The exports units really send (issue 17 point 7): HTML-table "xls", SpreadsheetML 2003 XML and
-CSV, and .ods / .et / .xlsb workbooks, read like their .xlsx twins.
+CSV, and .ods / .et workbooks, read like their .xlsx twins; an .xlsb refused with the save-as hint.
 
 Every export is drawn from the same ``Grid`` as its twin (tests/fixtures/exports.py renders the grid
 the way Excel and budget systems write it) and named ".xls" where systems do, so the format is
@@ -265,15 +265,68 @@ def test_et_is_read_when_it_is_biff_or_ooxml(tmp_path: Path) -> None:
     assert "WPS 表格（.et）" in result.problems[0].message and "另存为 .xlsx" in result.problems[0].message
 
 
-def test_a_damaged_xlsb_is_refused_with_the_save_as_hint(tmp_path: Path) -> None:
-    path = tmp_path / "表.xlsb"
+def _xlsb(path: Path) -> Path:
+    """An .xlsb as Excel packs it: the relationships name xl/workbook.bin, whose binary records
+    (and those of its sheet) no tokenizer of perfxl's measures."""
     with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr("[Content_Types].xml", '<Types xmlns="http://schemas.openxmlformats.org/package/2006/'
+                    'content-types"><Default Extension="bin" ContentType="application/vnd.ms-excel.sheet.'
+                    'binary.macroEnabled.main"/></Types>')
+        zf.writestr("_rels/.rels", '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/'
+                    'relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/'
+                    'officeDocument/2006/relationships/officeDocument" Target="xl/workbook.bin"/></Relationships>')
+        zf.writestr("xl/workbook.bin", b"\x83\x01\x00\x9c\x01\x00")
+        zf.writestr("xl/worksheets/sheet1.bin", b"\x81\x01\x00\x94\x01\x10" + b"\xff" * 16)
+    return path
+
+
+def test_an_xlsb_is_refused_with_the_save_as_hint_and_calamine_never_sees_it(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An .xlsb's extents cannot be checked before python-calamine reads it (issue 17 point 2),
+    so it is not read at all: a warning saying so and how to resend it, never calamine."""
+    import perfxl.read.workbook as workbook
+
+    path = _xlsb(tmp_path / "表.xlsb")
+    called: list[str] = []
+
+    class NoCalamine:
+        def __getattr__(self, name: str) -> Any:
+            called.append(name)
+            raise AssertionError(f"python-calamine called: {name}")
+
+    monkeypatch.setattr(workbook, "pc", NoCalamine())
+    with pytest.raises(UnreadableWorkbook) as caught:
+        read_workbook(path)
+    assert called == [] and getattr(caught.value, "code", None) == "xlsb-not-read"
+    result = perfxl.extract(path)
+    assert [(p.code, p.severity) for p in result.problems] == [("xlsb-not-read", "warning")]
+    assert result.tables == () and not result.readable and result.exit_code == 2
+    message = result.problems[0].message
+    assert "Excel 二进制工作簿（.xlsb）" in message and "在 Excel 中另存为 .xlsx 后重新提交" in message
+
+
+def test_a_damaged_xlsb_is_refused_as_an_xlsb_too(tmp_path: Path) -> None:
+    path = tmp_path / "表.xlsb"
+    with zipfile.ZipFile(path, "w") as zf:  # no relationships: the workbook part found by its name
         zf.writestr("[Content_Types].xml", "<Types/>")
         zf.writestr("xl/workbook.bin", b"\x83\x01\x00junk")
-    result = perfxl.extract(path)
-    assert [p.code for p in result.problems] == ["unreadable"]
-    message = result.problems[0].message
-    assert ".xlsb" in message and "请用 Excel 或 WPS 另存为 .xlsx 后重新提交" in message
+    assert [p.code for p in perfxl.extract(path).problems] == ["xlsb-not-read"]
+
+
+def test_an_xlsb_counts_as_not_read_in_check_and_in_the_submissions(tmp_path: Path) -> None:
+    """A unit whose only file is an .xlsb has sent something nobody read: its 报送情况 is no
+    全部通过, the file is listed as 无法读取 with the hint, and check exits 2 (an input not read)."""
+    inbox = tmp_path / "inbox"
+    make_workbook(inbox / "某局" / "a.xlsx", {"A1": "项目名称", "B1": "x"})
+    (inbox / "二进制局").mkdir(parents=True)
+    _xlsb(inbox / "二进制局" / "b.xlsb")
+    checked = perfxl.check(inbox / "二进制局")
+    assert [p.code for p in checked.problems] == ["xlsb-not-read"] and checked.exit_code == 2
+    run = perfxl.consolidate(inbox, tmp_path / "out", jobs=1)
+    (source,) = [s for s in run.sources if s.department == "二进制局"]
+    assert source.status.label == "无法读取" and "另存为 .xlsx" in (source.reason or "")
+    (unit,) = [u for u in run.submissions if u.unit == "二进制局"]
+    assert (unit.state, unit.files, unit.errors, unit.warnings) == ("已报送", 1, 0, 1)
 
 
 def test_the_inbox_takes_exports_and_passes_over_stray_markup(tmp_path: Path) -> None:

@@ -174,19 +174,29 @@ def test_gbk_file_names_are_shown_readably(inbox: Path, tmp_path: Path) -> None:
 
 def test_a_file_still_being_copied_is_not_used(inbox: Path, tmp_path: Path,
                                                 monkeypatch: pytest.MonkeyPatch) -> None:
-    import perfxl.batch.pool as mod
-
     growing = inbox / "承德高新区经济发展局" / "型煤保供和规划编制项目绩效表.xlsx"
-    real = perfxl.read.workbook.read_bytes
+    builtin_open = open
 
-    def read_while_copying(path: str, limits: Limits) -> bytes:
-        data = real(path, limits)
-        if path == str(growing):
-            with open(path, "ab") as fh:
-                fh.write(b"more bytes arriving")
-        return data
+    class ReadWhileCopying:
+        """The workbook's handle, the file growing while it is read."""
 
-    monkeypatch.setattr(mod, "read_bytes", read_while_copying)
+        def __init__(self, fd: int, mode: str) -> None:
+            self.fh = builtin_open(fd, mode)
+
+        def __enter__(self) -> ReadWhileCopying:
+            return self
+
+        def __exit__(self, *exc: object) -> None:
+            self.fh.close()
+
+        def read(self, size: int) -> bytes:
+            data = self.fh.read(size)
+            if os.fstat(self.fh.fileno()).st_ino == growing.stat().st_ino:
+                with builtin_open(growing, "ab") as fh:
+                    fh.write(b"more bytes arriving")
+            return data
+
+    monkeypatch.setattr(perfxl.read.workbook, "open", ReadWhileCopying, raising=False)
     run = consolidate(inbox, tmp_path / "out", jobs=1)
     source = next(s for s in run.sources if s.path == str(growing))
     assert source.status_text.startswith("无法读取：文件在读取时仍在变化")
@@ -199,7 +209,7 @@ def test_unreadable_files_and_folders_are_reported(inbox: Path, tmp_path: Path,
     real_open = os.open
 
     def guarded_open(path: Any, *args: Any, **kwargs: Any) -> Any:
-        if str(path) in (locked, "无权限"):  # the folder is opened by its name in the inbox's descriptor
+        if str(path) in (Path(locked).name, "无权限"):  # each opened by its name in its folder's descriptor
             raise PermissionError(13, "Permission denied", path)
         return real_open(path, *args, **kwargs)
 
@@ -382,6 +392,93 @@ def test_a_file_swapped_for_a_link_after_the_scan_is_not_followed(inbox: Path, t
     assert "符号链接" in source.status_text
     read = next(r for r in run.results if r.source == str(victim))
     assert read.tables == ()
+
+
+def _swap_for_link(folder: Path, outside: Path) -> None:
+    """``folder`` moved away and a link to ``outside`` put in its place, which holds the same
+    folders and a workbook under each name ``folder`` held (the seed: tables never to be read)."""
+    shutil.copytree(folder, outside)
+    for path in outside.rglob("*"):
+        if path.is_file():
+            shutil.copy(SEED, path)
+    folder.rename(outside.with_name(outside.name + "_原处"))
+    folder.symlink_to(outside, target_is_directory=True)
+
+
+@pytest.mark.parametrize("depth", [1, 2])
+def test_a_folder_swapped_for_a_link_after_the_scan_is_not_followed(inbox: Path, tmp_path: Path, depth: int,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every file is opened from the inbox down, no folder on the way followed: a unit folder
+    (or the batch folder above it) swapped for a link to outside between the scan and the read
+    leads nowhere."""
+    import perfxl.batch.consolidation as mod
+
+    if depth == 2:  # the unit folder inside a batch folder, and the batch folder swapped
+        (inbox / "第一批").mkdir()
+        (inbox / "承德高新区招商服务局").rename(inbox / "第一批" / "承德高新区招商服务局")
+    unit = inbox / "第一批" / "承德高新区招商服务局" if depth == 2 else inbox / "承德高新区招商服务局"
+    swapped = inbox / "第一批" if depth == 2 else unit
+    victims = sorted(str(unit / name) for name in os.listdir(unit))
+
+    def scan_then_swap(paths: Any) -> Any:
+        scan = scan_inbox(paths)
+        _swap_for_link(swapped, tmp_path / "外部")
+        return scan
+
+    monkeypatch.setattr(mod, "scan_inbox", scan_then_swap)
+    run = consolidate(inbox, tmp_path / "out", jobs=1)
+    sources = {s.path: s for s in run.sources}
+    for victim in victims:
+        assert sources[victim].status is ReadStatus.FAILED
+        assert f"路径中的文件夹“{swapped}”是一个符号链接" in sources[victim].status_text
+        assert next(r for r in run.results if r.source == victim).tables == ()
+    others = sorted(str(p) for p in (inbox / "承德高新区经济发展局").iterdir())
+    assert sorted(s.path for s in run.sources if s.status is ReadStatus.READ) == others
+
+
+def test_check_opens_from_the_folder_checked_down(inbox: Path, tmp_path: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    import perfxl.review.checking as checking
+
+    unit = inbox / "承德高新区招商服务局"
+    victim = str(unit / "招商服务局项目绩效表.xlsx")
+
+    def scan_then_swap(paths: Any) -> Any:
+        scan = scan_inbox(paths)
+        _swap_for_link(unit, tmp_path / "外部")
+        return scan
+
+    monkeypatch.setattr(checking, "scan_inbox", scan_then_swap)
+    result = checking.check(inbox)
+    (read,) = [r for r in result.results if r.source == victim]
+    assert read.tables == () and [p.code for p in read.problems] == ["unreadable"]
+    assert "符号链接" in read.problems[0].message and result.exit_code == 2
+
+
+def test_annotate_opens_its_copy_source_from_the_folder_checked_down(inbox: Path, tmp_path: Path) -> None:
+    from perfxl.review.checking import check
+    from perfxl.write.annotate import annotate
+
+    unit = inbox / "承德高新区招商服务局"
+    victim = str(unit / "招商服务局项目绩效表.xlsx")
+    checked = check(inbox)  # read as it was; the folder is swapped before the copies are made
+    _swap_for_link(unit, tmp_path / "外部")
+    copies = annotate(checked, tmp_path / "copies")
+    refused = [p for p in copies.problems if p.file == victim]
+    assert [p.code for p in refused] == ["annotate-copy-refused"] and "符号链接" in refused[0].message
+    assert not any(p.name.startswith("招商服务局项目绩效表") for p in copies.written)
+
+
+def test_the_names_from_the_inbox_down_are_those_the_scan_spelt() -> None:
+    from perfxl.read.inbox import root_of
+    from perfxl.read.safe_open import below
+
+    assert below("inbox/单位/a.xlsx", "inbox") == below("inbox/单位/a.xlsx", "inbox/") == ["单位", "a.xlsx"]
+    assert below("a.xlsx", ".") == ["a.xlsx"] and below("/srv/a.xlsx", "/") == ["srv", "a.xlsx"]
+    assert below("inboxes/a.xlsx", "inbox") is None and below("inbox/../secret/a.xlsx", "inbox") is None
+    assert below("/abs/a.xlsx", ".") is None and below("inbox", "inbox") is None
+    assert root_of("box/单位/a.xlsx", ["other", "box", "box/单位"]) == "box/单位"
+    assert root_of("box/a.xlsx", ["box/a.xlsx"]) is None  # a file given itself: from its own folder
 
 
 def test_a_linked_inbox_root_is_followed_once(inbox: Path, tmp_path: Path) -> None:

@@ -117,12 +117,12 @@ def _big_inbox(tmp_path: Path, n: int = 44, hostile: bool = True) -> Path:
     return box
 
 
-def _abort_or_sleep(path: str, limits: Limits, vocab: Any, base: str = "") -> Any:
+def _abort_or_sleep(path: str, limits: Limits, vocab: Any, base: str = "", root: str | None = None) -> Any:
     if "坏" in path:
         _abort()
     if "慢" in path:
         time.sleep(600)
-    return _REAL_READ_ONE(path, limits, vocab, base)
+    return _REAL_READ_ONE(path, limits, vocab, base, root)
 
 
 import perfxl.batch.pool as pool_module  # noqa: E402
@@ -154,12 +154,12 @@ def test_a_crash_in_a_chunk_of_files_is_the_crashing_files_alone(tmp_path: Path,
     assert len(run.sources) == 45
 
 
-def _count_and_sleep(path: str, limits: Limits, vocab: Any, base: str = "") -> Any:
+def _count_and_sleep(path: str, limits: Limits, vocab: Any, base: str = "", root: str | None = None) -> Any:
     with open(os.environ["PERFXL_TEST_TALLY"], "a") as fh:
         fh.write("x")
     if not path.endswith("表00.xlsx"):
         time.sleep(600)
-    return _REAL_READ_ONE(path, limits, vocab, base)
+    return _REAL_READ_ONE(path, limits, vocab, base, root)
 
 
 def test_ctrl_c_while_reading_drops_the_queued_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

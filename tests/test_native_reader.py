@@ -356,13 +356,13 @@ def test_an_ods_reaches_calamine_as_only_the_checked_parts(tmp_path: Path, monke
     import perfxl.read.workbook as workbook
 
     given: list[bytes] = []
-    real = workbook._calamine_book
+    real = workbook._calamine
 
-    def book(data: bytes, kind: str) -> Any:
+    def book(data: bytes) -> Any:
         given.append(data)
-        return real(data, kind)
+        return real(data)
 
-    monkeypatch.setattr(workbook, "_calamine_book", book)
+    monkeypatch.setattr(workbook, "_calamine", book)
     sheets = read_workbook(write(tmp_path, ods({"远": FAR_ODS, "正常": ODS_TEXT}), "a.ods"))
     assert [s.name for s in sheets] == ["远", "正常"]
     assert notes(sheets[0]) == ["sheet-too-large"] and sheets[1].value(0, 0) == "一级指标"

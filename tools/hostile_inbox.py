@@ -25,7 +25,7 @@ encrypted-looking OLE file, a WPS .et file, and the good sample workbooks. Besid
 - 错误值.xlsx: #VALUE!, #N/A, #DIV/0! in amount cells;
 - Café 招商局 twice, once NFC and once NFD (one unit);
 - 表格.ods (if soffice is installed), 远处.ods (a repeated cell asking for 17 billion cells),
-  损坏.xlsb, 表格.et (an .xls under the WPS name);
+  损坏.xlsb (refused unread: xlsb-not-read), 表格.et (an .xls under the WPS name);
 - 网页导出.xls (an HTML table), 表格2003.xls (SpreadsheetML 2003), 导出_GBK.csv and 导出_BOM.csv.
 """
 

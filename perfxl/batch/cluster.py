@@ -34,7 +34,7 @@ _INSTALL = "pip install 'perfxl[dask]'"
 
 
 def read_on_cluster(paths: Sequence[str], rules: RuleSet, limits: Limits, vocab: Vocabulary, scheduler: str,
-                    progress: Callable[[int], None] | None = None) -> list[FileRead]:
+                    progress: Callable[[int], None] | None = None, root: str | None = None) -> list[FileRead]:
     """``read_chunk`` of every path on the workers of the Dask scheduler at ``scheduler``, in input
     order. ClusterError when dask is not installed, the scheduler cannot be reached, it has no
     workers, or a worker runs another perfxl or cannot start perfxl's isolated readers. A chunk
@@ -55,7 +55,7 @@ def read_on_cluster(paths: Sequence[str], rules: RuleSet, limits: Limits, vocab:
         size = max(1, min(CHUNK, math.ceil(len(paths) / (4 * workers))))  # every worker busy to the end
         chunks = [list(paths[i:i + size]) for i in range(0, len(paths), size)]
         [settings] = client.scatter([(limits, rules, vocab)], broadcast=True)
-        futures = client.map(_read_part, chunks, settings=settings, base=os.getcwd(), pure=False)
+        futures = client.map(_read_part, chunks, settings=settings, base=os.getcwd(), root=root, pure=False)
         where = {future.key: n for n, future in enumerate(futures)}
         parts: list[list[FileRead] | None] = [None] * len(chunks)
         try:
@@ -64,7 +64,7 @@ def read_on_cluster(paths: Sequence[str], rules: RuleSet, limits: Limits, vocab:
                 try:
                     parts[n] = future.result()
                 except Exception:  # its workers died or it failed there: this machine reads it
-                    parts[n] = read_all(chunks[n], rules, limits, vocab, 1)
+                    parts[n] = read_all(chunks[n], rules, limits, vocab, 1, root=root)
                 future.release()
                 if progress:
                     progress(len(chunks[n]))
@@ -119,10 +119,12 @@ def code_digest() -> str:
     return digest.hexdigest()
 
 
-def _read_part(paths: list[str], settings: tuple[Limits, RuleSet, Vocabulary], base: str) -> list[FileRead]:
-    """A dask task: ``read_chunk`` of ``paths`` in this worker, relative paths under ``base``."""
+def _read_part(paths: list[str], settings: tuple[Limits, RuleSet, Vocabulary], base: str,
+               root: str | None = None) -> list[FileRead]:
+    """A dask task: ``read_chunk`` of ``paths`` in this worker, relative paths under ``base``, each
+    opened from the inbox ``root``."""
     limits, rules, vocab = settings
-    return read_chunk(paths, limits, rules, vocab, base)
+    return read_chunk(paths, limits, rules, vocab, base, root)
 
 
 def _stop_readers(client: Any) -> None:

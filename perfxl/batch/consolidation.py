@@ -102,8 +102,8 @@ def consolidate(inbox: str | os.PathLike[str] = "workbooks/inbox",
 
     def read(todo: list[str]) -> list[FileRead]:
         if scheduler is not None:
-            return read_on_cluster(todo, ruleset, limits, vocab, scheduler, tick)
-        return read_all(todo, ruleset, limits, vocab, jobs, tick)
+            return read_on_cluster(todo, ruleset, limits, vocab, scheduler, tick, str(root))
+        return read_all(todo, ruleset, limits, vocab, jobs, tick, str(root))  # opened from the inbox down
 
     reads = store.read(paths, read, tick) if store is not None else read(paths)
     gc.freeze()  # everything read stays alive to the end: spare the collector rescanning it

@@ -17,8 +17,7 @@ from ..errors import UnreadableWorkbook
 from ..model import ExtractResult, Problem
 from ..read.isolation import ReaderFailed, finish, isolated_map, start_pool, stop
 from ..read.limits import Limits
-from ..read.safe_open import file_stat
-from ..read.workbook import read_bytes
+from ..read.workbook import read_file
 from ..review.checking import schema_findings
 from ..review.ruleset import RuleSet
 from ..review.table_rules import file_rules
@@ -43,58 +42,54 @@ class FileRead:
     schema: list[Problem] | None = None  # the schema failures, once validated (None: not yet)
 
 
-def read_one(path: str, limits: Limits, vocab: Vocabulary, base: str = "") -> FileRead:
+def read_one(path: str, limits: Limits, vocab: Vocabulary, base: str = "", root: str | None = None) -> FileRead:
     """Extract one file from a single read of its bytes, which also give its size and digest.
     A file whose size or time changes while it is read (still being copied) is not used. A
-    relative ``path`` is opened under ``base`` (else the working folder) and named as given."""
+    relative ``path`` is opened under ``base`` (else the working folder) and named as given;
+    it is opened from ``root``, the inbox it was found in, no folder below that followed."""
     opened = os.path.join(base, path)
     try:
-        before = file_stat(opened)
-    except OSError:
-        before = None
-    try:
-        data = read_bytes(opened, limits)
-        after = file_stat(opened)
+        data, before, after = read_file(opened, limits, os.path.join(base, root) if root is not None else None)
     except (UnreadableWorkbook, OSError) as exc:
         reason = exc.reason if isinstance(exc, UnreadableWorkbook) else f"无法读取（{exc}）"
         return FileRead(unreadable(path, reason))
     size, digest = len(data), hashlib.sha256(data).hexdigest()
     modified = dt.datetime.fromtimestamp(after.st_mtime).isoformat(timespec="seconds")
-    if before is None or (before.st_size, before.st_mtime_ns) != (after.st_size, after.st_mtime_ns) \
-            or len(data) != after.st_size:
+    if (before.st_size, before.st_mtime_ns) != (after.st_size, after.st_mtime_ns) or len(data) != after.st_size:
         return FileRead(unreadable(path, STILL_CHANGING), size, digest, modified)
     return FileRead(extract(path, data=data, limits=limits, labels=vocab), size, digest, modified)
 
 
 def read_chunk(paths: Sequence[str], limits: Limits, rules: RuleSet, vocab: Vocabulary,
-               base: str = "") -> list[FileRead]:
-    """Read files (relative ones under ``base``) and run the rules that need one file only, where
-    the file was read."""
+               base: str = "", root: str | None = None) -> list[FileRead]:
+    """Read files (relative ones under ``base``, each opened from the inbox ``root``) and run the
+    rules that need one file only, where the file was read."""
     out = []
     with paused():  # extraction allocates small acyclic objects only
         for path in paths:
-            read = read_one(path, limits, vocab, base)
+            read = read_one(path, limits, vocab, base, root)
             out.append(FileRead(read.result, read.size, read.sha256, read.modified,
                                 file_rules(read.result, rules)))
     return out
 
 
 def read_all(paths: Sequence[str], rules: RuleSet, limits: Limits, vocab: Vocabulary, jobs: int | None = None,
-             progress: Callable[[int], None] | None = None) -> list[FileRead]:
+             progress: Callable[[int], None] | None = None, root: str | None = None) -> list[FileRead]:
     """Extract every path (and run the per-file rules), in input order: over a pool of isolated
     readers (``read.isolation``: a file that crashes or hangs its reader is reported and the rest
     go on) when it pays, else here one by one, each file parsed in this process's own isolated
-    reader. While the readers read, this process validates what they have read with the schemas."""
+    reader. While the readers read, this process validates what they have read with the schemas.
+    ``root``: the inbox the paths were found in (see ``read_one``)."""
     jobs = jobs or os.cpu_count() or 1
     out: list[FileRead] = []
     if jobs <= 1 or len(paths) < SERIAL_BELOW:
         for p in paths:
-            out.extend(read_chunk([p], limits, rules, vocab))
+            out.extend(read_chunk([p], limits, rules, vocab, root=root))
             if progress:
                 progress(1)
         _validate(out, [i for i, read in enumerate(out) if read.result.rollup is None], rules)
         return out
-    readers = start_pool(jobs, limits, _reader_state, (limits, rules, vocab))
+    readers = start_pool(jobs, limits, _reader_state, (limits, rules, vocab, root))
     try:
         waiting: list[int] = []  # reads not yet validated
         for read in isolated_map(_read_here, paths, readers, limits, _failed, files_per_task(len(paths), jobs)):
@@ -129,18 +124,18 @@ def _validate(reads: list[FileRead], which: list[int], rules: RuleSet) -> None:
         reads[i] = replace(reads[i], schema=found.get(reads[i].result.source, []))
 
 
-_state: tuple[Limits, RuleSet, Vocabulary] | None = None  # in a reader: what every file is read with
+_state: tuple[Limits, RuleSet, Vocabulary, str | None] | None = None  # in a reader: what every file is read with
 
 
-def _reader_state(limits: Limits, rules: RuleSet, vocab: Vocabulary) -> None:
+def _reader_state(limits: Limits, rules: RuleSet, vocab: Vocabulary, root: str | None) -> None:
     global _state
-    _state = (limits, rules, vocab)
+    _state = (limits, rules, vocab, root)
 
 
 def _read_here(path: str) -> FileRead:
     assert _state is not None, "a reader is started by read_all"
-    limits, rules, vocab = _state
-    return read_chunk([path], limits, rules, vocab)[0]
+    limits, rules, vocab, root = _state
+    return read_chunk([path], limits, rules, vocab, root=root)[0]
 
 
 def _failed(error: ReaderFailed) -> FileRead:

@@ -20,7 +20,7 @@ from pathlib import Path
 from ..errors import os_reason
 from ..model import Problem
 from ..problems import problem
-from .safe_open import FOLDER_FLAGS, NO_FOLLOW, file_stat, open_folder, relative_opens
+from .safe_open import FOLDER_FLAGS, NO_FOLLOW, below, file_stat, open_folder, relative_opens
 from .sniff import is_spreadsheet_text
 
 EXTENSIONS = (".xlsx", ".xlsm", ".xls", ".et", ".ett", ".ods", ".xlsb", ".csv")
@@ -64,6 +64,15 @@ def scan_inbox(paths: Iterable[str | os.PathLike[str]]) -> InboxScan:
         else:
             scan.found.append(path)
     return scan
+
+
+def root_of(path: str | os.PathLike[str], given: Iterable[str | os.PathLike[str]]) -> str | None:
+    """The folder among ``given`` (the paths a scan was asked for) that ``path`` was found in, as
+    the scan spells it: the file is opened from there down (``safe_open.open_file``). None for a
+    file given itself: it is opened from its own folder."""
+    spelt = os.fspath(path)
+    inside = [os.fspath(Path(g)) for g in given if below(spelt, os.fspath(Path(g))) is not None]
+    return max(inside, key=len, default=None)
 
 
 _DEEPEST = 200  # folders inside one another walked; deeper ones are reported, not opened

@@ -26,9 +26,8 @@ from pebble.common.types import CONSTS
 if sys.platform != "win32":
     import resource
 
-from ..errors import UnreadableWorkbook
-from ..problems import problem
 from .limits import Limits
+from .refused import RefusedWorkbook
 from .sheet import Sheet
 from .workbook import read_workbook
 
@@ -42,20 +41,8 @@ _in_worker = False
 _single: tuple[ProcessPool, int] | None = None  # this process's worker for ``isolated``, its cap
 
 
-class ReaderFailed(UnreadableWorkbook):
+class ReaderFailed(RefusedWorkbook):
     """The worker reading a file died or overran its deadline: ``problem`` says which."""
-
-    def __init__(self, path: str, code: str, **params: Any) -> None:
-        self.problem = problem(code, file=path, **params)
-        super().__init__(path, self.problem.message)
-        self.code, self.params = code, params
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        return _rebuild, (self.path, self.code, self.params)
-
-
-def _rebuild(path: str, code: str, params: dict[str, Any]) -> ReaderFailed:
-    return ReaderFailed(path, code, **params)
 
 
 def worker_setup(memory_mb: int | None = None) -> None:

@@ -2,25 +2,22 @@
 never its name: .xlsx/.xlsm through python-calamine (after the zip parts were inspected and
 bounded, and handed over as a fresh package of only the checked parts), legacy .xls and BIFF
 .et through ``legacy_xls``, .ods through python-calamine as a fresh package too (``ods_package``),
-.xlsb through python-calamine with every part inflated within the limits first,
 and the exports units really send as ".xls": HTML tables, SpreadsheetML 2003 XML and CSV.
 
 Anything that is not a readable workbook raises ``UnreadableWorkbook`` with a Chinese reason a
-clerk can act on.
+clerk can act on. An .xlsb is refused (``xlsb-not-read``, a warning): no tokenizer here measures its
+binary records, so python-calamine would get what nobody checked; it never sees the file's bytes.
 """
 
 from __future__ import annotations
 
-import contextlib
 import errno
 import io
 import math
 import os
 import re
 import stat
-import tempfile
 import zipfile
-from collections.abc import Iterator
 from typing import Any
 
 import python_calamine as pc
@@ -31,7 +28,8 @@ from .book_parts import book_parts, office_document
 from .canonical_package import canonical_package
 from .limits import DEFAULT_LIMITS, Limits
 from .ods_package import encrypted, ods_package, ods_tables
-from .safe_open import open_file
+from .refused import RefusedWorkbook
+from .safe_open import LinkOnTheWay, open_file
 from .sheet import Sheet, bounded, too_large
 from .sheet_xml import SheetMeta, read_meta
 from .sniff import HTML, OLE, SPREADSHEET_ML, TEXT, ZIP, sniff
@@ -54,7 +52,8 @@ def read_workbook(path: str | os.PathLike[str], data: bytes | None = None,
     try:
         return _read_kind(spath, data, limits)
     except UnreadableWorkbook as exc:
-        if spath.lower().endswith((".et", ".ett")) and exc.reason != ENCRYPTED:
+        if spath.lower().endswith((".et", ".ett")) and exc.reason != ENCRYPTED \
+                and not isinstance(exc, RefusedWorkbook):
             raise UnreadableWorkbook(spath, _WPS) from exc
         raise
 
@@ -82,16 +81,28 @@ def _read_kind(path: str, data: bytes, limits: Limits) -> list[Sheet]:
     raise UnreadableWorkbook(path, _NOT_WORKBOOK)
 
 
-def read_bytes(path: str, limits: Limits = DEFAULT_LIMITS) -> bytes:
-    """The whole file, read once (the workbook is parsed and hashed from these bytes). Opened
-    without following a link and without waiting on a pipe, then checked to be a regular file
-    on the open handle itself, so nothing swapped in after the inbox was listed is read."""
+def read_bytes(path: str, limits: Limits = DEFAULT_LIMITS, root: str | None = None) -> bytes:
+    """The whole file, read once (the workbook is parsed and hashed from these bytes); see
+    ``read_file``."""
+    return read_file(path, limits, root)[0]
+
+
+def read_file(path: str, limits: Limits = DEFAULT_LIMITS,
+              root: str | None = None) -> tuple[bytes, os.stat_result, os.stat_result]:
+    """The whole file and its facts as opened and once read (from the handle itself). Opened
+    from ``root``, the inbox it was found in, one folder at a time without following a link
+    (``safe_open.open_file``; no ``root``: from its own folder) and without waiting on a pipe,
+    then checked to be a regular file on the open handle, so nothing swapped in after the inbox
+    was listed is read."""
     try:
-        fd = open_file(path)
+        fd = open_file(path, root)
     except FileNotFoundError as exc:
         raise UnreadableWorkbook(path, "文件不存在；请检查路径") from exc
     except IsADirectoryError as exc:
         raise UnreadableWorkbook(path, "这是一个文件夹，不是工作簿文件") from exc
+    except LinkOnTheWay as exc:
+        raise UnreadableWorkbook(path, f"路径中的文件夹“{exc.filename}”是一个符号链接（可能是在列出收件箱之后换上的），"
+                                       "为安全起见不跟随读取；请把文件夹本身放进收件箱后重新运行") from exc
     except OSError as exc:
         if os.path.isdir(path):  # Windows reports a folder as "permission denied"
             raise UnreadableWorkbook(path, "这是一个文件夹，不是工作簿文件") from exc
@@ -101,15 +112,16 @@ def read_bytes(path: str, limits: Limits = DEFAULT_LIMITS) -> bytes:
         if exc.errno == errno.ELOOP or os.path.islink(path):
             raise UnreadableWorkbook(path, "这是一个符号链接，为安全起见不跟随读取；请把文件本身放进收件箱") from exc
         raise UnreadableWorkbook(path, f"无法打开文件（{os_reason(exc)}）；请检查文件权限") from exc
-    mode = os.fstat(fd).st_mode
-    if not stat.S_ISREG(mode):
+    opened = os.fstat(fd)
+    if not stat.S_ISREG(opened.st_mode):
         os.close(fd)
-        if stat.S_ISDIR(mode):
+        if stat.S_ISDIR(opened.st_mode):
             raise UnreadableWorkbook(path, "这是一个文件夹，不是工作簿文件")
         raise UnreadableWorkbook(path, "不是普通文件（命名管道、套接字或设备），没有读取；请提交工作簿文件本身")
     with open(fd, "rb") as fh:
         try:
             data = fh.read(limits.file_bytes + 1)
+            after = os.fstat(fd)
         except OSError as exc:
             raise UnreadableWorkbook(path, f"无法读取文件（{os_reason(exc)}）") from exc
     if not data:
@@ -117,7 +129,7 @@ def read_bytes(path: str, limits: Limits = DEFAULT_LIMITS) -> bytes:
     if len(data) > limits.file_bytes:
         raise UnreadableWorkbook(path, f"文件超过 {limits.file_mb} MB，不像是绩效表，未读取；"
                                        f"确属正常的大文件，可用 --limit file_mb=N 放宽")
-    return data
+    return data, opened, after
 
 
 def _damaged(path: str, exc: BaseException | None = None) -> UnreadableWorkbook:
@@ -150,12 +162,12 @@ def _read_zip(path: str, data: bytes, limits: Limits) -> list[Sheet]:
         raise _damaged(path, exc) from exc
     except PartTooLarge as exc:
         raise UnreadableWorkbook(path, _too_large_part(exc, limits)) from exc
-    if document is not None and document.lower().endswith(".bin"):
-        return _read_other_zip(path, data, pkg, limits, "xlsb")
+    if document is not None and document.lower().endswith(".bin"):  # an .xlsb: see the module's docstring
+        raise RefusedWorkbook(path, "xlsb-not-read")
     if document is not None:
         return _read_xlsx(path, pkg, document, limits)
     if "content.xml" in pkg and ("mimetype" not in pkg or _ODS_MIME in _part(path, pkg, "mimetype", limits)):
-        return _read_other_zip(path, data, pkg, limits, "ods")
+        return _read_ods(path, pkg, limits)
     raise UnreadableWorkbook(path, "压缩包里没有 Excel 工作簿内容（可能是 Word 或其他文件）；"
                                    "请提交 Excel 工作簿")
 
@@ -204,7 +216,7 @@ def _checked_package(path: str, pkg: Package, document: str,
 def _read_xlsx(path: str, pkg: Package, document: str, limits: Limits) -> list[Sheet]:
     names, metas, package, largest = _checked_package(path, pkg, document, limits)
     try:
-        book = pc.CalamineWorkbook.from_filelike(io.BytesIO(package))
+        book = _calamine(package)
         long_text = largest > limits.cell_chars  # else no cell can hold that much text
         sheets = [_xlsx_sheet(book, path, i, name, meta, limits, long_text)
                   for i, (name, meta) in enumerate(zip(names, metas, strict=True))]
@@ -247,60 +259,42 @@ def not_finite(sheet: Sheet) -> None:
                 row[c] = ""
 
 
-def _read_other_zip(path: str, data: bytes, pkg: Package, limits: Limits, kind: str) -> list[Sheet]:
-    """An .ods or .xlsb through python-calamine: an .ods as the fresh package of its checked
-    content (tables past the cell limit emptied), with its merges and percent cells from
-    content.xml; an .xlsb with every part first inflated within the part limit (so calamine never
-    meets a decompression bomb) and a warning that merges and formats are not read."""
-    layout: dict[str, tuple[list[tuple[int, int, int, int]], set[tuple[int, int]]]] = {}
-    refused: dict[str, int] = {}
-    if kind == "ods":
-        from lxml import etree
+def _read_ods(path: str, pkg: Package, limits: Limits) -> list[Sheet]:
+    """An .ods through python-calamine, as the fresh package of its checked content (tables past
+    the cell limit emptied), with its merges and percent cells from content.xml."""
+    from lxml import etree
 
-        from .ods_meta import ods_layout
-        data, refused = _checked_ods(path, pkg, limits)
-        try:
-            layout = ods_layout(_part(path, pkg, "content.xml", limits))
-        except etree.XMLSyntaxError as exc:
-            raise _damaged(path, exc) from exc
-    else:
-        for name in pkg.names():
-            if not name.endswith("/"):
-                _part(path, pkg, name, limits)
+    from .ods_meta import ods_layout
+    data, refused = _checked_ods(path, pkg, limits)
     try:
-        with _calamine_book(data, kind) as book:
-            sheets = []
-            for name in book.sheet_names:
-                if name in refused:
-                    sheets.append(too_large(path, name, refused[name], limits))
-                    continue
-                try:
-                    sheet = book.get_sheet_by_name(name)
-                except OSError:
-                    if kind == "xlsb":  # a chart sheet: calamine has no cells to give
-                        continue
-                    raise
-                end = sheet.end
-                area = (end[0] + 1) * (end[1] + 1) if end is not None else 0
-                if area > limits.cells:
-                    sheets.append(too_large(path, name, area, limits))
-                    continue
-                merges, percent = layout.get(name, ([], set()))
-                given = sheet.merged_cell_ranges
-                if given:
-                    merges = [(a[0], a[1], b[0], b[1]) for a, b in given]
-                out = Sheet(name, sheet.to_python(skip_empty_area=False), merges, percent)
-                if kind == "xlsb" and given is None and not sheets:  # once a file, on its first sheet
-                    out.notes.append(problem("xlsb-partly-read", file=path, sheet=name))
-                sheets.append(bounded(out, path, limits))
+        layout = ods_layout(_part(path, pkg, "content.xml", limits))
+    except etree.XMLSyntaxError as exc:
+        raise _damaged(path, exc) from exc
+    try:
+        book = _calamine(data)
+        sheets = []
+        for name in book.sheet_names:
+            if name in refused:
+                sheets.append(too_large(path, name, refused[name], limits))
+                continue
+            sheet = book.get_sheet_by_name(name)
+            end = sheet.end
+            area = (end[0] + 1) * (end[1] + 1) if end is not None else 0
+            if area > limits.cells:
+                sheets.append(too_large(path, name, area, limits))
+                continue
+            merges, percent = layout.get(name, ([], set()))
+            given = sheet.merged_cell_ranges
+            if given:
+                merges = [(a[0], a[1], b[0], b[1]) for a, b in given]
+            sheets.append(bounded(Sheet(name, sheet.to_python(skip_empty_area=False), merges, percent), path, limits))
+        book.close()
     except (KeyboardInterrupt, SystemExit):
         raise
     except BaseException as exc:  # calamine raises unrelated types, and a Rust panic is no Exception
-        what = "Excel 二进制工作簿（.xlsb）" if kind == "xlsb" else "OpenDocument 表格（.ods）"
-        raise UnreadableWorkbook(path, f"{what}内容已损坏或无法读取（{type(exc).__name__}）；"
+        raise UnreadableWorkbook(path, f"OpenDocument 表格（.ods）内容已损坏或无法读取（{type(exc).__name__}）；"
                                        "请用 Excel 或 WPS 另存为 .xlsx 后重新提交") from exc
     return sheets
-
 
 
 def _checked_ods(path: str, pkg: Package, limits: Limits) -> tuple[bytes, dict[str, int]]:
@@ -326,19 +320,6 @@ def _checked_ods(path: str, pkg: Package, limits: Limits) -> tuple[bytes, dict[s
     return ods_package(content, refused), {t.name: t.extent.area for t in refused}
 
 
-@contextlib.contextmanager
-def _calamine_book(data: bytes, kind: str) -> Iterator[Any]:
-    """python-calamine takes any zip from memory for xlsx and finds .xlsb only by its file name,
-    so an .xlsb is read from a temporary file of that name, kept while its sheets are read."""
-    if kind != "xlsb":
-        book = pc.CalamineWorkbook.from_filelike(io.BytesIO(data))
-        yield book
-        book.close()
-        return
-    with tempfile.TemporaryDirectory(prefix="perfxl-") as folder:
-        path = os.path.join(folder, "book.xlsb")
-        with open(path, "wb") as fh:
-            fh.write(data)
-        book = pc.CalamineWorkbook.from_path(path)
-        yield book
-        book.close()
+def _calamine(package: bytes) -> Any:
+    """python-calamine's workbook of ``package``: only ever a package perfxl made from what it checked."""
+    return pc.CalamineWorkbook.from_filelike(io.BytesIO(package))

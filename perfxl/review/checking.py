@@ -11,9 +11,10 @@ from pathlib import Path
 
 from ..errors import UnreadableWorkbook
 from ..model import CheckResult, ExtractResult, Problem
-from ..read.inbox import scan_inbox
+from ..read.inbox import root_of, scan_inbox
 from ..read.isolation import read_isolated
 from ..read.limits import DEFAULT_LIMITS, Limits
+from ..read.workbook import read_bytes
 from ..tables.extraction import extract, extract_sheets
 from ..tables.own_summaries import is_summary, summary_tables
 from ..tables.vocabulary import Vocabulary, resolve_vocabulary
@@ -38,7 +39,7 @@ def check(paths: Iterable[str | os.PathLike[str]] | str | os.PathLike[str],
     ruleset = resolve_ruleset(rules)
     vocab = resolve_vocabulary(labels)
     scan = scan_inbox(paths)
-    results = tuple(extract(p, limits=limits, labels=vocab) for p in scan.found)
+    results = tuple(extract(p, limits=limits, labels=vocab, root=root_of(p, paths)) for p in scan.found)
     approved = read_targets(targets, limits, vocab)
     checked = check_results(results, ruleset, skipped=scan.skipped, targets=approved)
     return replace(checked, paths=tuple(os.fspath(p) for p in paths))
@@ -49,12 +50,11 @@ def read_targets(targets: Iterable[str | os.PathLike[str]] | str | os.PathLike[s
     """The approved target tables at ``targets`` (files or folders), read once."""
     if targets is None:
         return ()
-    if isinstance(targets, (str, os.PathLike)):
-        targets = [targets]
+    targets = [targets] if isinstance(targets, (str, os.PathLike)) else list(targets)
     out: list[ExtractResult] = []
     listed: set[tuple[str | None, str | None, str | None]] = set()  # projects already read from a summary
     for path in scan_inbox(targets).found:
-        result, from_summary = _approved_tables(path, limits, vocab)
+        result, from_summary = _approved_tables(path, limits, vocab, root_of(path, targets))
         if from_summary:  # a unit's book and the 全部单位 book list the same projects
             keep = [t for t in result.tables if (t.project_code, t.project_name, t.department) not in listed]
             listed |= {(t.project_code, t.project_name, t.department) for t in keep}
@@ -63,13 +63,13 @@ def read_targets(targets: Iterable[str | os.PathLike[str]] | str | os.PathLike[s
     return tuple(out)
 
 
-def _approved_tables(path: Path, limits: Limits, vocab: Vocabulary) -> tuple[ExtractResult, bool]:
+def _approved_tables(path: Path, limits: Limits, vocab: Vocabulary, root: str | None) -> tuple[ExtractResult, bool]:
     """The target tables of one file — a submission, or a summary perfxl wrote for them — and
     whether it was a summary."""
     try:
-        sheets = read_isolated(os.fspath(path), None, limits)
+        sheets = read_isolated(os.fspath(path), read_bytes(os.fspath(path), limits, root), limits)
     except UnreadableWorkbook:
-        return extract(path, limits=limits, labels=vocab), False  # says why, as a problem
+        return extract(path, limits=limits, labels=vocab, root=root), False  # says why, as a problem
     if is_summary(sheets):
         return summary_tables(path, sheets), True
     return extract_sheets(os.fspath(path), sheets, vocab), False

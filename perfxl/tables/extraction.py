@@ -9,9 +9,10 @@ from ..errors import UnreadableWorkbook
 from ..model import ExtractResult, Problem, Table
 from ..output_marks import ALL_SCOPE, ANNOTATED, ANNOTATION_SHEET, SCOPE_PROPERTY, SUMMARY, TEMPLATE
 from ..problems import problem
-from ..read.isolation import ReaderFailed, read_isolated
+from ..read.isolation import read_isolated
 from ..read.limits import DEFAULT_LIMITS, Limits
 from ..read.own_marks import output_mark
+from ..read.refused import RefusedWorkbook
 from ..read.sheet import Sheet
 from ..read.workbook import read_bytes
 from .locate import locate
@@ -23,12 +24,17 @@ from .vocabulary import Vocabulary, resolve_vocabulary
 
 
 def extract(path: str | os.PathLike[str], *, data: bytes | None = None, limits: Limits = DEFAULT_LIMITS,
-            labels: Vocabulary | str | os.PathLike[str] | None = None) -> ExtractResult:
+            labels: Vocabulary | str | os.PathLike[str] | None = None,
+            root: str | os.PathLike[str] | None = None) -> ExtractResult:
     """Read every performance table (targets or self-evaluation, project or whole department, of
     any template family) of the workbook at ``path`` (from ``data`` when its bytes are already in
-    memory). ``labels``: a Vocabulary, or a labels file extending the shipped one.
+    memory). ``labels``: a Vocabulary, or a labels file extending the shipped one. ``root``: the
+    folder (an inbox) ``path`` was found in: the file is opened from there one folder at a time,
+    none followed if it is a link (without it, from the file's own folder).
 
-    Never raises for bad input: an unreadable file gives no tables and one ``unreadable`` problem.
+    Never raises for bad input: an unreadable file gives no tables and one ``unreadable`` problem
+    (``xlsb-not-read`` for an .xlsb, ``reader-crashed`` / ``read-timeout`` for a file that took its
+    reader down).
     perfxl's own summaries and annotated copies, and its templates while still blank, give no
     tables and a note saying what they are; a 全部单位 summary (a lower level's) gives its contents
     as ``rollup`` (层层汇总) and a note. Raises LabelsFileError for a bad labels file.
@@ -37,9 +43,9 @@ def extract(path: str | os.PathLike[str], *, data: bytes | None = None, limits: 
     source = os.fspath(path)
     try:
         if data is None:
-            data = read_bytes(source, limits)
+            data = read_bytes(source, limits, os.fspath(root) if root is not None else None)
         sheets = read_isolated(source, data, limits)
-    except ReaderFailed as exc:
+    except RefusedWorkbook as exc:  # its reader died or overran, or an .xlsb: a problem of its own
         return ExtractResult(source, (), (exc.problem,))
     except UnreadableWorkbook as exc:
         return unreadable(source, exc.reason)

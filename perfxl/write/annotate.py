@@ -33,6 +33,7 @@ from ..model import CheckResult, Problem
 from ..output_marks import ANNOTATED, ANNOTATION_SHEET, PROPERTY
 from ..problems import problem
 from ..read.file_names import printable, safe_file_name
+from ..read.inbox import root_of
 from ..read.isolation import ReaderFailed, isolated
 from ..read.limits import DEFAULT_LIMITS, Limits
 from ..read.safe_open import file_stat
@@ -122,7 +123,7 @@ def annotate(result: CheckResult, out_dir: str | os.PathLike[str],
             with atomic_target(target) as tmp:
                 try:
                     findings = isolated(_annotated_copy, r.source, limits, r.source, by_file.get(r.source, []),
-                                        tmp, limits)
+                                        tmp, limits, root_of(r.source, result.paths))
                 except OSError as exc:
                     raise OutputError(f"写入批注副本 {target} 失败（{os_reason(exc)}）；"
                                       "已写出的其他副本不受影响") from exc
@@ -147,20 +148,22 @@ class _Refused(Exception):
         self.problem = found
 
 
-def _annotated_copy(source: str, problems: list[Problem], tmp: Path, limits: Limits) -> list[Problem] | Problem:
+def _annotated_copy(source: str, problems: list[Problem], tmp: Path, limits: Limits,
+                    root: str | None = None) -> list[Problem] | Problem:
     """In an isolated worker (``read.isolation``): copy, mark and save ``source`` into ``tmp``;
-    the findings of annotating, or the Problem saying why there is no copy."""
-    copy = _copy(source, limits)
+    the findings of annotating, or the Problem saying why there is no copy. ``source`` is opened
+    from ``root``, the folder checked that it was found in (no folder below it followed)."""
+    copy = _copy(source, limits, root)
     if isinstance(copy, Problem):
         return copy
-    refused = _save(copy, tmp, problems, source, limits)
+    refused = _save(copy, tmp, problems, source, limits, root)
     return refused if refused is not None else copy.findings
 
 
-def _copy(source: str, limits: Limits) -> _Copy | Problem:
+def _copy(source: str, limits: Limits, root: str | None = None) -> _Copy | Problem:
     """The copy of ``source`` to annotate, or the Problem saying why there is none."""
     try:
-        data = read_bytes(source, limits)
+        data = read_bytes(source, limits, root)
         sheets = read_workbook(source, data, limits)
     except UnreadableWorkbook as exc:
         return problem("annotate-copy-refused", file=source, reason=exc.reason)
@@ -175,7 +178,7 @@ def _copy(source: str, limits: Limits) -> _Copy | Problem:
     except PartTooLarge as exc:
         return problem("annotate-copy-refused", file=source,
                        reason=f"其中的“{exc.name}”解压后超过 {limits.part_mb} MB（可用 --limit part_mb=N 放宽）")
-    if package is None:  # an .xlsb or .ods: perfxl's grids are the only copy there is
+    if package is None:  # an .ods: perfxl's grids are the only copy there is
         return _from_grids(sheets, source)
     try:
         wb = load_workbook(io.BytesIO(package), keep_vba=False, rich_text=False, keep_links=True)
@@ -266,7 +269,8 @@ def _from_grids(sheets: list[Sheet], source: str) -> _Copy:
 _NOT_FINITE = ("NaN", "INF", "-INF")
 
 
-def _save(copy: _Copy, tmp: Path, problems: list[Problem], source: str, limits: Limits) -> Problem | None:
+def _save(copy: _Copy, tmp: Path, problems: list[Problem], source: str, limits: Limits,
+          root: str | None = None) -> Problem | None:
     """Mark and write the copy into ``tmp``; a copy openpyxl cannot write is rebuilt from the grids
     once, and refused (the Problem returned) when that cannot be written either. An OSError (a
     full disk) is left to the caller, who names the copy."""
@@ -275,7 +279,7 @@ def _save(copy: _Copy, tmp: Path, problems: list[Problem], source: str, limits: 
     except OSError:
         raise
     except Exception as exc:  # a value or part openpyxl loaded but cannot write back
-        sheets = read_workbook(source, read_bytes(source, limits), limits)
+        sheets = read_workbook(source, read_bytes(source, limits, root), limits)
         rebuilt = _rebuilt(sheets, source, f"openpyxl 无法写出：{type(exc).__name__}")
         try:
             _write(rebuilt, tmp, problems)
