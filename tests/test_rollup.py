@@ -15,6 +15,7 @@ from openpyxl import load_workbook
 import perfxl
 from tests.conftest import load_specs
 from tests.fixtures.engines import write_grids
+from tests.fixtures.families import department_whole
 from tests.fixtures.grids import Grid
 from tests.fixtures.indicator_specs import clean_indicators as _clean
 from tests.fixtures.indicator_specs import indicator as _ind
@@ -54,6 +55,10 @@ def _leaves(root: Path) -> dict[str, list[str]]:
     _submit(root / "乙县" / "教育局" / "绩效目标.xlsx", "教育局", [("302-0001", "课后服务", 7.0, _clean()[:3])])
     _submit(root / "乙县" / "乙县农业农村局" / "绩效目标.xlsx", "乙县农业农村局",
             [("301-0001", "高标准农田建设", 100.0, _clean()[:3])])  # no 满意度 indicator: a warning
+    # its 部门整体 table, whose funds (资金总额 1350 = 项目支出 550 + 基本支出 800) are the unit's too
+    [whole] = department_whole()
+    whole.cells[(2, 1)] = ("乙县农业农村局", "cell")
+    write_grids(root / "乙县" / "乙县农业农村局" / "部门整体.xlsx", [whole], "openpyxl")
     (root / "乙县" / "乙县水利局").mkdir(parents=True)
     (root / "乙县" / "乙县水利局" / "坏文件.xlsx").write_text("不是表格", "utf-8")
     (root / "乙县" / "乙县水利局" / "~$绩效目标.xlsx").write_bytes(b"lock")
@@ -159,6 +164,12 @@ def test_a_province_book_equals_the_direct_consolidation_of_every_leaf_file(tmp_
     departments = [(r["单位"], r["上级单位"], r["三级指标"], r["单元格"]) for r in _table(top, "部门整体指标")]
     assert ("甲县财政局", "某市/甲县", "（本表没有指标）", None) in departments
     assert _below_row(top, "甲县财政局")["部门整体表数"] == 1
+    # a 部门整体 table's own funds come up with it: 100 of the project + 1350 of the table, as directly
+    funds = "资金总额（万元）"
+    assert _below_row(top, "乙县农业农村局")[funds] == 1450 == _below_row(direct, "乙县农业农村局")[funds]
+    whole = {(r["年度资金总额（万元）"], r["资金明细"]) for r in _table(top, "部门整体指标")
+             if r["单位"] == "乙县农业农村局"}
+    assert whole == {(1350, "资金总额/金额 1350；项目支出/金额 550；基本支出/金额 800")}
     # the self-evaluation scored again at the top as where it was sent: 20+18+10+30+8 + 9 = 95, stated 97
     [evaluation] = _table(top, "绩效自评")
     assert (evaluation["单位"], evaluation["自评总分"], evaluation["重算总分"], evaluation["重算等级"],
@@ -179,15 +190,17 @@ def test_a_province_book_equals_the_direct_consolidation_of_every_leaf_file(tmp_
          "指标值 120.0% 不在 0–100 之间；百分比指标请填 0 到 100 的数"),
         ("某市/乙县", "乙县农业农村局", "301-0001", sheet_of["301-0001"], "no-satisfaction-indicator）",
          "没有满意度指标；建议设置服务对象满意度指标"),
+        ("某市/乙县", "乙县农业农村局", None, "部门整体", "vague-words）",
+         "目标“逐步健全”含模糊用语（逐步）；请写成可检验的具体结果"),
         ("某市/乙县", "乙县水利局", None, None, "unreadable）", _row(top, "unreadable", "问题和修改方法")),
         ("某市/乙县", "乙县水利局", None, None, "office-lock-file）",
          "这是 Office/WPS 的锁定文件（有人正打开着同名工作簿），不是工作簿本身；请关闭工作簿后再复制"),
         ("某市", "甲县", None, None, "rollup-read）",
          "这是下级的全部单位汇总表，作为“甲县”的汇总读入：4 个单位、4 个文件、6 张表，" + kept),
         ("某市", "乙县", None, None, "rollup-read）",
-         "这是下级的全部单位汇总表，作为“乙县”的汇总读入：3 个单位、6 个文件、4 张表，" + kept),
+         "这是下级的全部单位汇总表，作为“乙县”的汇总读入：3 个单位、7 个文件、5 张表，" + kept),
         (None, "某市", None, None, "rollup-read）",
-         "这是下级的全部单位汇总表，作为“某市”的汇总读入：8 个单位、13 个文件、11 张表，" + kept),
+         "这是下级的全部单位汇总表，作为“某市”的汇总读入：8 个单位、14 个文件、12 张表，" + kept),
     }
     # each file says through which summaries it came (the path in the inbox it was sent to first, last)
     sources = {(r["上级单位"], r["单位"], r["相对路径"], r["状态"].partition("：")[0]) for r in _table(top, "来源文件")}
@@ -199,12 +212,12 @@ def test_a_province_book_equals_the_direct_consolidation_of_every_leaf_file(tmp_
         ("某市", "市财政局", ROUTE.join([city, "市财政局/绩效目标.xlsx"]), "已读取"),
         ("某市", "甲县", ROUTE.join([city, county["甲县"]]), "已汇入"),
         (None, "某市", city, "已汇入")}
-    assert len(sources) == 4 + 6 + 1 + 3  # the files of 甲县, 乙县, 市财政局, and the three summaries
+    assert len(sources) == 4 + 7 + 1 + 3  # the files of 甲县, 乙县, 市财政局, and the three summaries
     levels = _below(top, "按层级汇总")
     # 单位数, 项目数, 资金, 错误, 警告, 文件数 (the lower summaries themselves not counted as files)
     assert levels["某市/甲县"][:3] == [4, 4, 4112.5] and levels["某市/甲县"][5] == 4
-    assert levels["某市/乙县"][:3] == [4, 4, 207] and levels["某市/乙县"][5] == 6
-    assert levels["某市"][:3] == [9, 9, 4349.5] and levels["某市"][5] == 11
+    assert levels["某市/乙县"][:3] == [4, 4, 1557] and levels["某市/乙县"][5] == 7
+    assert levels["某市"][:3] == [9, 9, 5699.5] and levels["某市"][5] == 12
     assert "本级（直接报送）" not in levels  # nothing was sent to the province directly
     # a book for each 教育局, named by its levels; the direct consolidation has one for both
     books = {p.name for p in (tmp_path / "province_out").glob("*_绩效目标汇总.xlsx")}

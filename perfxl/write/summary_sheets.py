@@ -293,7 +293,8 @@ def _indicators(name: str, tables: list[tuple[str, Table]], with_project: bool, 
     relative = relative or {}
     head = [Col("项目编码"), Col("项目名称")] if with_project else [Col("单位")]
     level = [Col("上级单位")] if levels else []
-    tail = [] if with_project else [Col("文件（收件箱内）"), Col("表单元格")]
+    tail = [] if with_project else [Col("文件（收件箱内）"), Col("表单元格"), Col("年度资金总额（万元）", "money"),
+                                    Col("资金明细", width=30)]
     cols = [*head, *level, Col("一级指标"), Col("二级指标"), Col("三级指标", width=30),
             Col("绩效指标描述", width=36), Col("符号"), Col("值", "num"), Col("单位（计量）"),
             Col("目标（文字描述）", width=30), Col("指标值确定依据", width=30), Col("权重/分值", "num"),
@@ -304,7 +305,8 @@ def _indicators(name: str, tables: list[tuple[str, Table]], with_project: bool, 
     for source, t in tables:
         first = [t.project_code, t.project_name] if with_project else [t.department]
         first += [t.parent] if levels else []
-        last = [] if with_project else [relative.get(source, os.path.basename(source)), f"{t.sheet}!{t.anchor}"]
+        last = [] if with_project else [relative.get(source, os.path.basename(source)), f"{t.sheet}!{t.anchor}",
+                                        t.amount, funds_text(t.funds)]
         if not with_project and not t.indicators:  # a row of its own, so that a higher level reads the table back
             rows.append([*first, None, None, NO_INDICATORS, *[None] * 9, os.path.basename(source), None, *last])
         for i in t.indicators:
@@ -317,6 +319,11 @@ def _indicators(name: str, tables: list[tuple[str, Table]], with_project: bool, 
 
 
 NO_INDICATORS = "（本表没有指标）"
+
+
+def funds_text(funds: dict[str, dict[str, float]]) -> str | None:
+    """A table's money block as one cell: “资金总额/金额 1350；项目支出/金额 550” (read back by a roll-up)."""
+    return "；".join(f"{line}/{col} {value:g}" for line, cols in funds.items() for col, value in cols.items()) or None
 
 
 def _spend_plan(tables: list[tuple[str, Table]], units: list[str]) -> SheetData:
