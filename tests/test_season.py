@@ -276,13 +276,30 @@ EXPECTED = {
       zip(_clean(), ["≥100人次", "≥95%", "≥80%", "≥90%"], strict=True)},
     ("新增项目", "公益性岗位开发", None, None, None),
     ("上年项目未报", "技工学校建设", None, "4 个指标", None),
+    ("目标提高", "部门整体支出", "就业培训覆盖率", "≥98%", "≥99%"),  # the unit's 部门整体 table
+    ("目标不变", "部门整体支出", "财政资金执行率", "≥90%", "≥90%"),
+    ("目标不变", "部门整体支出", "城镇新增就业人数", "≥5000人", "≥5000人"),
+    ("目标不变", "部门整体支出", "群众满意度", "≥90%", "≥90%"),
 }
+
+
+def _department(path: Path, coverage: float) -> None:
+    """The unit's 部门整体 table: two indicators, the first of them raised this year."""
+    build_workbook(path, [{"unit": UNIT, "funds": None, "table": {
+        "kind": "department", "department": None, "project_code": None, "project_name": None, "template": None,
+        "purpose": None, "amount": None, "spend_plan": {}, "goals": [], "indicators": [
+            _ind("产出指标", "数量指标", "就业培训覆盖率", ">=", coverage, "%"),
+            _ind("产出指标", "质量指标", "财政资金执行率", ">=", 90.0, "%"),
+            _ind("效益指标", "社会效益指标", "城镇新增就业人数", ">=", 5000.0, "人"),
+            _ind("满意度指标", "服务对象满意度指标", "群众满意度", ">=", 90.0, "%")]}}], "per-sheet")
 
 
 def _years(tmp_path: Path) -> tuple[Path, Path]:
     last, now = tmp_path / "2023收件箱", tmp_path / "2024收件箱"
     _submit(last / UNIT / "2023年绩效目标.xlsx", UNIT, LAST_YEAR)
     _submit(now / UNIT / "2024年绩效目标.xlsx", UNIT, THIS_YEAR)
+    _department(last / UNIT / "部门整体.xlsx", 98.0)
+    _department(now / UNIT / "部门整体.xlsx", 99.0)
     _submit(now / "某县农业农村局" / "a.xlsx", "某县农业农村局", [("101-0001", "高标准农田建设", 100.0, _clean())])
     return last, now
 
@@ -330,6 +347,16 @@ def test_last_years_summary_gives_the_same_changes(tmp_path: Path) -> None:
     # where last year's indicator was: on the unit's own sheet, read from the book as from the inbox
     sheets = {c.previous.split("!")[1] for c in direct.changes if c.previous}
     assert {c.previous.split("!")[1] for c in from_book.changes if c.previous} == sheets and "项目汇总" not in sheets
+    # the same rows both ways; 上年来源 says where in the book: its original file, sheet and cell, read via the book
+    def row(c: Any) -> tuple[Any, ...]:
+        return (c.kind, c.unit, c.project_code, c.project_name, c.indicator, c.level1, c.level2, c.before, c.after,
+                c.file, c.sheet, c.cell)
+    assert sorted(map(row, from_book.changes), key=repr) == sorted(map(row, direct.changes), key=repr)
+    inbox_where = {row(c): c.previous for c in direct.changes}
+    book = "全部单位_绩效目标汇总.xlsx"
+    assert {row(c): c.previous for c in from_book.changes} == {
+        k: f"{book} › {UNIT}/{v}" if v else v for k, v in inbox_where.items()}
+    assert inbox_where[next(k for k in inbox_where if k[4] == "就业培训覆盖率")] == "部门整体.xlsx!Sheet1!D7"
     from_folder = perfxl.consolidate(now, tmp_path / "out2", jobs=1, previous=tmp_path / "2023汇总", write=False)
     assert _seen(from_folder.changes) == EXPECTED
     result = CliRunner().invoke(main, ["consolidate", str(now), "-o", str(tmp_path / "o3"), "--quiet", "--json",

@@ -140,14 +140,15 @@ def _project(row: dict[str, Any], indicators: list[dict[str, Any]], plan: dict[s
             name = point.rpartition(" ")[0]
             share = _number(plan.get(name))
             spend_plan[name] = None if share is None else round(share * 100, 9)
-    cell = _text(row.get("项目编码单元格"))
+    cells = {key: where for key, where in (("project_code", _text(row.get("项目编码单元格"))),
+                                           ("amount", _text(row.get("资金单元格")))) if where}
     year = _number(row.get("年度"))
     return Table("project", _text(row.get("工作表")) or "", _text(row.get("单元格")) or "A1",
                  department=_text(row.get("单位")), project_code=_text(row.get("项目编码")),
                  project_name=_text(row.get("项目名称")), amount=_number(row.get("年度资金总额（万元）")),
                  spend_plan=spend_plan, goals=_goals(_text(row.get("绩效目标"))),
                  indicators=tuple(_indicator(r) for r in indicators),
-                 cells={"project_code": cell} if cell else {}, stage=_STAGE.get(_text(row.get("表类")) or "", "target"),
+                 cells=cells, stage=_STAGE.get(_text(row.get("表类")) or "", "target"),
                  year=int(year) if year is not None else None, supervisor=_text(row.get("主管部门")),
                  implementer=_text(row.get("实施单位")), parent=_text(row.get("上级单位")))
 

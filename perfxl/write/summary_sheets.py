@@ -250,8 +250,8 @@ def _overview_row(unit: str, part: UnitPart, rules: RuleSet) -> list[Any]:
 def _projects(tables: list[tuple[str, Table]], rules: RuleSet,
               by_table: dict[tuple[str, str, str], list[Problem]], out_dir: Path, levels: bool = False,
               relative: dict[str, str] | None = None) -> SheetData:
-    """One row per project table; its file in the inbox and the cell of its 项目编码 at the end, for
-    a higher level that reads this book as a roll-up."""
+    """One row per project table; its file in the inbox and the cells of its 项目编码 and its funds at
+    the end, for a higher level that reads this book as a roll-up (or next year's 同比)."""
     relative = relative or {}
     cols = [Col("项目编码"), Col("项目名称"), *([Col("上级单位")] if levels else []), Col("单位"), Col("主管部门"),
             Col("实施单位"), Col("年度", "int"),
@@ -259,8 +259,9 @@ def _projects(tables: list[tuple[str, Table]], rules: RuleSet,
             Col("资金支出计划（累计）", width=30), Col("绩效目标", width=50), Col("指标数", "int"),
             Col("产出指标", "int"), Col("效益指标", "int"), Col("满意度指标", "int"),
             Col("定性指标", "int"), Col("错误", "int"), Col("警告", "int"), Col("状态"),
-            Col("来源文件", "link"), Col("工作表"), Col("单元格"), Col("文件（收件箱内）"), Col("项目编码单元格")]
-    link_col, status_col = len(cols) - 5, len(cols) - 6
+            Col("来源文件", "link"), Col("工作表"), Col("单元格"), Col("文件（收件箱内）"), Col("项目编码单元格"),
+            Col("资金单元格")]
+    link_col, status_col = len(cols) - 6, len(cols) - 7
     rows: list[list[Any]] = []
     links: dict[tuple[int, int], str | None] = {}
     fmts: dict[int, dict[int, str]] = {}
@@ -279,7 +280,8 @@ def _projects(tables: list[tuple[str, Table]], rules: RuleSet,
                      len(t.indicators), level1.count("产出指标"), level1.count("效益指标"),
                      level1.count("满意度指标"), sum(i.operator == "text" for i in t.indicators),
                      errors, warnings, status, os.path.basename(source), t.sheet, t.anchor,
-                     relative.get(source, os.path.basename(source)), t.cells.get("project_code")])
+                     relative.get(source, os.path.basename(source)), t.cells.get("project_code"),
+                     t.cells.get("amount")])
         links[(r, link_col)] = source_link(out_dir, source, t.sheet, t.anchor)
         if errors or warnings:
             fmts[r] = {status_col: "error" if errors else "warning"}
