@@ -143,7 +143,8 @@ def test_batches_and_reruns_keep_the_status_right(tmp_path: Path) -> None:
     runner = CliRunner()
     missing = runner.invoke(main, ["status", str(inbox), "-o", str(out)])
     assert missing.exit_code == 2 and "还没有汇总结果" in missing.output
-    first = runner.invoke(main, ["consolidate", str(inbox), "-o", str(out), "--roster", str(roster), "--quiet"])
+    first = runner.invoke(main, ["consolidate", str(inbox), "-o", str(out), "--roster", str(roster), "--quiet",
+                                 "--limit", "seconds=120"])
     assert first.exit_code == 1, first.output  # 教体局's 120% is an error
     assert "报送情况：6 个单位，全部通过 1 个，已报送 2 个，有错误 1 个，未报送 2 个。" in first.output
     now = runner.invoke(main, ["status", str(inbox), "-o", str(out)])
@@ -157,6 +158,13 @@ def test_batches_and_reruns_keep_the_status_right(tmp_path: Path) -> None:
     assert not lib.current and lib.added == ["第二批/某县水利局/水利.xlsx"]
     as_json = runner.invoke(main, ["status", str(inbox), "-o", str(out), "--json"])
     assert json.loads(as_json.output) == lib.to_dict()
+    # the command it prints repeats the last run's options: run as printed, the roster is still there
+    hint = stale.output.rpartition("请重新运行 ")[2].strip()
+    assert hint == f"perfxl consolidate {inbox} -o {out} --roster {os.path.abspath(roster)} --limit seconds=120"
+    assert lib.options == ["--roster", os.path.abspath(roster), "--limit", "seconds=120"]
+    rerun = runner.invoke(main, [*hint.split()[1:], "--quiet"])
+    assert "报送情况：6 个单位" in rerun.output and "未报送 1 个" in rerun.output, rerun.output
+    assert perfxl.status(inbox, out).current
     run = perfxl.consolidate(inbox, out, jobs=1, roster=roster)
     states = {s.unit: s.state for s in run.submissions}
     assert states["某县水利局"] == "全部通过" and states["某县民政局"] == "未报送"
@@ -313,6 +321,7 @@ def test_last_years_inbox_every_planted_change_is_listed(tmp_path: Path) -> None
     out = tmp_path / "out"
     run = perfxl.consolidate(now, out, jobs=1, previous=last)
     assert _seen(run.changes) == EXPECTED
+    assert perfxl.status(now, out).options == ["--previous", str(last)]  # status's rerun line compares again
     assert {c.kind for c in run.changes if c.unit == "某县农业农村局"} == {"新增项目"}
     lowered = sorted(p.message for p in run.problems if p.code == "yoy-target-lowered")
     assert len(lowered) == 2

@@ -540,7 +540,7 @@ def _print_status(result: Any) -> None:
                  (("新增", result.added), ("修改", result.changed), ("删除", result.removed)) if names]
         first = "、".join([*result.added, *result.changed, *result.removed][:5])
         _echo(f"注意：收件箱在上次汇总后有变化（{'，'.join(parts)}文件，如 {first}），以上报送情况已过时；"
-              f"请重新运行 perfxl consolidate {result.inbox} -o {result.out_dir}", err=True)
+              f"请重新运行 {result.rerun}", err=True)
 
 
 @main.command(options_metavar="[选项]", short_help="生成绩效表模板")
