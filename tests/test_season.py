@@ -21,6 +21,7 @@ from perfxl.cli import main
 from perfxl.errors import OutputError, RosterFileError
 from perfxl.review.ruleset import load_ruleset
 from tests.fixtures.engines import write_grids
+from tests.fixtures.families import list_layout
 from tests.fixtures.grids import Grid
 from tests.fixtures.indicator_specs import clean_indicators as _clean
 from tests.fixtures.indicator_specs import indicator as _ind
@@ -220,6 +221,24 @@ def test_roster_files_csv_in_gbk_several_rosters_and_no_name_column(tmp_path: Pa
         perfxl.consolidate(inbox, tmp_path / "out", jobs=1)
     result = CliRunner().invoke(main, ["consolidate", str(inbox), "-o", str(tmp_path / "out"), "--quiet"])
     assert result.exit_code == 2 and "多份报送名单" in result.output and "Traceback" not in result.output
+
+
+def test_a_performance_form_given_as_the_roster_is_refused(tmp_path: Path) -> None:
+    rules = load_ruleset()
+    # a project form (its indicator table has a 单位 column) and a 清单式 form (a 单位名称 column of real units)
+    form = _submit(tmp_path / "绩效表.xlsx", "某局", [("101-0001", "高标准农田建设", 100.0, _clean())])
+    listing = tmp_path / "清单.xlsx"
+    write_grids(listing, list_layout(), "xlsxwriter")
+    refused = r"是一份绩效表（工作表“[^”]+”的 [A-Z]+\d+ 是“一级指标”），不是报送名单"
+    for path in (form, listing):
+        with pytest.raises(RosterFileError, match=refused):
+            read_roster(path, rules)
+    inbox = tmp_path / "inbox"
+    _first_batch(inbox)
+    result = CliRunner().invoke(main, ["consolidate", str(inbox), "-o", str(tmp_path / "out"), "--quiet",
+                                       "--roster", str(form)])
+    assert result.exit_code == 2 and "不是报送名单" in result.output and "Traceback" not in result.output
+    assert not (tmp_path / "out" / "全部单位_绩效目标汇总.xlsx").exists()
 
 
 def test_a_unit_matching_two_roster_units_is_reported_not_guessed(tmp_path: Path) -> None:

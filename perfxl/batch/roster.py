@@ -91,10 +91,21 @@ def read_roster(path: str | os.PathLike[str], rules: RuleSet, limits: Limits = D
     source = Path(path)
     if not source.is_file():
         raise RosterFileError(f"报送名单不存在：{source}；请确认路径")
+    form: tuple[str | None, str, str] | None = None
     for sheet, rows in _grids(source, limits):
         header = _header(rows, rules)
-        if header is not None:
-            return _units(os.fspath(source), sheet, rows, *header)
+        if header is None:
+            continue
+        label = _form_label(rows, rules)
+        if label is not None:  # a performance form: its 单位 and 单位名称 cells are no roster's column
+            form = form or (sheet, *label)
+            continue
+        return _units(os.fspath(source), sheet, rows, *header)
+    if form is not None:
+        sheet, cell, text = form
+        where = f"工作表“{sheet}”的 {cell}" if sheet else cell
+        raise RosterFileError(f"{source} 是一份绩效表（{where} 是“{text}”），不是报送名单；报送名单是每行一个单位的表，"
+                              "第一行写“单位名称”（可再加 单位编码、简称、应报项目），请确认 --roster 指定的文件")
     labels = "、".join(rules.roster.get("name", ()))
     raise RosterFileError(f"报送名单 {source} 中没有找到单位名称一列（表头认得：{labels}）；"
                           "请在第一行写上“单位名称”，下面每行一个单位")
@@ -131,6 +142,17 @@ def _label(value: Any, rules: RuleSet) -> str | None:
         words = {key_of(w) for w in rules.roster.get(role, ())}
         if key in words or _REMARK.sub("", key) in words:
             return role
+    return None
+
+
+def _form_label(rows: list[list[Any]], rules: RuleSet) -> tuple[str, str] | None:
+    """The first cell (A1, text) holding a label only a performance form has (一级指标 …), if any."""
+    words = {key_of(w) for w in rules.roster.get("form_labels", ())}
+    for r, row in enumerate(rows):
+        for c, value in enumerate(row):
+            text = clean_text(value) if isinstance(value, str) else None
+            if text is not None and key_of(text) in words:
+                return to_a1(r, c), text
     return None
 
 
