@@ -394,6 +394,7 @@ class Consolidation:
     cleaned: bool = False                           # … and whether they were removed (--clean)
     started: str = ""                               # when the run began (ISO, to the second)
     roster: str | None = None                       # the roster of expected units (--roster, or found)
+    roster_rows: dict[tuple[str | None, str], str] = field(default_factory=dict)  # its (sheet, cell) -> unit
     submissions: list[UnitSubmission] = field(default_factory=list)  # the 报送情况, one per unit
     previous: str | None = None                     # last year's inbox or summary (--previous)
     changes: list[TargetChange] = field(default_factory=list)        # the 同比

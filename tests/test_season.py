@@ -130,7 +130,7 @@ def test_a_roster_with_a_missing_unit_and_loosely_named_ones(tmp_path: Path) -> 
     assert [(r["单位"], r["状态"], r["在报送名单中"]) for r in rows] == [
         ("某县农业农村局", "已报送", "是"), ("某县卫生健康局", "全部通过", "是"), ("某县教育和体育局", "有错误", "是"),
         ("某县水利局", "未报送", "是"), ("某县民政局", "未报送", "是"), ("某县文化和旅游局", "已报送", "否")]
-    assert rows[2]["说明"] == "表中写作简称“某县教体局”" and rows[0]["说明"] == "缺：农机购置补贴"
+    assert rows[2]["说明"] == "表中写作简称“某县教体局”" and rows[0]["说明"] == "应报 2 个，已报 1 个；缺：农机购置补贴"
     assert rows[2]["单位编码"] == "103" and rows[5]["说明"] == "不在报送名单中"
     assert rows[0]["最近文件时间"] is not None and rows[3]["最近文件时间"] is None
     own = _rows(out / "某县教体局_绩效目标汇总.xlsx", "报送情况")
@@ -147,6 +147,18 @@ def test_batches_and_reruns_keep_the_status_right(tmp_path: Path) -> None:
     first = runner.invoke(main, ["consolidate", str(inbox), "-o", str(out), "--roster", str(roster), "--quiet",
                                  "--limit", "seconds=120"])
     assert first.exit_code == 1, first.output  # 教体局's 120% is an error
+    # the roster's findings are at its rows, under the units they concern, the roster named by its own path
+    found = {(r["单位"], r["文件（收件箱内）"], r["工作表"], r["单元格"], r["规则"].rpartition("（")[2])
+             for r in _rows(out / "全部单位_绩效目标汇总.xlsx", "问题清单") if "（roster-" in r["规则"]}
+    at = (os.path.abspath(roster), "报送名单")
+    assert found == {("某县水利局", *at, "B6", "roster-unit-missing）"),
+                     ("某县民政局", *at, "B7", "roster-unit-missing）"),
+                     ("某县农业农村局", *at, "B3", "roster-projects-missing）"),
+                     ("某县 卫生健康局", "第一批/卫健局.xlsx", None, None, "roster-name-loose）"),
+                     ("某县教体局", "第一批/教体局.xlsx", None, None, "roster-name-loose）"),
+                     ("某县文化和旅游局", "第一批/文旅局.xlsx", None, None, "roster-unit-unknown）")}
+    own = {r["规则"] for r in _rows(out / "某县农业农村局_绩效目标汇总.xlsx", "问题清单")}
+    assert own == {"报送的项目少于应报项目（roster-projects-missing）"}
     assert "报送情况：6 个单位，全部通过 1 个，已报送 2 个，有错误 1 个，未报送 2 个。" in first.output
     now = runner.invoke(main, ["status", str(inbox), "-o", str(out)])
     assert now.exit_code == 0 and "某县水利局" in now.output and "已过时" not in now.output

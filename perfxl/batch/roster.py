@@ -100,7 +100,7 @@ def read_roster(path: str | os.PathLike[str], rules: RuleSet, limits: Limits = D
         if label is not None:  # a performance form: its 单位 and 单位名称 cells are no roster's column
             form = form or (sheet, *label)
             continue
-        return _units(os.fspath(source), sheet, rows, *header)
+        return _units(os.path.abspath(source), sheet, rows, *header)
     if form is not None:
         sheet, cell, text = form
         where = f"工作表“{sheet}”的 {cell}" if sheet else cell
@@ -287,9 +287,16 @@ def roster_problems(run: Consolidation, roster: Roster) -> list[Problem]:
         count, missing = _projects(run, names, unit)
         if unit.expected is not None and (count < unit.expected or missing):
             listed = f"，缺：{'、'.join(missing)}" if missing else ""
-            out.append(problem("roster-projects-missing", file=first_file[next(n for n in names if n in first_file)],
+            out.append(problem("roster-projects-missing", file=roster.path, sheet=unit.sheet, cell=unit.cell,
                                name=unit.name, expected=unit.expected, count=count, missing=listed))
     return out
+
+
+def row_units(run: Consolidation, roster: Roster) -> dict[tuple[str | None, str], str]:
+    """The unit each row of the roster stands for in the run, by its (sheet, cell): the name the
+    unit sent under (its book), or the roster's name for one that sent nothing."""
+    names_of = _names_of(match_units(run.departments, roster), roster)
+    return {(u.sheet, u.cell): (names[0] if names else u.name) for u, names in zip(roster.units, names_of, strict=True)}
 
 
 def _names_of(matches: dict[str, Match], roster: Roster) -> list[list[str]]:
@@ -358,6 +365,8 @@ def _row(run: Consolidation, shown: str, names: Sequence[str], counts: dict[str,
     errors = sum(counts.get(n, [0, 0])[0] for n in names)
     warnings = sum(counts.get(n, [0, 0])[1] for n in names)
     projects, missing = _projects(run, names, unit)
+    if files and unit is not None and unit.expected is not None and projects < unit.expected:
+        notes = [*notes, f"应报 {unit.expected} 个，已报 {projects} 个"]
     if missing:
         notes = [*notes, f"缺：{'、'.join(missing)}"]
     state: SubmissionState = ("未报送" if not files else "有错误" if errors else "已报送" if warnings else "全部通过")

@@ -19,7 +19,7 @@ from ..review.year_over_year import compare_years
 from ..tables.rollup import RollUpError, read_rollup
 from ..tables.vocabulary import Vocabulary
 from .pool import read_all
-from .roster import Roster, roster_problems, submissions, without_roster
+from .roster import Roster, roster_problems, row_units, submissions, without_roster
 from .units import folder_unit, place_problems
 
 
@@ -27,6 +27,7 @@ def add_submissions(run: Consolidation, roster: Roster | None, rules: RuleSet) -
     """The roster's findings added to ``run.problems``, then the 报送情况 of every unit."""
     if roster is not None:
         run.roster = os.path.abspath(roster.path)
+        run.roster_rows = row_units(run, roster)
         extra = rules.adjusted(roster_problems(run, roster))
         run.problems = sorted([*run.problems, *extra], key=Problem.sort_key)
     run.submissions = [*submissions(run, roster, place_problems(run).units), *run.absent_below]

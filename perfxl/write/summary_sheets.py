@@ -44,6 +44,12 @@ class UnitPart:
     sources: list[SourceFile] = field(default_factory=list)
 
 
+def _roster_path(run: Consolidation, path: str) -> str:
+    """The roster as 问题清单 names it: its path in the inbox, else its full path (it is kept elsewhere)."""
+    inside = os.path.relpath(path, os.path.abspath(run.inbox))
+    return path if inside.startswith(os.pardir) or os.path.isabs(inside) else inside.replace(os.sep, "/")
+
+
 def partition(run: Consolidation, problem_units: list[str],
               problem_tables: Sequence[tuple[str, str, str] | None] = ()) -> dict[str | None, UnitPart]:
     """Every unit's part, in one pass over the run; key None holds everything.
@@ -63,7 +69,8 @@ def partition(run: Consolidation, problem_units: list[str],
     for problem, unit, key in zip(run.problems, problem_units, tables_of, strict=True):
         concerned = by_key.get(key) if key else None
         file = problem.file or ""
-        placed = UnitProblem(problem, unit, concerned, relative.get(file, os.path.basename(file)),
+        shown = relative.get(file) or (_roster_path(run, file) if file == run.roster else os.path.basename(file))
+        placed = UnitProblem(problem, unit, concerned, shown,
                              concerned.parent if concerned else parent_of_file.get(file))
         parts.setdefault(unit, UnitPart()).problems.append(placed)
         parts[None].problems.append(placed)
