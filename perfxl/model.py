@@ -422,6 +422,7 @@ class Consolidation:
             "files": len(self.sources),
             "files_failed": sum(s.status is ReadStatus.FAILED for s in self.sources),
             "files_skipped": sum(s.status is ReadStatus.SKIPPED for s in self.sources),
+            "files_rolled_up": sum(s.status is ReadStatus.ROLLED_UP for s in self.sources),
             "tables": sum(len(r.tables) for r in self.results),
             "indicators": sum(len(t.indicators) for r in self.results for t in r.tables),
             "departments": self.departments,

@@ -10,9 +10,11 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+from click.testing import CliRunner
 from openpyxl import load_workbook
 
 import perfxl
+from perfxl.cli import main
 from tests.conftest import load_specs
 from tests.fixtures.engines import write_grids
 from tests.fixtures.families import department_whole
@@ -329,3 +331,23 @@ def test_the_units_a_county_still_waits_for_are_shown_above_it(tmp_path: Path) -
     shutil.copy(tmp_path / "city_out" / ALL, tmp_path / "province" / "某市" / ALL)
     top = perfxl.consolidate(tmp_path / "province", tmp_path / "province_out", jobs=1)
     assert [(s.unit, s.state) for s in top.submissions if s.state == "未报送"] == [("某市/甲县/甲县民政局", "未报送")]
+
+
+def test_the_command_line_counts_files_as_the_overview_does(tmp_path: Path) -> None:
+    leaves = tmp_path / "leaves"
+    _leaves(leaves)
+    _copy_units(leaves / "乙县", ["乙县农业农村局", "乙县水利局"], tmp_path / "乙县")  # 3 files: 1 unreadable, 1 lock
+    perfxl.consolidate(tmp_path / "乙县", tmp_path / "乙县_out", jobs=1)
+    (tmp_path / "city" / "乙县").mkdir(parents=True)
+    shutil.copy(tmp_path / "乙县_out" / ALL, tmp_path / "city" / "乙县" / ALL)
+    _copy_units(leaves / "本级", ["市财政局"], tmp_path / "city")
+    result = CliRunner().invoke(main, ["consolidate", str(tmp_path / "city"), "-o", str(tmp_path / "city_out"),
+                                       "--jobs", "1", "--quiet"])
+    line = result.output.splitlines()[0]
+    # the county's 4 files and 市财政局's, as 概览 counts them; the county's summary said apart
+    assert line.startswith("共 5 个文件（另有 1 份下级的全部单位汇总表，其中的文件已计入）："
+                           "读取 3 个，无法读取 1 个，跳过 1 个；")
+    wb = load_workbook(tmp_path / "city_out" / ALL, read_only=True)
+    facts = {r[0]: r[1] for r in wb["概览"].iter_rows(values_only=True) if r and r[0] == "文件"}
+    wb.close()
+    assert facts["文件"] == "共 5 个：读取 3 个，跳过 1 个，无法读取 1 个"

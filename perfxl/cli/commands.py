@@ -432,8 +432,11 @@ def consolidate(inbox: str, out_dir: str, jobs: int | None, department: str | No
         _print_json(result.to_dict())
     else:
         d = result.to_dict()
-        read = d["files"] - d["files_failed"] - d["files_skipped"]
-        _echo(f"共 {d['files']} 个文件：读取 {read} 个，无法读取 {d['files_failed']} 个，"
+        # as 概览 counts them: a lower level's summary is no file, the files it holds are
+        rolled = d["files_rolled_up"]
+        read = d["files"] - rolled - d["files_failed"] - d["files_skipped"]
+        also = f"（另有 {rolled} 份下级的全部单位汇总表，其中的文件已计入）" if rolled else ""
+        _echo(f"共 {d['files'] - rolled} 个文件{also}：读取 {read} 个，无法读取 {d['files_failed']} 个，"
               f"跳过 {d['files_skipped']} 个；{d['tables']} 张表，{d['indicators']} 个三级指标；"
               f"错误 {d['problems']['error']} 个，警告 {d['problems']['warning']} 个。详见各汇总的“问题清单”。")
         _print_submission_counts(result.submissions)
