@@ -486,10 +486,13 @@ def watch(inbox: str, out_dir: str, settle: float, jobs: int | None, rules_file:
       perfxl watch 收件箱 -o 汇总 --settle 5
 
     退出码：0 = 已停止；2 = 无法开始（收件箱不存在、输出文件夹不可写、规则文件有误等）。"""
-    if not as_json:
-        _echo(f"正在监视 {inbox}，汇总写到 {out_dir}；按 Ctrl-C 停止。")
+    def announce() -> None:  # once the inbox is there
+        if not as_json:
+            _echo(f"正在监视 {inbox}，汇总写到 {out_dir}；按 Ctrl-C 停止。")
+
     with _cannot_continue():
         runs = perfxl.watch(inbox, out_dir, settle=settle, report=None if as_json else lambda r: _echo(r.line),
+                            started=announce,
                             jobs=jobs, rules=rules_file, labels=labels_file, roster=roster, previous=previous)
     if as_json:
         _print_json([r.to_dict() for r in runs])
