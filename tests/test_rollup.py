@@ -351,3 +351,27 @@ def test_the_command_line_counts_files_as_the_overview_does(tmp_path: Path) -> N
     facts = {r[0]: r[1] for r in wb["概览"].iter_rows(values_only=True) if r and r[0] == "文件"}
     wb.close()
     assert facts["文件"] == "共 5 个：读取 3 个，跳过 1 个，无法读取 1 个"
+
+
+def test_a_summary_at_the_inbox_top_named_by_no_level_is_not_rolled_up(tmp_path: Path) -> None:
+    leaves = tmp_path / "leaves"
+    _leaves(leaves)
+    _copy_units(leaves / "甲县", ["甲县教育局"], tmp_path / "甲县")
+    perfxl.consolidate(tmp_path / "甲县", tmp_path / "甲县_out", jobs=1)
+    city = tmp_path / "city"
+    _copy_units(leaves / "本级", ["市财政局"], city)
+    shutil.copy(tmp_path / "甲县_out" / ALL, city / ALL)  # whose? (last year's, say): its name says no level
+    run = perfxl.consolidate(city, tmp_path / "city_out", jobs=1)
+    [found] = [p for p in run.problems if p.code == "rollup-unplaced"]
+    assert (found.severity, found.file) == ("warning", str(city / ALL))
+    assert found.message.startswith("收件箱顶层的全部单位汇总表无法判断是哪个下级的，没有汇入；")
+    assert "--previous" in found.message
+    assert run.departments == ["市财政局"] and not any(p.code == "rollup-read" for p in run.problems)
+    assert {t.project_code for r in run.results for t in r.tables} == {"401-0001"}
+    source = next(s for s in run.sources if s.relative == ALL)
+    assert source.status.label == "已跳过"
+    assert sorted(p.name for p in (tmp_path / "city_out").glob("*.xlsx")) == [ALL, "市财政局_绩效目标汇总.xlsx"]
+    # named by its level, it is read as that level's
+    shutil.move(city / ALL, city / f"甲县_{ALL}")
+    again = perfxl.consolidate(city, tmp_path / "city_out", jobs=1)
+    assert sorted(again.departments) == ["市财政局", "甲县/甲县教育局"]
