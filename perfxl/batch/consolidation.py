@@ -188,21 +188,19 @@ def _gather(root: Path, paths: list[str], reads: list[FileRead], skipped: list[P
         result = read.result
         if result.rollup is not None:  # a lower level's 全部单位 summary: its files in its place
             parent = rollup_parent(root, Path(path), rules)
-            note: Problem | None = None
-            if parent is not None:
-                result, parts, held, not_sent = lift(result, parent, relative_to(path, root))
-                same = sum(os.path.realpath(s.path) in direct for s in held if s.path)
-                if same:  # this inbox's own earlier summary: its files are the very files read here
-                    note = problem("rollup-overlaps-inbox", file=path, count=same)
-            if parent is None or note is not None:
-                # at the inbox's top and named by no level, whose it is cannot be told (last year's, say)
-                note = note or problem("rollup-unplaced", file=path)
+            same = sum(os.path.realpath(s.path) in direct for s in result.rollup.sources if s.path)
+            if same or parent is None:
+                # this inbox's own earlier summary (its files are the very files read here), or one at the
+                # inbox's top named by no level: whose it is cannot be told (last year's, say)
+                note = problem("rollup-overlaps-inbox", file=path, count=same) if same else \
+                    problem("rollup-unplaced", file=path)
                 results.append(ExtractResult(path, (), (note,)))
                 per_file.append([])
                 validated.append(True)
                 sources.append(SourceFile(path, relative_to(path, root), read.size, read.sha256, read.modified, 0,
                                           ReadStatus.SKIPPED, parent or UNASSIGNED, note.message))
                 continue
+            result, parts, held, not_sent = lift(result, parent, relative_to(path, root))
             results.extend(parts)
             absent.extend(not_sent)
             per_file.extend([] for _ in parts)
