@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from openpyxl import load_workbook
 
 import perfxl
-from perfxl.batch.watching import WatchRun, ignored
+from perfxl.batch.watching import WatchRun, _changed, ignored
 from perfxl.cli import main
 from tests.fixtures.indicator_specs import clean_indicators as _clean
 from tests.test_rollup import _submit
@@ -118,3 +118,17 @@ def test_a_file_copied_into_a_new_folder_is_one_changed_file(tmp_path: Path) -> 
         stopped.set()
         worker.join(60)
     assert not worker.is_alive()
+
+
+def test_a_new_folder_stands_for_the_files_in_it(tmp_path: Path) -> None:
+    # the file's own event may never come (made before the new folder was watched): the folder's brings it
+    inbox, out = tmp_path / "inbox", tmp_path / "out"
+    (inbox / "某局" / "第二批").mkdir(parents=True)
+    (inbox / "某局" / "第二批" / "表.xlsx").write_bytes(b"x")
+    (inbox / "某局" / "~$表.xlsx").write_bytes(b"lock")
+    (inbox / "空文件夹").mkdir()
+    assert _changed(inbox, {str(inbox / "某局")}, out) == ("某局/第二批/表.xlsx",)
+    assert _changed(inbox, {str(inbox / "某局"), str(inbox / "某局" / "第二批" / "表.xlsx")}, out) == \
+        ("某局/第二批/表.xlsx",)
+    assert _changed(inbox, {str(inbox / "空文件夹")}, out) == ("空文件夹/",)
+    assert "（1 个文件夹有变化）" in WatchRun("2024-03-05T09:40:27", ("空文件夹/",)).line

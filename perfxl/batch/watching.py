@@ -152,7 +152,7 @@ def watch(inbox: str | os.PathLike[str] = "workbooks/inbox", out_dir: str | os.P
                 if stats != pending.stats:  # still changing, though no event said so: wait again
                     pending.stats, pending.quiet_since = stats, now
                     continue
-                changed = _changed(root, pending.paths)
+                changed = _changed(root, pending.paths, target)
                 pending = _Pending()
                 run(changed)
     except KeyboardInterrupt:
@@ -160,12 +160,18 @@ def watch(inbox: str | os.PathLike[str] = "workbooks/inbox", out_dir: str | os.P
     return runs
 
 
-def _changed(root: Path, paths: set[str]) -> tuple[str, ...]:
-    """The changed files (a folder made for a file is no change of its own), relative to the inbox;
-    the folders, each ending in “/”, when no file changed (a folder renamed, say)."""
-    files = [p for p in paths if not os.path.isdir(p)]
-    shown = [os.path.relpath(p, root) for p in files] if files else \
-        [os.path.relpath(p, root) + "/" for p in paths]
+def _changed(root: Path, paths: set[str], out_dir: Path) -> tuple[str, ...]:
+    """The changed files relative to the inbox: a folder that changed (made, moved in) stands for
+    the files in it, being no change of its own (a file made in a new folder before the folder was
+    watched has no event of its own); the folders, each ending in “/”, when they hold no file."""
+    files: set[str] = set()
+    for path in paths:
+        if not os.path.isdir(path):
+            files.add(path)
+            continue
+        for folder, _, names in os.walk(path):
+            files |= {p for p in (os.path.join(folder, n) for n in names) if not ignored(p, out_dir)}
+    shown = [os.path.relpath(p, root) for p in files] if files else [os.path.relpath(p, root) + "/" for p in paths]
     return tuple(sorted(shown))
 
 
