@@ -21,7 +21,7 @@ from perfxl.cli import main
 from perfxl.errors import OutputError, RosterFileError
 from perfxl.review.ruleset import load_ruleset
 from tests.fixtures.engines import write_grids
-from tests.fixtures.families import list_layout
+from tests.fixtures.families import cost_first_level_2021, list_layout
 from tests.fixtures.grids import Grid
 from tests.fixtures.indicator_specs import clean_indicators as _clean
 from tests.fixtures.indicator_specs import indicator as _ind
@@ -241,8 +241,10 @@ def test_a_performance_form_given_as_the_roster_is_refused(tmp_path: Path) -> No
     form = _submit(tmp_path / "绩效表.xlsx", "某局", [("101-0001", "高标准农田建设", 100.0, _clean())])
     listing = tmp_path / "清单.xlsx"
     write_grids(listing, list_layout(), "xlsxwriter")
+    no_header = tmp_path / "申报表.xlsx"  # no 单位 header at all: a form still, not a roster without its column
+    write_grids(no_header, cost_first_level_2021(), "openpyxl")
     refused = r"是一份绩效表（工作表“[^”]+”的 [A-Z]+\d+ 是“一级指标”），不是报送名单"
-    for path in (form, listing):
+    for path in (form, listing, no_header):
         with pytest.raises(RosterFileError, match=refused):
             read_roster(path, rules)
     inbox = tmp_path / "inbox"

@@ -93,14 +93,13 @@ def read_roster(path: str | os.PathLike[str], rules: RuleSet, limits: Limits = D
         raise RosterFileError(f"报送名单不存在：{source}；请确认路径")
     form: tuple[str | None, str, str] | None = None
     for sheet, rows in _grids(source, limits):
-        header = _header(rows, rules)
-        if header is None:
-            continue
         label = _form_label(rows, rules)
         if label is not None:  # a performance form: its 单位 and 单位名称 cells are no roster's column
             form = form or (sheet, *label)
             continue
-        return _units(os.path.abspath(source), sheet, rows, *header)
+        header = _header(rows, rules)
+        if header is not None:
+            return _units(os.path.abspath(source), sheet, rows, *header)
     if form is not None:
         sheet, cell, text = form
         where = f"工作表“{sheet}”的 {cell}" if sheet else cell
