@@ -394,6 +394,7 @@ class Consolidation:
     cleaned: bool = False                           # … and whether they were removed (--clean)
     started: str = ""                               # when the run began (ISO, to the second)
     roster: str | None = None                       # the roster of expected units (--roster, or found)
+    roster_rows: dict[tuple[str | None, str], str] = field(default_factory=dict)  # its (sheet, cell) -> unit
     submissions: list[UnitSubmission] = field(default_factory=list)  # the 报送情况, one per unit
     previous: str | None = None                     # last year's inbox or summary (--previous)
     changes: list[TargetChange] = field(default_factory=list)        # the 同比
@@ -421,6 +422,7 @@ class Consolidation:
             "files": len(self.sources),
             "files_failed": sum(s.status is ReadStatus.FAILED for s in self.sources),
             "files_skipped": sum(s.status is ReadStatus.SKIPPED for s in self.sources),
+            "files_rolled_up": sum(s.status is ReadStatus.ROLLED_UP for s in self.sources),
             "tables": sum(len(r.tables) for r in self.results),
             "indicators": sum(len(t.indicators) for r in self.results for t in r.tables),
             "departments": self.departments,

@@ -80,6 +80,10 @@ KINDS: tuple[ProblemKind, ...] = (
     ProblemKind("rollup-overlaps-inbox", WARNING, "读取", "", "本收件箱以前的汇总表，未汇入",
                 "这份全部单位汇总表汇总的正是本收件箱里的 {count} 个文件，是本收件箱以前的汇总，没有汇入"
                 "（否则这些项目会算两次）；汇总表请放在收件箱之外", adjustable=False),
+    ProblemKind("rollup-unplaced", WARNING, "读取", "", "无法判断是哪个下级的全部单位汇总表，未汇入",
+                "收件箱顶层的全部单位汇总表无法判断是哪个下级的，没有汇入；层层汇总请把它放进以下级名称命名的文件夹"
+                "（某县/全部单位_绩效目标汇总.xlsx），或改名为“某县_全部单位_绩效目标汇总.xlsx”；若是上年的汇总，"
+                "请移出收件箱，用 --previous 与上年比较", adjustable=False),
     ProblemKind("rollup-unreadable", ERROR, "读取", "", "下级的全部单位汇总表无法汇总",
                 "这是下级的全部单位汇总表，但无法按层层汇总读入（{reason}）；请放入下级 perfxl 写出的原样文件，"
                 "不要排序或改动其中的工作表", adjustable=False),

@@ -10,11 +10,14 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+from click.testing import CliRunner
 from openpyxl import load_workbook
 
 import perfxl
+from perfxl.cli import main
 from tests.conftest import load_specs
 from tests.fixtures.engines import write_grids
+from tests.fixtures.families import department_whole
 from tests.fixtures.grids import Grid
 from tests.fixtures.indicator_specs import clean_indicators as _clean
 from tests.fixtures.indicator_specs import indicator as _ind
@@ -54,6 +57,10 @@ def _leaves(root: Path) -> dict[str, list[str]]:
     _submit(root / "乙县" / "教育局" / "绩效目标.xlsx", "教育局", [("302-0001", "课后服务", 7.0, _clean()[:3])])
     _submit(root / "乙县" / "乙县农业农村局" / "绩效目标.xlsx", "乙县农业农村局",
             [("301-0001", "高标准农田建设", 100.0, _clean()[:3])])  # no 满意度 indicator: a warning
+    # its 部门整体 table, whose funds (资金总额 1350 = 项目支出 550 + 基本支出 800) are the unit's too
+    [whole] = department_whole()
+    whole.cells[(2, 1)] = ("乙县农业农村局", "cell")
+    write_grids(root / "乙县" / "乙县农业农村局" / "部门整体.xlsx", [whole], "openpyxl")
     (root / "乙县" / "乙县水利局").mkdir(parents=True)
     (root / "乙县" / "乙县水利局" / "坏文件.xlsx").write_text("不是表格", "utf-8")
     (root / "乙县" / "乙县水利局" / "~$绩效目标.xlsx").write_bytes(b"lock")
@@ -159,6 +166,12 @@ def test_a_province_book_equals_the_direct_consolidation_of_every_leaf_file(tmp_
     departments = [(r["单位"], r["上级单位"], r["三级指标"], r["单元格"]) for r in _table(top, "部门整体指标")]
     assert ("甲县财政局", "某市/甲县", "（本表没有指标）", None) in departments
     assert _below_row(top, "甲县财政局")["部门整体表数"] == 1
+    # a 部门整体 table's own funds come up with it: 100 of the project + 1350 of the table, as directly
+    funds = "资金总额（万元）"
+    assert _below_row(top, "乙县农业农村局")[funds] == 1450 == _below_row(direct, "乙县农业农村局")[funds]
+    whole = {(r["年度资金总额（万元）"], r["资金明细"]) for r in _table(top, "部门整体指标")
+             if r["单位"] == "乙县农业农村局"}
+    assert whole == {(1350, "资金总额/金额 1350；项目支出/金额 550；基本支出/金额 800")}
     # the self-evaluation scored again at the top as where it was sent: 20+18+10+30+8 + 9 = 95, stated 97
     [evaluation] = _table(top, "绩效自评")
     assert (evaluation["单位"], evaluation["自评总分"], evaluation["重算总分"], evaluation["重算等级"],
@@ -179,15 +192,17 @@ def test_a_province_book_equals_the_direct_consolidation_of_every_leaf_file(tmp_
          "指标值 120.0% 不在 0–100 之间；百分比指标请填 0 到 100 的数"),
         ("某市/乙县", "乙县农业农村局", "301-0001", sheet_of["301-0001"], "no-satisfaction-indicator）",
          "没有满意度指标；建议设置服务对象满意度指标"),
+        ("某市/乙县", "乙县农业农村局", None, "部门整体", "vague-words）",
+         "目标“逐步健全”含模糊用语（逐步）；请写成可检验的具体结果"),
         ("某市/乙县", "乙县水利局", None, None, "unreadable）", _row(top, "unreadable", "问题和修改方法")),
         ("某市/乙县", "乙县水利局", None, None, "office-lock-file）",
          "这是 Office/WPS 的锁定文件（有人正打开着同名工作簿），不是工作簿本身；请关闭工作簿后再复制"),
         ("某市", "甲县", None, None, "rollup-read）",
          "这是下级的全部单位汇总表，作为“甲县”的汇总读入：4 个单位、4 个文件、6 张表，" + kept),
         ("某市", "乙县", None, None, "rollup-read）",
-         "这是下级的全部单位汇总表，作为“乙县”的汇总读入：3 个单位、6 个文件、4 张表，" + kept),
+         "这是下级的全部单位汇总表，作为“乙县”的汇总读入：3 个单位、7 个文件、5 张表，" + kept),
         (None, "某市", None, None, "rollup-read）",
-         "这是下级的全部单位汇总表，作为“某市”的汇总读入：8 个单位、13 个文件、11 张表，" + kept),
+         "这是下级的全部单位汇总表，作为“某市”的汇总读入：8 个单位、14 个文件、12 张表，" + kept),
     }
     # each file says through which summaries it came (the path in the inbox it was sent to first, last)
     sources = {(r["上级单位"], r["单位"], r["相对路径"], r["状态"].partition("：")[0]) for r in _table(top, "来源文件")}
@@ -199,12 +214,12 @@ def test_a_province_book_equals_the_direct_consolidation_of_every_leaf_file(tmp_
         ("某市", "市财政局", ROUTE.join([city, "市财政局/绩效目标.xlsx"]), "已读取"),
         ("某市", "甲县", ROUTE.join([city, county["甲县"]]), "已汇入"),
         (None, "某市", city, "已汇入")}
-    assert len(sources) == 4 + 6 + 1 + 3  # the files of 甲县, 乙县, 市财政局, and the three summaries
+    assert len(sources) == 4 + 7 + 1 + 3  # the files of 甲县, 乙县, 市财政局, and the three summaries
     levels = _below(top, "按层级汇总")
     # 单位数, 项目数, 资金, 错误, 警告, 文件数 (the lower summaries themselves not counted as files)
     assert levels["某市/甲县"][:3] == [4, 4, 4112.5] and levels["某市/甲县"][5] == 4
-    assert levels["某市/乙县"][:3] == [4, 4, 207] and levels["某市/乙县"][5] == 6
-    assert levels["某市"][:3] == [9, 9, 4349.5] and levels["某市"][5] == 11
+    assert levels["某市/乙县"][:3] == [4, 4, 1557] and levels["某市/乙县"][5] == 7
+    assert levels["某市"][:3] == [9, 9, 5699.5] and levels["某市"][5] == 12
     assert "本级（直接报送）" not in levels  # nothing was sent to the province directly
     # a book for each 教育局, named by its levels; the direct consolidation has one for both
     books = {p.name for p in (tmp_path / "province_out").glob("*_绩效目标汇总.xlsx")}
@@ -316,3 +331,47 @@ def test_the_units_a_county_still_waits_for_are_shown_above_it(tmp_path: Path) -
     shutil.copy(tmp_path / "city_out" / ALL, tmp_path / "province" / "某市" / ALL)
     top = perfxl.consolidate(tmp_path / "province", tmp_path / "province_out", jobs=1)
     assert [(s.unit, s.state) for s in top.submissions if s.state == "未报送"] == [("某市/甲县/甲县民政局", "未报送")]
+
+
+def test_the_command_line_counts_files_as_the_overview_does(tmp_path: Path) -> None:
+    leaves = tmp_path / "leaves"
+    _leaves(leaves)
+    _copy_units(leaves / "乙县", ["乙县农业农村局", "乙县水利局"], tmp_path / "乙县")  # 3 files: 1 unreadable, 1 lock
+    perfxl.consolidate(tmp_path / "乙县", tmp_path / "乙县_out", jobs=1)
+    (tmp_path / "city" / "乙县").mkdir(parents=True)
+    shutil.copy(tmp_path / "乙县_out" / ALL, tmp_path / "city" / "乙县" / ALL)
+    _copy_units(leaves / "本级", ["市财政局"], tmp_path / "city")
+    result = CliRunner().invoke(main, ["consolidate", str(tmp_path / "city"), "-o", str(tmp_path / "city_out"),
+                                       "--jobs", "1", "--quiet"])
+    line = result.output.splitlines()[0]
+    # the county's 4 files and 市财政局's, as 概览 counts them; the county's summary said apart
+    assert line.startswith("共 5 个文件（另有 1 份下级的全部单位汇总表，其中的文件已计入）："
+                           "读取 3 个，无法读取 1 个，跳过 1 个；")
+    wb = load_workbook(tmp_path / "city_out" / ALL, read_only=True)
+    facts = {r[0]: r[1] for r in wb["概览"].iter_rows(values_only=True) if r and r[0] == "文件"}
+    wb.close()
+    assert facts["文件"] == "共 5 个：读取 3 个，跳过 1 个，无法读取 1 个"
+
+
+def test_a_summary_at_the_inbox_top_named_by_no_level_is_not_rolled_up(tmp_path: Path) -> None:
+    leaves = tmp_path / "leaves"
+    _leaves(leaves)
+    _copy_units(leaves / "甲县", ["甲县教育局"], tmp_path / "甲县")
+    perfxl.consolidate(tmp_path / "甲县", tmp_path / "甲县_out", jobs=1)
+    city = tmp_path / "city"
+    _copy_units(leaves / "本级", ["市财政局"], city)
+    shutil.copy(tmp_path / "甲县_out" / ALL, city / ALL)  # whose? (last year's, say): its name says no level
+    run = perfxl.consolidate(city, tmp_path / "city_out", jobs=1)
+    [found] = [p for p in run.problems if p.code == "rollup-unplaced"]
+    assert (found.severity, found.file) == ("warning", str(city / ALL))
+    assert found.message.startswith("收件箱顶层的全部单位汇总表无法判断是哪个下级的，没有汇入；")
+    assert "--previous" in found.message
+    assert run.departments == ["市财政局"] and not any(p.code == "rollup-read" for p in run.problems)
+    assert {t.project_code for r in run.results for t in r.tables} == {"401-0001"}
+    source = next(s for s in run.sources if s.relative == ALL)
+    assert source.status.label == "已跳过"
+    assert sorted(p.name for p in (tmp_path / "city_out").glob("*.xlsx")) == [ALL, "市财政局_绩效目标汇总.xlsx"]
+    # named by its level, it is read as that level's
+    shutil.move(city / ALL, city / f"甲县_{ALL}")
+    again = perfxl.consolidate(city, tmp_path / "city_out", jobs=1)
+    assert sorted(again.departments) == ["市财政局", "甲县/甲县教育局"]

@@ -21,6 +21,7 @@ from perfxl.cli import main
 from perfxl.errors import OutputError, RosterFileError
 from perfxl.review.ruleset import load_ruleset
 from tests.fixtures.engines import write_grids
+from tests.fixtures.families import cost_first_level_2021, list_layout
 from tests.fixtures.grids import Grid
 from tests.fixtures.indicator_specs import clean_indicators as _clean
 from tests.fixtures.indicator_specs import indicator as _ind
@@ -129,7 +130,7 @@ def test_a_roster_with_a_missing_unit_and_loosely_named_ones(tmp_path: Path) -> 
     assert [(r["单位"], r["状态"], r["在报送名单中"]) for r in rows] == [
         ("某县农业农村局", "已报送", "是"), ("某县卫生健康局", "全部通过", "是"), ("某县教育和体育局", "有错误", "是"),
         ("某县水利局", "未报送", "是"), ("某县民政局", "未报送", "是"), ("某县文化和旅游局", "已报送", "否")]
-    assert rows[2]["说明"] == "表中写作简称“某县教体局”" and rows[0]["说明"] == "缺：农机购置补贴"
+    assert rows[2]["说明"] == "表中写作简称“某县教体局”" and rows[0]["说明"] == "应报 2 个，已报 1 个；缺：农机购置补贴"
     assert rows[2]["单位编码"] == "103" and rows[5]["说明"] == "不在报送名单中"
     assert rows[0]["最近文件时间"] is not None and rows[3]["最近文件时间"] is None
     own = _rows(out / "某县教体局_绩效目标汇总.xlsx", "报送情况")
@@ -143,8 +144,21 @@ def test_batches_and_reruns_keep_the_status_right(tmp_path: Path) -> None:
     runner = CliRunner()
     missing = runner.invoke(main, ["status", str(inbox), "-o", str(out)])
     assert missing.exit_code == 2 and "还没有汇总结果" in missing.output
-    first = runner.invoke(main, ["consolidate", str(inbox), "-o", str(out), "--roster", str(roster), "--quiet"])
+    first = runner.invoke(main, ["consolidate", str(inbox), "-o", str(out), "--roster", str(roster), "--quiet",
+                                 "--limit", "seconds=120"])
     assert first.exit_code == 1, first.output  # 教体局's 120% is an error
+    # the roster's findings are at its rows, under the units they concern, the roster named by its own path
+    found = {(r["单位"], r["文件（收件箱内）"], r["工作表"], r["单元格"], r["规则"].rpartition("（")[2])
+             for r in _rows(out / "全部单位_绩效目标汇总.xlsx", "问题清单") if "（roster-" in r["规则"]}
+    at = (os.path.abspath(roster), "报送名单")
+    assert found == {("某县水利局", *at, "B6", "roster-unit-missing）"),
+                     ("某县民政局", *at, "B7", "roster-unit-missing）"),
+                     ("某县农业农村局", *at, "B3", "roster-projects-missing）"),
+                     ("某县 卫生健康局", "第一批/卫健局.xlsx", None, None, "roster-name-loose）"),
+                     ("某县教体局", "第一批/教体局.xlsx", None, None, "roster-name-loose）"),
+                     ("某县文化和旅游局", "第一批/文旅局.xlsx", None, None, "roster-unit-unknown）")}
+    own = {r["规则"] for r in _rows(out / "某县农业农村局_绩效目标汇总.xlsx", "问题清单")}
+    assert own == {"报送的项目少于应报项目（roster-projects-missing）"}
     assert "报送情况：6 个单位，全部通过 1 个，已报送 2 个，有错误 1 个，未报送 2 个。" in first.output
     now = runner.invoke(main, ["status", str(inbox), "-o", str(out)])
     assert now.exit_code == 0 and "某县水利局" in now.output and "已过时" not in now.output
@@ -157,6 +171,13 @@ def test_batches_and_reruns_keep_the_status_right(tmp_path: Path) -> None:
     assert not lib.current and lib.added == ["第二批/某县水利局/水利.xlsx"]
     as_json = runner.invoke(main, ["status", str(inbox), "-o", str(out), "--json"])
     assert json.loads(as_json.output) == lib.to_dict()
+    # the command it prints repeats the last run's options: run as printed, the roster is still there
+    hint = stale.output.rpartition("请重新运行 ")[2].strip()
+    assert hint == f"perfxl consolidate {inbox} -o {out} --roster {os.path.abspath(roster)} --limit seconds=120"
+    assert lib.options == ["--roster", os.path.abspath(roster), "--limit", "seconds=120"]
+    rerun = runner.invoke(main, [*hint.split()[1:], "--quiet"])
+    assert "报送情况：6 个单位" in rerun.output and "未报送 1 个" in rerun.output, rerun.output
+    assert perfxl.status(inbox, out).current
     run = perfxl.consolidate(inbox, out, jobs=1, roster=roster)
     states = {s.unit: s.state for s in run.submissions}
     assert states["某县水利局"] == "全部通过" and states["某县民政局"] == "未报送"
@@ -212,6 +233,26 @@ def test_roster_files_csv_in_gbk_several_rosters_and_no_name_column(tmp_path: Pa
         perfxl.consolidate(inbox, tmp_path / "out", jobs=1)
     result = CliRunner().invoke(main, ["consolidate", str(inbox), "-o", str(tmp_path / "out"), "--quiet"])
     assert result.exit_code == 2 and "多份报送名单" in result.output and "Traceback" not in result.output
+
+
+def test_a_performance_form_given_as_the_roster_is_refused(tmp_path: Path) -> None:
+    rules = load_ruleset()
+    # a project form (its indicator table has a 单位 column) and a 清单式 form (a 单位名称 column of real units)
+    form = _submit(tmp_path / "绩效表.xlsx", "某局", [("101-0001", "高标准农田建设", 100.0, _clean())])
+    listing = tmp_path / "清单.xlsx"
+    write_grids(listing, list_layout(), "xlsxwriter")
+    no_header = tmp_path / "申报表.xlsx"  # no 单位 header at all: a form still, not a roster without its column
+    write_grids(no_header, cost_first_level_2021(), "openpyxl")
+    refused = r"是一份绩效表（工作表“[^”]+”的 [A-Z]+\d+ 是“一级指标”），不是报送名单"
+    for path in (form, listing, no_header):
+        with pytest.raises(RosterFileError, match=refused):
+            read_roster(path, rules)
+    inbox = tmp_path / "inbox"
+    _first_batch(inbox)
+    result = CliRunner().invoke(main, ["consolidate", str(inbox), "-o", str(tmp_path / "out"), "--quiet",
+                                       "--roster", str(form)])
+    assert result.exit_code == 2 and "不是报送名单" in result.output and "Traceback" not in result.output
+    assert not (tmp_path / "out" / "全部单位_绩效目标汇总.xlsx").exists()
 
 
 def test_a_unit_matching_two_roster_units_is_reported_not_guessed(tmp_path: Path) -> None:
@@ -276,13 +317,30 @@ EXPECTED = {
       zip(_clean(), ["≥100人次", "≥95%", "≥80%", "≥90%"], strict=True)},
     ("新增项目", "公益性岗位开发", None, None, None),
     ("上年项目未报", "技工学校建设", None, "4 个指标", None),
+    ("目标提高", "部门整体支出", "就业培训覆盖率", "≥98%", "≥99%"),  # the unit's 部门整体 table
+    ("目标不变", "部门整体支出", "财政资金执行率", "≥90%", "≥90%"),
+    ("目标不变", "部门整体支出", "城镇新增就业人数", "≥5000人", "≥5000人"),
+    ("目标不变", "部门整体支出", "群众满意度", "≥90%", "≥90%"),
 }
+
+
+def _department(path: Path, coverage: float) -> None:
+    """The unit's 部门整体 table: two indicators, the first of them raised this year."""
+    build_workbook(path, [{"unit": UNIT, "funds": None, "table": {
+        "kind": "department", "department": None, "project_code": None, "project_name": None, "template": None,
+        "purpose": None, "amount": None, "spend_plan": {}, "goals": [], "indicators": [
+            _ind("产出指标", "数量指标", "就业培训覆盖率", ">=", coverage, "%"),
+            _ind("产出指标", "质量指标", "财政资金执行率", ">=", 90.0, "%"),
+            _ind("效益指标", "社会效益指标", "城镇新增就业人数", ">=", 5000.0, "人"),
+            _ind("满意度指标", "服务对象满意度指标", "群众满意度", ">=", 90.0, "%")]}}], "per-sheet")
 
 
 def _years(tmp_path: Path) -> tuple[Path, Path]:
     last, now = tmp_path / "2023收件箱", tmp_path / "2024收件箱"
     _submit(last / UNIT / "2023年绩效目标.xlsx", UNIT, LAST_YEAR)
     _submit(now / UNIT / "2024年绩效目标.xlsx", UNIT, THIS_YEAR)
+    _department(last / UNIT / "部门整体.xlsx", 98.0)
+    _department(now / UNIT / "部门整体.xlsx", 99.0)
     _submit(now / "某县农业农村局" / "a.xlsx", "某县农业农村局", [("101-0001", "高标准农田建设", 100.0, _clean())])
     return last, now
 
@@ -296,6 +354,7 @@ def test_last_years_inbox_every_planted_change_is_listed(tmp_path: Path) -> None
     out = tmp_path / "out"
     run = perfxl.consolidate(now, out, jobs=1, previous=last)
     assert _seen(run.changes) == EXPECTED
+    assert perfxl.status(now, out).options == ["--previous", str(last)]  # status's rerun line compares again
     assert {c.kind for c in run.changes if c.unit == "某县农业农村局"} == {"新增项目"}
     lowered = sorted(p.message for p in run.problems if p.code == "yoy-target-lowered")
     assert len(lowered) == 2
@@ -330,6 +389,16 @@ def test_last_years_summary_gives_the_same_changes(tmp_path: Path) -> None:
     # where last year's indicator was: on the unit's own sheet, read from the book as from the inbox
     sheets = {c.previous.split("!")[1] for c in direct.changes if c.previous}
     assert {c.previous.split("!")[1] for c in from_book.changes if c.previous} == sheets and "项目汇总" not in sheets
+    # the same rows both ways; 上年来源 says where in the book: its original file, sheet and cell, read via the book
+    def row(c: Any) -> tuple[Any, ...]:
+        return (c.kind, c.unit, c.project_code, c.project_name, c.indicator, c.level1, c.level2, c.before, c.after,
+                c.file, c.sheet, c.cell)
+    assert sorted(map(row, from_book.changes), key=repr) == sorted(map(row, direct.changes), key=repr)
+    inbox_where = {row(c): c.previous for c in direct.changes}
+    book = "全部单位_绩效目标汇总.xlsx"
+    assert {row(c): c.previous for c in from_book.changes} == {
+        k: f"{book} › {UNIT}/{v}" if v else v for k, v in inbox_where.items()}
+    assert inbox_where[next(k for k in inbox_where if k[4] == "就业培训覆盖率")] == "部门整体.xlsx!Sheet1!D7"
     from_folder = perfxl.consolidate(now, tmp_path / "out2", jobs=1, previous=tmp_path / "2023汇总", write=False)
     assert _seen(from_folder.changes) == EXPECTED
     result = CliRunner().invoke(main, ["consolidate", str(now), "-o", str(tmp_path / "o3"), "--quiet", "--json",

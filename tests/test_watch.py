@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from openpyxl import load_workbook
 
 import perfxl
-from perfxl.batch.watching import WatchRun, ignored
+from perfxl.batch.watching import WatchRun, _changed, ignored
 from perfxl.cli import main
 from tests.fixtures.indicator_specs import clean_indicators as _clean
 from tests.test_rollup import _submit
@@ -95,3 +95,40 @@ def test_ctrl_c_stops_cleanly_with_a_chinese_line(tmp_path: Path, monkeypatch: A
 def test_a_missing_inbox_is_exit_2_with_a_chinese_message(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["watch", str(tmp_path / "无此文件夹"), "-o", str(tmp_path / "out")])
     assert result.exit_code == 2 and "收件箱文件夹不存在" in result.output
+    assert "正在监视" not in result.output  # the inbox is looked at before watching is announced
+
+
+def test_a_file_copied_into_a_new_folder_is_one_changed_file(tmp_path: Path) -> None:
+    source = tmp_path / "leaves" / "绩效目标.xlsx"
+    _submit(source, "某县水利局", [("301-0001", "河道清淤", 30.0, _clean())])
+    inbox, out = tmp_path / "inbox", tmp_path / "out"
+    inbox.mkdir()
+    runs: list[WatchRun] = []
+    stopped = threading.Event()
+    worker = threading.Thread(target=perfxl.watch, args=(inbox, out),
+                              kwargs={"settle": 0.5, "stop": stopped.is_set, "report": runs.append, "jobs": 1})
+    worker.start()
+    try:
+        assert _wait_for(lambda: len(runs) == 1)
+        (inbox / "某县水利局").mkdir()  # the folder is new, and the file in it
+        (inbox / "某县水利局" / "绩效目标.xlsx").write_bytes(source.read_bytes())
+        assert _wait_for(lambda: len(runs) >= 2)
+        assert runs[1].changed == ("某县水利局/绩效目标.xlsx",) and "（1 个文件有变化）" in runs[1].line
+    finally:
+        stopped.set()
+        worker.join(60)
+    assert not worker.is_alive()
+
+
+def test_a_new_folder_stands_for_the_files_in_it(tmp_path: Path) -> None:
+    # the file's own event may never come (made before the new folder was watched): the folder's brings it
+    inbox, out = tmp_path / "inbox", tmp_path / "out"
+    (inbox / "某局" / "第二批").mkdir(parents=True)
+    (inbox / "某局" / "第二批" / "表.xlsx").write_bytes(b"x")
+    (inbox / "某局" / "~$表.xlsx").write_bytes(b"lock")
+    (inbox / "空文件夹").mkdir()
+    assert _changed(inbox, {str(inbox / "某局")}, out) == ("某局/第二批/表.xlsx",)
+    assert _changed(inbox, {str(inbox / "某局"), str(inbox / "某局" / "第二批" / "表.xlsx")}, out) == \
+        ("某局/第二批/表.xlsx",)
+    assert _changed(inbox, {str(inbox / "空文件夹")}, out) == ("空文件夹/",)
+    assert "（1 个文件夹有变化）" in WatchRun("2024-03-05T09:40:27", ("空文件夹/",)).line

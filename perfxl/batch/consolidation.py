@@ -29,7 +29,7 @@ from .read_cache import ReadCache, settings_key
 from .rollups import lift, rollup_parent, route_duplicates
 from .roster import find_roster, read_roster, without_roster
 from .season import add_changes, add_submissions, read_previous
-from .status import fingerprint, write_status
+from .status import fingerprint, rerun_options, write_status
 from .units import folder_unit, relative_to, unit_name
 from .writing import remove_stale, stale_books, write_summaries
 
@@ -78,6 +78,8 @@ def consolidate(inbox: str | os.PathLike[str] = "workbooks/inbox",
     listed = read_roster(roster_file, ruleset, limits) if roster_file is not None else None
     scan = scan_inbox([root])
     files = fingerprint(root, scan, os.fspath(roster_file) if roster_file else None)
+    options = rerun_options(department=department, rules=ruleset, labels=vocab, limits=limits, targets=targets,
+                            roster=roster, previous=previous)
     scan = without_roster(scan, root, ruleset)
     paths = [str(p) for p in scan.found]
     done = 0
@@ -90,7 +92,7 @@ def consolidate(inbox: str | os.PathLike[str] = "workbooks/inbox",
         if last is not None:  # nothing changed since the last run, and its books are as it wrote them
             if progress:
                 progress(len(paths), len(paths))
-            write_status(last, Path(out_dir), files)
+            write_status(last, Path(out_dir), files, options)
             return _finish(last, Path(out_dir), clean)
     last_year = read_previous(previous, ruleset, limits, vocab, jobs) if previous is not None else None
 
@@ -121,7 +123,7 @@ def consolidate(inbox: str | os.PathLike[str] = "workbooks/inbox",
                 store.keep_run(inputs, run)
                 store.save()
             _finish(run, Path(out_dir), clean)
-            write_status(run, Path(out_dir), files)
+            write_status(run, Path(out_dir), files, options)
         return run
     finally:
         gc.unfreeze()
@@ -186,16 +188,19 @@ def _gather(root: Path, paths: list[str], reads: list[FileRead], skipped: list[P
         result = read.result
         if result.rollup is not None:  # a lower level's 全部单位 summary: its files in its place
             parent = rollup_parent(root, Path(path), rules)
-            result, parts, held, not_sent = lift(result, parent, relative_to(path, root))
-            same = sum(os.path.realpath(s.path) in direct for s in held if s.path)
-            if same:  # this inbox's own earlier summary: its files are the very files read here
-                note = problem("rollup-overlaps-inbox", file=path, count=same)
+            same = sum(os.path.realpath(s.path) in direct for s in result.rollup.sources if s.path)
+            if same or parent is None:
+                # this inbox's own earlier summary (its files are the very files read here), or one at the
+                # inbox's top named by no level: whose it is cannot be told (last year's, say)
+                note = problem("rollup-overlaps-inbox", file=path, count=same) if same else \
+                    problem("rollup-unplaced", file=path)
                 results.append(ExtractResult(path, (), (note,)))
                 per_file.append([])
                 validated.append(True)
                 sources.append(SourceFile(path, relative_to(path, root), read.size, read.sha256, read.modified, 0,
-                                          ReadStatus.SKIPPED, parent, note.message))
+                                          ReadStatus.SKIPPED, parent or UNASSIGNED, note.message))
                 continue
+            result, parts, held, not_sent = lift(result, parent, relative_to(path, root))
             results.extend(parts)
             absent.extend(not_sent)
             per_file.extend([] for _ in parts)
@@ -234,7 +239,7 @@ def _gather(root: Path, paths: list[str], reads: list[FileRead], skipped: list[P
 
 
 _NOT_SUBMISSIONS = ("file-duplicate", "own-summary-skipped", "own-annotated-copy-skipped", "blank-template-skipped",
-                    "rollup-overlaps-inbox")
+                    "rollup-overlaps-inbox", "rollup-unplaced")
 
 
 def _facts(path: str) -> tuple[int, str]:

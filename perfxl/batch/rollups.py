@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
-from ..model import ROUTE_MARK, UNASSIGNED, ExtractResult, Problem, SourceFile, UnitSubmission, under
+from ..model import ROUTE_MARK, ExtractResult, Problem, SourceFile, UnitSubmission, under
 from ..problems import problem
 from ..review.ruleset import RuleSet
 from ..tables.rollup import named_by_file, rollup_note
@@ -18,9 +18,10 @@ RECOMPUTED = ("project-code-duplicate", "rollup-duplicate")  # found again here,
 SEASON = ("roster-", "yoy-")  # the lower level's roster and 同比: its own season, not its units' data
 
 
-def rollup_parent(root: Path, path: Path, rules: RuleSet) -> str:
-    """The 上级单位 a summary stands for: its unit folder in the inbox, else its file's name."""
-    return folder_unit(root, path, rules.is_batch_folder) or named_by_file(str(path)) or UNASSIGNED
+def rollup_parent(root: Path, path: Path, rules: RuleSet) -> str | None:
+    """The 上级单位 a summary stands for: its unit folder in the inbox, else its file's name; None
+    for one at the inbox's top whose name gives no level (it cannot be told whose it is)."""
+    return folder_unit(root, path, rules.is_batch_folder) or named_by_file(str(path))
 
 
 def _levels(parent: str, inner: str | None) -> str:

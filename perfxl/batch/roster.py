@@ -91,10 +91,20 @@ def read_roster(path: str | os.PathLike[str], rules: RuleSet, limits: Limits = D
     source = Path(path)
     if not source.is_file():
         raise RosterFileError(f"报送名单不存在：{source}；请确认路径")
+    form: tuple[str | None, str, str] | None = None
     for sheet, rows in _grids(source, limits):
+        label = _form_label(rows, rules)
+        if label is not None:  # a performance form: its 单位 and 单位名称 cells are no roster's column
+            form = form or (sheet, *label)
+            continue
         header = _header(rows, rules)
         if header is not None:
-            return _units(os.fspath(source), sheet, rows, *header)
+            return _units(os.path.abspath(source), sheet, rows, *header)
+    if form is not None:
+        sheet, cell, text = form
+        where = f"工作表“{sheet}”的 {cell}" if sheet else cell
+        raise RosterFileError(f"{source} 是一份绩效表（{where} 是“{text}”），不是报送名单；报送名单是每行一个单位的表，"
+                              "第一行写“单位名称”（可再加 单位编码、简称、应报项目），请确认 --roster 指定的文件")
     labels = "、".join(rules.roster.get("name", ()))
     raise RosterFileError(f"报送名单 {source} 中没有找到单位名称一列（表头认得：{labels}）；"
                           "请在第一行写上“单位名称”，下面每行一个单位")
@@ -131,6 +141,17 @@ def _label(value: Any, rules: RuleSet) -> str | None:
         words = {key_of(w) for w in rules.roster.get(role, ())}
         if key in words or _REMARK.sub("", key) in words:
             return role
+    return None
+
+
+def _form_label(rows: list[list[Any]], rules: RuleSet) -> tuple[str, str] | None:
+    """The first cell (A1, text) holding a label only a performance form has (一级指标 …), if any."""
+    words = {key_of(w) for w in rules.roster.get("form_labels", ())}
+    for r, row in enumerate(rows):
+        for c, value in enumerate(row):
+            text = clean_text(value) if isinstance(value, str) else None
+            if text is not None and key_of(text) in words:
+                return to_a1(r, c), text
     return None
 
 
@@ -265,9 +286,16 @@ def roster_problems(run: Consolidation, roster: Roster) -> list[Problem]:
         count, missing = _projects(run, names, unit)
         if unit.expected is not None and (count < unit.expected or missing):
             listed = f"，缺：{'、'.join(missing)}" if missing else ""
-            out.append(problem("roster-projects-missing", file=first_file[next(n for n in names if n in first_file)],
+            out.append(problem("roster-projects-missing", file=roster.path, sheet=unit.sheet, cell=unit.cell,
                                name=unit.name, expected=unit.expected, count=count, missing=listed))
     return out
+
+
+def row_units(run: Consolidation, roster: Roster) -> dict[tuple[str | None, str], str]:
+    """The unit each row of the roster stands for in the run, by its (sheet, cell): the name the
+    unit sent under (its book), or the roster's name for one that sent nothing."""
+    names_of = _names_of(match_units(run.departments, roster), roster)
+    return {(u.sheet, u.cell): (names[0] if names else u.name) for u, names in zip(roster.units, names_of, strict=True)}
 
 
 def _names_of(matches: dict[str, Match], roster: Roster) -> list[list[str]]:
@@ -336,6 +364,8 @@ def _row(run: Consolidation, shown: str, names: Sequence[str], counts: dict[str,
     errors = sum(counts.get(n, [0, 0])[0] for n in names)
     warnings = sum(counts.get(n, [0, 0])[1] for n in names)
     projects, missing = _projects(run, names, unit)
+    if files and unit is not None and unit.expected is not None and projects < unit.expected:
+        notes = [*notes, f"应报 {unit.expected} 个，已报 {projects} 个"]
     if missing:
         notes = [*notes, f"缺：{'、'.join(missing)}"]
     state: SubmissionState = ("未报送" if not files else "有错误" if errors else "已报送" if warnings else "全部通过")

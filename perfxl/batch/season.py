@@ -8,16 +8,18 @@ import os
 from dataclasses import replace
 from pathlib import Path
 
-from ..errors import OutputError
-from ..model import ALL_UNITS, Consolidation, ExtractResult, Problem
+from ..errors import OutputError, UnreadableWorkbook
+from ..model import ALL_UNITS, ROUTE_MARK, Consolidation, ExtractResult, Problem
 from ..read.inbox import scan_inbox
+from ..read.isolation import read_isolated
 from ..read.limits import Limits
 from ..review.checking import read_targets
 from ..review.ruleset import RuleSet
 from ..review.year_over_year import compare_years
+from ..tables.rollup import RollUpError, read_rollup
 from ..tables.vocabulary import Vocabulary
 from .pool import read_all
-from .roster import Roster, roster_problems, submissions, without_roster
+from .roster import Roster, roster_problems, row_units, submissions, without_roster
 from .units import folder_unit, place_problems
 
 
@@ -25,6 +27,7 @@ def add_submissions(run: Consolidation, roster: Roster | None, rules: RuleSet) -
     """The roster's findings added to ``run.problems``, then the 报送情况 of every unit."""
     if roster is not None:
         run.roster = os.path.abspath(roster.path)
+        run.roster_rows = row_units(run, roster)
         extra = rules.adjusted(roster_problems(run, roster))
         run.problems = sorted([*run.problems, *extra], key=Problem.sort_key)
     run.submissions = [*submissions(run, roster, place_problems(run).units), *run.absent_below]
@@ -48,7 +51,7 @@ def read_previous(previous: str | os.PathLike[str], rules: RuleSet, limits: Limi
         raise OutputError(f"上年的收件箱或汇总不存在：{source}；请确认 --previous 的路径")
     book = source / f"{ALL_UNITS}_绩效目标汇总.xlsx"
     if source.is_file() or book.is_file():
-        found = read_targets(source if source.is_file() else book, limits, vocab)
+        found = _summary_tables(source if source.is_file() else book, limits, vocab)
     else:
         scan = without_roster(scan_inbox([source]), source, rules)
         paths = [str(p) for p in scan.found]
@@ -66,3 +69,16 @@ def read_previous(previous: str | os.PathLike[str], rules: RuleSet, limits: Limi
         raise OutputError(f"上年的 {source} 中没有读到任何绩效目标表；--previous 应是上年的收件箱文件夹，"
                           f"或 perfxl 为上年写的“{ALL_UNITS}_绩效目标汇总.xlsx”")
     return found
+
+
+def _summary_tables(path: Path, limits: Limits, vocab: Vocabulary) -> tuple[ExtractResult, ...]:
+    """Last year's tables in a summary perfxl wrote, read back as a roll-up is (部门整体 tables too,
+    each at its original file, sheet and cell), every file's path saying it was read through the
+    book (``全部单位_….xlsx › 教育局/x.xlsx``); a book that cannot be read so gives its projects only."""
+    try:
+        held = read_rollup(read_isolated(os.fspath(path), None, limits))
+    except (RollUpError, UnreadableWorkbook):
+        return read_targets(path, limits, vocab)
+    relative = {s.path: s.relative for s in held.sources}
+    return tuple(replace(r, source=f"{path.name}{ROUTE_MARK}{relative.get(r.source, os.path.basename(r.source))}")
+                 for r in held.results if r.tables)

@@ -8,13 +8,17 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
-from dataclasses import dataclass, field
+import shlex
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
 from ..errors import OutputError
 from ..model import Consolidation, UnitSubmission
 from ..read.inbox import InboxScan, scan_inbox
+from ..read.limits import DEFAULT_LIMITS, Limits
+from ..review.ruleset import RuleSet
+from ..tables.vocabulary import DEFAULT_LABELS, Vocabulary
 from ..write.atomic import atomic_target
 
 STATUS_FILE = ".perfxl-status.json"
@@ -42,11 +46,39 @@ def fingerprint(root: Path, scan: InboxScan, roster: str | None = None) -> Finge
     return out
 
 
-def write_status(run: Consolidation, out_dir: Path, files: Fingerprint) -> Path:
-    """``out_dir/.perfxl-status.json`` for ``run``, written atomically."""
+def rerun_options(*, department: str | None, rules: RuleSet, labels: Vocabulary, limits: Limits,
+                  targets: str | os.PathLike[str] | None, roster: str | os.PathLike[str] | None,
+                  previous: str | os.PathLike[str] | None) -> list[str]:
+    """The ``consolidate`` options that make a run what it was, for ``status`` to repeat: every
+    file option as an absolute path (a roster found in the inbox is found again, so not listed)."""
+    out: list[str] = []
+    for flag, value in (("--roster", roster), ("--previous", previous), ("--targets", targets),
+                        ("--rules", rules.source or None),
+                        ("--labels", None if Path(labels.source) == DEFAULT_LABELS else labels.source)):
+        if value is not None:
+            out += [flag, os.path.abspath(value)]
+    if department is not None:
+        out += ["--department", department]
+    for f in fields(Limits):
+        if getattr(limits, f.name) != getattr(DEFAULT_LIMITS, f.name):
+            out += ["--limit", f"{f.name}={getattr(limits, f.name)}"]
+    return out
+
+
+def shell_words(words: list[str]) -> str:
+    """``words`` as a command line to copy: a word with a space or a shell character quoted."""
+    return " ".join(shlex.quote(w) if not w or any(c in _SPECIAL for c in w) else w for w in words)
+
+
+_SPECIAL = set(" \t\n'\"$`\\|&;<>()*?[]#~!{}")
+
+
+def write_status(run: Consolidation, out_dir: Path, files: Fingerprint, options: list[str] | None = None) -> Path:
+    """``out_dir/.perfxl-status.json`` for ``run``, with the ``options`` it was run with (``rerun_options``),
+    written atomically."""
     data = {"format": _FORMAT, "inbox": os.path.abspath(run.inbox),
             "consolidated": dt.datetime.now().isoformat(timespec="seconds"), "roster": run.roster,
-            "files": files, "submissions": [s.to_dict() for s in run.submissions]}
+            "options": options or [], "files": files, "submissions": [s.to_dict() for s in run.submissions]}
     target = out_dir / STATUS_FILE
     with atomic_target(target) as staged:
         staged.write_text(json.dumps(data, indent=1), "utf-8")  # ASCII: a GBK file name stays as it is
@@ -65,6 +97,12 @@ class Status:
     added: list[str] = field(default_factory=list)
     changed: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
+    options: list[str] = field(default_factory=list)  # those of the last run, besides the inbox and -o
+
+    @property
+    def rerun(self) -> str:
+        """The command that repeats the last run, options and all."""
+        return shell_words(["perfxl", "consolidate", self.inbox, "-o", self.out_dir, *self.options])
 
     @property
     def current(self) -> bool:
@@ -78,7 +116,8 @@ class Status:
     def to_dict(self) -> dict[str, Any]:
         return {"inbox": self.inbox, "out_dir": self.out_dir, "consolidated": self.consolidated,
                 "roster": self.roster, "current": self.current, "added": self.added, "changed": self.changed,
-                "removed": self.removed, "submissions": [s.to_dict() for s in self.submissions]}
+                "removed": self.removed, "options": self.options, "rerun": self.rerun,
+                "submissions": [s.to_dict() for s in self.submissions]}
 
 
 def status(inbox: str | os.PathLike[str] = "workbooks/inbox",
@@ -107,4 +146,4 @@ def status(inbox: str | os.PathLike[str] = "workbooks/inbox",
     return Status(os.fspath(root), os.fspath(folder), data["consolidated"], data.get("roster"),
                   [UnitSubmission.from_dict(s) for s in data["submissions"]],
                   sorted(set(now) - set(before)), sorted(k for k in now if k in before and now[k] != before[k]),
-                  sorted(set(before) - set(now)))
+                  sorted(set(before) - set(now)), [str(o) for o in data.get("options", [])])

@@ -55,7 +55,7 @@ class Placement:
 def place_problems(run: Consolidation) -> Placement:
     """Each problem under the table it concerns (same file and sheet, the nearest table whose
     anchor is at or above the problem's cell) and in that table's unit; a problem of no table
-    goes with its file's unit."""
+    goes with its file's unit, one at a row of the roster with the unit that row names."""
     anchors: dict[tuple[str, str], list[tuple[int, str]]] = {}
     unit_of_table: dict[TableKey, str] = {}
     for result in run.results:
@@ -79,6 +79,9 @@ def place_problems(run: Consolidation) -> Placement:
             by_table.setdefault(key, []).append(problem)
             units.append(unit_of_table[key])
             tables.append(key)
+        elif run.roster is not None and file == run.roster:  # a finding at a roster row: that row's unit
+            units.append(run.roster_rows.get((problem.sheet, problem.cell or ""), UNASSIGNED))
+            tables.append(None)
         else:
             units.append(unit_of_file.get(file, UNASSIGNED))
             tables.append(None)

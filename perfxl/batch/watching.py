@@ -46,7 +46,9 @@ class WatchRun:
     def line(self) -> str:
         """The run in one Chinese line, as ``perfxl watch`` prints it."""
         when = self.started[11:19]
-        cause = f"（{len(self.changed)} 个文件有变化）" if self.changed else "（启动时）"
+        files = sum(not c.endswith("/") for c in self.changed)
+        cause = (f"（{files} 个文件有变化）" if files else f"（{len(self.changed)} 个文件夹有变化）" if self.changed
+                 else "（启动时）")
         if self.failed:
             return f"[{when}] 汇总未完成{cause}：{self.failed}"
         return (f"[{when}] 已汇总{cause}：{self.files} 个文件，错误 {self.errors} 个，警告 {self.warnings} 个，"
@@ -89,34 +91,38 @@ def ignored(path: str, out_dir: Path | None = None) -> bool:
 
 def watch(inbox: str | os.PathLike[str] = "workbooks/inbox", out_dir: str | os.PathLike[str] = "workbooks/out",
           *, settle: float = 2.0, stop: Callable[[], bool] | None = None, max_runs: int | None = None,
-          report: Callable[[WatchRun], Any] | None = None, **options: Any) -> list[WatchRun]:
+          report: Callable[[WatchRun], Any] | None = None, started: Callable[[], Any] | None = None,
+          **options: Any) -> list[WatchRun]:
     """Consolidate ``inbox`` into ``out_dir`` now, then after every change, until ``stop()`` is
     true, ``max_runs`` runs were made, or Ctrl-C; blocks until then and returns the runs made.
 
     A change is acted on once no watched file has changed for ``settle`` seconds and the changed
     files' size and modification time are still what they were. ``report(run)`` is called after
-    each run; ``options`` go to ``consolidate`` as they are (``jobs``, ``rules``, ``roster`` …).
+    each run, ``started()`` once the inbox is found there, before the first; ``options`` go to
+    ``consolidate`` as they are (``jobs``, ``rules``, ``roster`` …).
     Raises what ``consolidate`` raises for the first run (inbox missing, bad rules file); a later
     run that cannot be made (a book open in Excel) is reported and watching goes on.
     """
     root = Path(inbox)
     if not root.is_dir():
         raise OutputError(f"收件箱文件夹不存在：{root}；请确认路径")
+    if started:
+        started()
     target = Path(out_dir).resolve()
     runs: list[WatchRun] = []
     flag = _Stop(stop)
 
     def run(changed: tuple[str, ...]) -> None:
-        started = dt.datetime.now().isoformat(timespec="seconds")
+        at = dt.datetime.now().isoformat(timespec="seconds")
         try:
             done = consolidate(root, out_dir, **options)
         except PerfxlError as exc:
             if not runs:
                 raise
-            made = WatchRun(started, changed, failed=str(exc))
+            made = WatchRun(at, changed, failed=str(exc))
         else:
             counts = done.counts
-            made = WatchRun(started, changed, len(done.sources), counts["error"], counts["warning"],
+            made = WatchRun(at, changed, len(done.sources), counts["error"], counts["warning"],
                             tuple(done.outputs))
         runs.append(made)
         if report:
@@ -146,12 +152,27 @@ def watch(inbox: str | os.PathLike[str] = "workbooks/inbox", out_dir: str | os.P
                 if stats != pending.stats:  # still changing, though no event said so: wait again
                     pending.stats, pending.quiet_since = stats, now
                     continue
-                changed = tuple(sorted(os.path.relpath(p, root) for p in pending.paths))
+                changed = _changed(root, pending.paths, target)
                 pending = _Pending()
                 run(changed)
     except KeyboardInterrupt:
         pass
     return runs
+
+
+def _changed(root: Path, paths: set[str], out_dir: Path) -> tuple[str, ...]:
+    """The changed files relative to the inbox: a folder that changed (made, moved in) stands for
+    the files in it, being no change of its own (a file made in a new folder before the folder was
+    watched has no event of its own); the folders, each ending in “/”, when they hold no file."""
+    files: set[str] = set()
+    for path in paths:
+        if not os.path.isdir(path):
+            files.add(path)
+            continue
+        for folder, _, names in os.walk(path):
+            files |= {p for p in (os.path.join(folder, n) for n in names) if not ignored(p, out_dir)}
+    shown = [os.path.relpath(p, root) for p in files] if files else [os.path.relpath(p, root) + "/" for p in paths]
+    return tuple(sorted(shown))
 
 
 def _stat(path: str) -> tuple[int, int] | None:

@@ -432,8 +432,11 @@ def consolidate(inbox: str, out_dir: str, jobs: int | None, department: str | No
         _print_json(result.to_dict())
     else:
         d = result.to_dict()
-        read = d["files"] - d["files_failed"] - d["files_skipped"]
-        _echo(f"共 {d['files']} 个文件：读取 {read} 个，无法读取 {d['files_failed']} 个，"
+        # as 概览 counts them: a lower level's summary is no file, the files it holds are
+        rolled = d["files_rolled_up"]
+        read = d["files"] - rolled - d["files_failed"] - d["files_skipped"]
+        also = f"（另有 {rolled} 份下级的全部单位汇总表，其中的文件已计入）" if rolled else ""
+        _echo(f"共 {d['files'] - rolled} 个文件{also}：读取 {read} 个，无法读取 {d['files_failed']} 个，"
               f"跳过 {d['files_skipped']} 个；{d['tables']} 张表，{d['indicators']} 个三级指标；"
               f"错误 {d['problems']['error']} 个，警告 {d['problems']['warning']} 个。详见各汇总的“问题清单”。")
         _print_submission_counts(result.submissions)
@@ -483,10 +486,13 @@ def watch(inbox: str, out_dir: str, settle: float, jobs: int | None, rules_file:
       perfxl watch 收件箱 -o 汇总 --settle 5
 
     退出码：0 = 已停止；2 = 无法开始（收件箱不存在、输出文件夹不可写、规则文件有误等）。"""
-    if not as_json:
-        _echo(f"正在监视 {inbox}，汇总写到 {out_dir}；按 Ctrl-C 停止。")
+    def announce() -> None:  # once the inbox is there
+        if not as_json:
+            _echo(f"正在监视 {inbox}，汇总写到 {out_dir}；按 Ctrl-C 停止。")
+
     with _cannot_continue():
         runs = perfxl.watch(inbox, out_dir, settle=settle, report=None if as_json else lambda r: _echo(r.line),
+                            started=announce,
                             jobs=jobs, rules=rules_file, labels=labels_file, roster=roster, previous=previous)
     if as_json:
         _print_json([r.to_dict() for r in runs])
@@ -540,7 +546,7 @@ def _print_status(result: Any) -> None:
                  (("新增", result.added), ("修改", result.changed), ("删除", result.removed)) if names]
         first = "、".join([*result.added, *result.changed, *result.removed][:5])
         _echo(f"注意：收件箱在上次汇总后有变化（{'，'.join(parts)}文件，如 {first}），以上报送情况已过时；"
-              f"请重新运行 perfxl consolidate {result.inbox} -o {result.out_dir}", err=True)
+              f"请重新运行 {result.rerun}", err=True)
 
 
 @main.command(options_metavar="[选项]", short_help="生成绩效表模板")

@@ -159,7 +159,7 @@ _SECTIONS: dict[str, frozenset[str] | None] = {
     "operators": frozenset({"choices"}), "template": frozenset({"units"}),
     "roles": frozenset({"output", "benefit", "satisfaction", "satisfaction_level2", "quantity", "cost_level2"}),
     "units": frozenset({"batch_folders"}), "severity": None,
-    "roster": frozenset({"files", "name", "code", "aliases", "projects"}),
+    "roster": frozenset({"files", "name", "code", "aliases", "projects", "form_labels"}),
     "thresholds": frozenset({"satisfaction_min", "qualitative_share_max", "unit_max_length"}),
     "words": frozenset({"vague", "money_units"}),
     "scoring": frozenset({"weights", "execution_weight", "score_tolerance", "rate_tolerance", "grades", "qualitative"}),
@@ -208,11 +208,13 @@ def _check_severity(severity: dict[str, str], source: Path) -> None:
 
 
 def _roster(data: dict[str, Any], source: Path) -> dict[str, tuple[str, ...]]:
-    """The [roster] section; a rules file written before it had one takes the shipped section."""
+    """The [roster] section; a rules file written before it had one (or before its form_labels) takes
+    the shipped section (its form_labels)."""
     section = data.get("roster")
-    if section is None:
-        section = {} if source == DEFAULT_RULES else load_toml(DEFAULT_RULES, "规则文件", RulesFileError)["roster"]
-    return {str(k): tuple(str(x) for x in v) for k, v in section.items()}
+    if source != DEFAULT_RULES and (section is None or "form_labels" not in section):
+        shipped = load_toml(DEFAULT_RULES, "规则文件", RulesFileError)["roster"]
+        section = shipped if section is None else {**section, "form_labels": shipped["form_labels"]}
+    return {str(k): tuple(str(x) for x in v) for k, v in (section or {}).items()}
 
 
 def resolve_ruleset(rules: RuleSet | str | os.PathLike[str] | None) -> RuleSet:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 
-from ..model import ChangeKind, ExtractResult, Indicator, Problem, Table, TargetChange
+from ..model import ROUTE_MARK, ChangeKind, ExtractResult, Indicator, Problem, Table, TargetChange
 from ..problems import problem
 from ..tables.normalize import NUMERIC_OPERATORS
 from .approved_targets import Located, indicator_key, matching_tables, name_key, shown
@@ -62,7 +62,10 @@ def _name(table: Table) -> str | None:
 
 
 def _where(source: str, table: Table, cell: str | None = None) -> str:
-    return f"{os.path.basename(source)}!{table.sheet}!{cell or table.anchor}"
+    """file!sheet!cell; a file read through last year's summary keeps its route (book › unit/file)."""
+    book, route, held = source.partition(ROUTE_MARK)
+    name = f"{os.path.basename(book)}{route}{held}" if route else os.path.basename(source)
+    return f"{name}!{table.sheet}!{cell or table.anchor}"
 
 
 def _line(kind: ChangeKind, table: Table, source: str, ind: Indicator | None = None, before: str | None = None,

@@ -3,8 +3,8 @@ it consolidated, at their original files and cells, the problems found there and
 read, each under the 上级单位 the summary shows (so that two levels keep both).
 
 The sheets perfxl writes are the contract: 项目汇总 gives each project table (and, in order, how
-many rows of 绩效指标 and one row of 支出计划 are its), 部门整体指标 the department tables (one
-without indicators by a row of its own), 绩效自评 and 自评指标 what a self-evaluation is scored from
+many rows of 绩效指标 and one row of 支出计划 are its), 部门整体指标 the department tables (their funds
+on each row, one without indicators by a row of its own), 绩效自评 and 自评指标 what a self-evaluation is scored from
 (the amounts, the 分值 of budget execution, the stated total and grade, each indicator's 偏差原因),
 问题清单 the problems (severity by its 级别, code in its 规则 column), 来源文件 the files and where
 each was read from, 报送情况 the units its roster expected that had not submitted. A book whose rows
@@ -68,9 +68,10 @@ def read_rollup(sheets: list[Sheet]) -> RollUp:
         tables.setdefault(path(table.parent, row.get("文件（收件箱内）")), []).append(table)
     if next(indicators, None) is not None:
         raise RollUpError("“绩效指标”的行数多于“项目汇总”所列的指标数")
-    for (unit, parent, relative, where), found in _department_groups(rows["部门整体指标"]).items():
+    for (unit, parent, relative, where), (first, found) in _department_groups(rows["部门整体指标"]).items():
         sheet, _, anchor = where.rpartition("!")
         table = Table("department", sheet, anchor, department=unit, parent=parent,
+                      amount=_number(first.get("年度资金总额（万元）")), funds=_funds(_text(first.get("资金明细"))),
                       indicators=tuple(_indicator(r) for r in found))
         tables.setdefault(path(parent, relative), []).append(table)
     if "绩效自评" in {s.name for s in sheets}:
@@ -139,14 +140,15 @@ def _project(row: dict[str, Any], indicators: list[dict[str, Any]], plan: dict[s
             name = point.rpartition(" ")[0]
             share = _number(plan.get(name))
             spend_plan[name] = None if share is None else round(share * 100, 9)
-    cell = _text(row.get("项目编码单元格"))
+    cells = {key: where for key, where in (("project_code", _text(row.get("项目编码单元格"))),
+                                           ("amount", _text(row.get("资金单元格")))) if where}
     year = _number(row.get("年度"))
     return Table("project", _text(row.get("工作表")) or "", _text(row.get("单元格")) or "A1",
                  department=_text(row.get("单位")), project_code=_text(row.get("项目编码")),
                  project_name=_text(row.get("项目名称")), amount=_number(row.get("年度资金总额（万元）")),
                  spend_plan=spend_plan, goals=_goals(_text(row.get("绩效目标"))),
                  indicators=tuple(_indicator(r) for r in indicators),
-                 cells={"project_code": cell} if cell else {}, stage=_STAGE.get(_text(row.get("表类")) or "", "target"),
+                 cells=cells, stage=_STAGE.get(_text(row.get("表类")) or "", "target"),
                  year=int(year) if year is not None else None, supervisor=_text(row.get("主管部门")),
                  implementer=_text(row.get("实施单位")), parent=_text(row.get("上级单位")))
 
@@ -172,17 +174,32 @@ def _indicator(row: dict[str, Any]) -> Indicator:
                      actual_value=actual_number(_text(actual)), score=_number(row.get("得分")))
 
 
-def _department_groups(rows: list[dict[str, Any]]) -> dict[tuple[Any, ...], list[dict[str, Any]]]:
-    groups: dict[tuple[Any, ...], list[dict[str, Any]]] = {}
+def _department_groups(rows: list[dict[str, Any]]) -> dict[tuple[Any, ...],
+                                                          tuple[dict[str, Any], list[dict[str, Any]]]]:
+    """Each department table's rows (its first row, which holds its funds, and those of its indicators)."""
+    groups: dict[tuple[Any, ...], tuple[dict[str, Any], list[dict[str, Any]]]] = {}
     for row in rows:
         where = _text(row.get("表单元格"))
         if not where:
             raise RollUpError("“部门整体指标”缺少“表单元格”列（这份汇总由较早的 perfxl 写出）")
         key = (_text(row.get("单位")), _text(row.get("上级单位")), _text(row.get("文件（收件箱内）")), where)
-        found = groups.setdefault(key, [])
+        _, found = groups.setdefault(key, (row, []))
         if _text(row.get("单元格")):  # a row without an indicator's cell stands for a table without indicators
             found.append(row)
     return groups
+
+
+def _funds(text: str | None) -> dict[str, dict[str, float]]:
+    """“资金总额/金额 1350；项目支出/金额 550” back into a money block."""
+    out: dict[str, dict[str, float]] = {}
+    for point in (text or "").split("；"):
+        name, _, value = point.rpartition(" ")
+        line, _, col = name.rpartition("/")
+        try:
+            out.setdefault(line, {})[col] = float(value)
+        except ValueError:
+            continue  # a cell edited by hand: that point is left out
+    return out
 
 
 def _self_evaluations(tables: dict[str, list[Table]], projects: list[dict[str, Any]],
@@ -209,7 +226,8 @@ def _self_evaluations(tables: dict[str, list[Table]], projects: list[dict[str, A
                                   ("分值", _number(row.get("预算执行分值（表内）")))) if v is not None}
         totals = {k: v for k, v in (("得分", _number(row.get("自评总分"))), ("等级", _text(row.get("自评等级"))))
                   if v is not None}
-        found[k] = replace(table, stage="self-evaluation", funds={"年度资金总额": line} if line else {}, totals=totals,
+        funds = {**table.funds, "年度资金总额": line} if line else table.funds
+        found[k] = replace(table, stage="self-evaluation", funds=funds, totals=totals,
                            indicators=tuple(replace(i, deviation=d)
                                             for i, d in zip(table.indicators, deviations, strict=True)))
     if next(rows, None) is not None:

@@ -44,6 +44,12 @@ class UnitPart:
     sources: list[SourceFile] = field(default_factory=list)
 
 
+def _roster_path(run: Consolidation, path: str) -> str:
+    """The roster as 问题清单 names it: its path in the inbox, else its full path (it is kept elsewhere)."""
+    inside = os.path.relpath(path, os.path.abspath(run.inbox))
+    return path if inside.startswith(os.pardir) or os.path.isabs(inside) else inside.replace(os.sep, "/")
+
+
 def partition(run: Consolidation, problem_units: list[str],
               problem_tables: Sequence[tuple[str, str, str] | None] = ()) -> dict[str | None, UnitPart]:
     """Every unit's part, in one pass over the run; key None holds everything.
@@ -63,7 +69,8 @@ def partition(run: Consolidation, problem_units: list[str],
     for problem, unit, key in zip(run.problems, problem_units, tables_of, strict=True):
         concerned = by_key.get(key) if key else None
         file = problem.file or ""
-        placed = UnitProblem(problem, unit, concerned, relative.get(file, os.path.basename(file)),
+        shown = relative.get(file) or (_roster_path(run, file) if file == run.roster else os.path.basename(file))
+        placed = UnitProblem(problem, unit, concerned, shown,
                              concerned.parent if concerned else parent_of_file.get(file))
         parts.setdefault(unit, UnitPart()).problems.append(placed)
         parts[None].problems.append(placed)
@@ -250,8 +257,8 @@ def _overview_row(unit: str, part: UnitPart, rules: RuleSet) -> list[Any]:
 def _projects(tables: list[tuple[str, Table]], rules: RuleSet,
               by_table: dict[tuple[str, str, str], list[Problem]], out_dir: Path, levels: bool = False,
               relative: dict[str, str] | None = None) -> SheetData:
-    """One row per project table; its file in the inbox and the cell of its 项目编码 at the end, for
-    a higher level that reads this book as a roll-up."""
+    """One row per project table; its file in the inbox and the cells of its 项目编码 and its funds at
+    the end, for a higher level that reads this book as a roll-up (or next year's 同比)."""
     relative = relative or {}
     cols = [Col("项目编码"), Col("项目名称"), *([Col("上级单位")] if levels else []), Col("单位"), Col("主管部门"),
             Col("实施单位"), Col("年度", "int"),
@@ -259,8 +266,9 @@ def _projects(tables: list[tuple[str, Table]], rules: RuleSet,
             Col("资金支出计划（累计）", width=30), Col("绩效目标", width=50), Col("指标数", "int"),
             Col("产出指标", "int"), Col("效益指标", "int"), Col("满意度指标", "int"),
             Col("定性指标", "int"), Col("错误", "int"), Col("警告", "int"), Col("状态"),
-            Col("来源文件", "link"), Col("工作表"), Col("单元格"), Col("文件（收件箱内）"), Col("项目编码单元格")]
-    link_col, status_col = len(cols) - 5, len(cols) - 6
+            Col("来源文件", "link"), Col("工作表"), Col("单元格"), Col("文件（收件箱内）"), Col("项目编码单元格"),
+            Col("资金单元格")]
+    link_col, status_col = len(cols) - 6, len(cols) - 7
     rows: list[list[Any]] = []
     links: dict[tuple[int, int], str | None] = {}
     fmts: dict[int, dict[int, str]] = {}
@@ -279,7 +287,8 @@ def _projects(tables: list[tuple[str, Table]], rules: RuleSet,
                      len(t.indicators), level1.count("产出指标"), level1.count("效益指标"),
                      level1.count("满意度指标"), sum(i.operator == "text" for i in t.indicators),
                      errors, warnings, status, os.path.basename(source), t.sheet, t.anchor,
-                     relative.get(source, os.path.basename(source)), t.cells.get("project_code")])
+                     relative.get(source, os.path.basename(source)), t.cells.get("project_code"),
+                     t.cells.get("amount")])
         links[(r, link_col)] = source_link(out_dir, source, t.sheet, t.anchor)
         if errors or warnings:
             fmts[r] = {status_col: "error" if errors else "warning"}
@@ -293,7 +302,8 @@ def _indicators(name: str, tables: list[tuple[str, Table]], with_project: bool, 
     relative = relative or {}
     head = [Col("项目编码"), Col("项目名称")] if with_project else [Col("单位")]
     level = [Col("上级单位")] if levels else []
-    tail = [] if with_project else [Col("文件（收件箱内）"), Col("表单元格")]
+    tail = [] if with_project else [Col("文件（收件箱内）"), Col("表单元格"), Col("年度资金总额（万元）", "money"),
+                                    Col("资金明细", width=30)]
     cols = [*head, *level, Col("一级指标"), Col("二级指标"), Col("三级指标", width=30),
             Col("绩效指标描述", width=36), Col("符号"), Col("值", "num"), Col("单位（计量）"),
             Col("目标（文字描述）", width=30), Col("指标值确定依据", width=30), Col("权重/分值", "num"),
@@ -304,7 +314,8 @@ def _indicators(name: str, tables: list[tuple[str, Table]], with_project: bool, 
     for source, t in tables:
         first = [t.project_code, t.project_name] if with_project else [t.department]
         first += [t.parent] if levels else []
-        last = [] if with_project else [relative.get(source, os.path.basename(source)), f"{t.sheet}!{t.anchor}"]
+        last = [] if with_project else [relative.get(source, os.path.basename(source)), f"{t.sheet}!{t.anchor}",
+                                        t.amount, funds_text(t.funds)]
         if not with_project and not t.indicators:  # a row of its own, so that a higher level reads the table back
             rows.append([*first, None, None, NO_INDICATORS, *[None] * 9, os.path.basename(source), None, *last])
         for i in t.indicators:
@@ -317,6 +328,11 @@ def _indicators(name: str, tables: list[tuple[str, Table]], with_project: bool, 
 
 
 NO_INDICATORS = "（本表没有指标）"
+
+
+def funds_text(funds: dict[str, dict[str, float]]) -> str | None:
+    """A table's money block as one cell: “资金总额/金额 1350；项目支出/金额 550” (read back by a roll-up)."""
+    return "；".join(f"{line}/{col} {value:g}" for line, cols in funds.items() for col, value in cols.items()) or None
 
 
 def _spend_plan(tables: list[tuple[str, Table]], units: list[str]) -> SheetData:
