@@ -225,6 +225,10 @@ def test_roster_files_csv_in_gbk_several_rosters_and_no_name_column(tmp_path: Pa
     no_name.write_text("名称,编号\n某局,1\n", "utf-8")
     with pytest.raises(RosterFileError, match="没有找到单位名称一列"):
         read_roster(no_name, rules)
+    linked = tmp_path / "链接名单.csv"
+    linked.symlink_to(csv)
+    with pytest.raises(RosterFileError, match="符号链接"):  # read without following it, as every input
+        read_roster(linked, rules)
     inbox = tmp_path / "inbox"
     _first_batch(inbox)
     (inbox / "报送名单.csv").write_text("单位名称\n某县水利局\n", "utf-8")

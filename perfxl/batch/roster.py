@@ -17,12 +17,12 @@ from pathlib import Path
 from typing import Any
 
 from ..a1 import to_a1
-from ..errors import RosterFileError, UnreadableWorkbook, os_reason
+from ..errors import RosterFileError, UnreadableWorkbook
 from ..model import UNASSIGNED, Consolidation, Problem, ReadStatus, Severity, SubmissionState, UnitSubmission
 from ..problems import problem
 from ..read.inbox import InboxScan
 from ..read.limits import DEFAULT_LIMITS, Limits
-from ..read.workbook import read_workbook
+from ..read.workbook import read_bytes, read_workbook
 from ..review.approved_targets import name_key
 from ..review.ruleset import RuleSet
 from ..tables.normalize import clean_text, fold, parse_number
@@ -113,9 +113,9 @@ def read_roster(path: str | os.PathLike[str], rules: RuleSet, limits: Limits = D
 def _grids(source: Path, limits: Limits) -> list[tuple[str | None, list[list[Any]]]]:
     if source.suffix.lower() == ".csv":
         try:
-            data = source.read_bytes()
-        except OSError as exc:
-            raise RosterFileError(f"报送名单无法读取：{source}（{os_reason(exc)}）") from exc
+            data = read_bytes(str(source), limits)  # a link is not followed, the size limit holds
+        except UnreadableWorkbook as exc:
+            raise RosterFileError(f"报送名单无法读取：{source}（{exc.reason}）") from exc
         for encoding in ("utf-8-sig", "gb18030"):  # Excel on a Chinese Windows saves CSV as GBK
             try:
                 text = data.decode(encoding)

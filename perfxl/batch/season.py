@@ -57,7 +57,7 @@ def read_previous(previous: str | os.PathLike[str], rules: RuleSet, limits: Limi
         paths = [str(p) for p in scan.found]
         seen: set[str] = set()
         out = []
-        for path, read in zip(paths, read_all(paths, rules, limits, vocab, jobs), strict=True):
+        for path, read in zip(paths, read_all(paths, rules, limits, vocab, jobs, root=str(source)), strict=True):
             if read.sha256 in seen:
                 continue
             seen.add(read.sha256)
