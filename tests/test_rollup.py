@@ -253,14 +253,23 @@ def _below(book: Path, title: str) -> dict[str, list[Any]]:
     return out
 
 
-def test_a_project_sent_directly_and_inside_a_county_summary_is_a_finding(tmp_path: Path) -> None:
+def _county_summary(tmp_path: Path, roster: list[tuple[str, str]] | None = None) -> tuple[Path, Path]:
+    """The leaf files (under ``tmp_path/leaves``) and 甲县's 全部单位 summary of its 教育局, made
+    with ``roster`` (name, code) when given."""
     leaves = tmp_path / "leaves"
     _leaves(leaves)
     _copy_units(leaves / "甲县", ["甲县教育局"], tmp_path / "甲县")
+    if roster is not None:
+        _roster(tmp_path / "甲县" / "报送名单.xlsx", roster)
     perfxl.consolidate(tmp_path / "甲县", tmp_path / "甲县_out", jobs=1)
+    return leaves, tmp_path / "甲县_out" / ALL
+
+
+def test_a_project_sent_directly_and_inside_a_county_summary_is_a_finding(tmp_path: Path) -> None:
+    leaves, county = _county_summary(tmp_path)
     city = tmp_path / "city"
     (city / "甲县").mkdir(parents=True)
-    shutil.copy(tmp_path / "甲县_out" / ALL, city / "甲县" / ALL)
+    shutil.copy(county, city / "甲县" / ALL)
     shutil.copy(tmp_path / "甲县_out" / "甲县教育局_绩效目标汇总.xlsx", city / "甲县")  # a unit's book: a part of it
     _copy_units(leaves / "甲县", ["甲县教育局"], city)  # and the unit's file sent to the city as well
     run = perfxl.consolidate(city, tmp_path / "city_out", jobs=1)
@@ -283,13 +292,10 @@ def test_a_project_sent_directly_and_inside_a_county_summary_is_a_finding(tmp_pa
 
 
 def test_a_summary_sorted_by_hand_is_refused_not_guessed(tmp_path: Path) -> None:
-    leaves = tmp_path / "leaves"
-    _leaves(leaves)
-    _copy_units(leaves / "甲县", ["甲县教育局"], tmp_path / "甲县")
-    perfxl.consolidate(tmp_path / "甲县", tmp_path / "甲县_out", jobs=1)
+    _, county = _county_summary(tmp_path)
     book = tmp_path / "city" / "甲县" / ALL
     book.parent.mkdir(parents=True)
-    wb = load_workbook(tmp_path / "甲县_out" / ALL)
+    wb = load_workbook(county)
     wb["绩效指标"].delete_rows(2)  # one indicator row gone: the rows no longer line up with 项目汇总
     wb.save(book)
     result = perfxl.extract(book)
@@ -311,13 +317,9 @@ def _roster(path: Path, units: list[tuple[str, str]]) -> None:
 
 
 def test_the_units_a_county_still_waits_for_are_shown_above_it(tmp_path: Path) -> None:
-    leaves = tmp_path / "leaves"
-    _leaves(leaves)
-    _copy_units(leaves / "甲县", ["甲县教育局"], tmp_path / "甲县")
-    _roster(tmp_path / "甲县" / "报送名单.xlsx", [("甲县教育局", "101"), ("甲县民政局", "102")])  # 民政局 never sends
-    perfxl.consolidate(tmp_path / "甲县", tmp_path / "甲县_out", jobs=1)
+    _, county = _county_summary(tmp_path, [("甲县教育局", "101"), ("甲县民政局", "102")])  # 民政局 never sends
     (tmp_path / "city" / "甲县").mkdir(parents=True)
-    shutil.copy(tmp_path / "甲县_out" / ALL, tmp_path / "city" / "甲县" / ALL)
+    shutil.copy(county, tmp_path / "city" / "甲县" / ALL)
     run = perfxl.consolidate(tmp_path / "city", tmp_path / "city_out", jobs=1)
     rows = {s.unit: (s.state, s.listed, s.code, s.note) for s in run.submissions}
     shown = "“甲县”的报送情况（仅供了解）"
@@ -354,13 +356,10 @@ def test_the_command_line_counts_files_as_the_overview_does(tmp_path: Path) -> N
 
 
 def test_a_summary_at_the_inbox_top_named_by_no_level_is_not_rolled_up(tmp_path: Path) -> None:
-    leaves = tmp_path / "leaves"
-    _leaves(leaves)
-    _copy_units(leaves / "甲县", ["甲县教育局"], tmp_path / "甲县")
-    perfxl.consolidate(tmp_path / "甲县", tmp_path / "甲县_out", jobs=1)
+    leaves, county = _county_summary(tmp_path)
     city = tmp_path / "city"
     _copy_units(leaves / "本级", ["市财政局"], city)
-    shutil.copy(tmp_path / "甲县_out" / ALL, city / ALL)  # whose? (last year's, say): its name says no level
+    shutil.copy(county, city / ALL)  # whose? (last year's, say): its name says no level
     run = perfxl.consolidate(city, tmp_path / "city_out", jobs=1)
     [found] = [p for p in run.problems if p.code == "rollup-unplaced"]
     assert (found.severity, found.file) == ("warning", str(city / ALL))

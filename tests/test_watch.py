@@ -3,8 +3,10 @@ when it is complete; lock, temporary and hidden files prompt nothing; Ctrl-C sto
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -27,18 +29,30 @@ def _wait_for(condition: Any, seconds: float = 120.0) -> bool:
     return False
 
 
+@contextlib.contextmanager
+def _watching(inbox: Path, out: Path, settle: float) -> Iterator[list[WatchRun]]:
+    """``perfxl.watch`` running in a thread while the block runs, its runs listed as they end;
+    stopped (and checked to stop) after."""
+    runs: list[WatchRun] = []
+    stopped = threading.Event()
+    worker = threading.Thread(target=perfxl.watch, args=(inbox, out),
+                              kwargs={"settle": settle, "stop": stopped.is_set, "report": runs.append, "jobs": 1})
+    worker.start()
+    try:
+        yield runs
+    finally:
+        stopped.set()
+        worker.join(60)
+    assert not worker.is_alive()
+
+
 def test_a_file_copied_in_slowly_is_consolidated_once_when_complete(tmp_path: Path) -> None:
     source = tmp_path / "leaves" / "绩效目标.xlsx"
     _submit(source, "某县教育局", [("201-0001", "校舍维修", 80.0, _clean())])
     data = source.read_bytes()
     inbox, out = tmp_path / "inbox", tmp_path / "out"
     (inbox / "某县教育局").mkdir(parents=True)
-    runs: list[WatchRun] = []
-    stopped = threading.Event()
-    worker = threading.Thread(target=perfxl.watch, args=(inbox, out),
-                              kwargs={"settle": 1.0, "stop": stopped.is_set, "report": runs.append, "jobs": 1})
-    worker.start()
-    try:
+    with _watching(inbox, out, 1.0) as runs:
         assert _wait_for(lambda: len(runs) == 1)  # the run at start: an empty inbox
         assert runs[0].changed == () and runs[0].files == 0
         (inbox / "某县教育局" / "~$绩效目标.xlsx").write_bytes(b"lock")  # Excel's lock file: no run
@@ -59,10 +73,6 @@ def test_a_file_copied_in_slowly_is_consolidated_once_when_complete(tmp_path: Pa
         codes = [r[0] for r in wb["项目汇总"].iter_rows(min_row=2, values_only=True)]
         wb.close()
         assert codes == ["201-0001"]
-    finally:
-        stopped.set()
-        worker.join(60)
-    assert not worker.is_alive()
 
 
 def test_max_runs_stops_watching(tmp_path: Path) -> None:
@@ -103,21 +113,12 @@ def test_a_file_copied_into_a_new_folder_is_one_changed_file(tmp_path: Path) -> 
     _submit(source, "某县水利局", [("301-0001", "河道清淤", 30.0, _clean())])
     inbox, out = tmp_path / "inbox", tmp_path / "out"
     inbox.mkdir()
-    runs: list[WatchRun] = []
-    stopped = threading.Event()
-    worker = threading.Thread(target=perfxl.watch, args=(inbox, out),
-                              kwargs={"settle": 0.5, "stop": stopped.is_set, "report": runs.append, "jobs": 1})
-    worker.start()
-    try:
+    with _watching(inbox, out, 0.5) as runs:
         assert _wait_for(lambda: len(runs) == 1)
         (inbox / "某县水利局").mkdir()  # the folder is new, and the file in it
         (inbox / "某县水利局" / "绩效目标.xlsx").write_bytes(source.read_bytes())
         assert _wait_for(lambda: len(runs) >= 2)
         assert runs[1].changed == ("某县水利局/绩效目标.xlsx",) and "（1 个文件有变化）" in runs[1].line
-    finally:
-        stopped.set()
-        worker.join(60)
-    assert not worker.is_alive()
 
 
 def test_a_new_folder_stands_for_the_files_in_it(tmp_path: Path) -> None:
