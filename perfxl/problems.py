@@ -96,6 +96,11 @@ KINDS: tuple[ProblemKind, ...] = (
                 "这是一个符号链接（指向 {target}），为安全起见不跟随读取；请把文件本身放进收件箱"),
     ProblemKind("special-file-skipped", INFO, "读取", "", "不是普通文件，未读取",
                 "这是一个{kind}，不是普通文件，读取它可能一直等下去，所以没有读取；请把工作簿文件本身放进收件箱"),
+    ProblemKind("hidden-file-skipped", WARNING, "读取", "", "隐藏文件，未读取",
+                "文件名以“.”开头，是隐藏文件，没有读取；如果这是要报送的表，请去掉文件名开头的“.”后重新放进收件箱"),
+    ProblemKind("hidden-folder-skipped", INFO, "读取", "", "隐藏文件夹，未读取",
+                "文件夹名以“.”开头，是隐藏文件夹，其中的文件都没有读取；如果里面有要报送的表，"
+                "请去掉文件夹名开头的“.”"),
     ProblemKind("path-too-long", ERROR, "读取", "", "路径太长，未读取",
                 "路径长 {length:,} 字节，超过操作系统允许的长度，文件没有读取；请把它移到层级较浅、名称较短的文件夹"),
     # finding and reading tables

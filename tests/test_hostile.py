@@ -172,6 +172,34 @@ def test_gbk_file_names_are_shown_readably(inbox: Path, tmp_path: Path) -> None:
     assert any(p.code == "file-duplicate" for p in run.problems)  # an identical copy
 
 
+def test_a_carriage_return_in_a_file_name_is_shown_written_out(inbox: Path, tmp_path: Path) -> None:
+    unit = inbox / "承德高新区经济发展局"
+    shutil.move(unit / "型煤保供和规划编制项目绩效表.xlsx", unit / "型煤保供\r项目绩效表.xlsx")
+    consolidate(inbox, tmp_path / "out", jobs=1)
+    every = load_workbook(tmp_path / "out" / "全部单位_绩效目标汇总.xlsx", read_only=True)
+    texts = {str(c) for ws in every.worksheets for row in ws.iter_rows(values_only=True) for c in row}
+    assert any("型煤保供\\x0d项目绩效表.xlsx" in t for t in texts)
+    assert not any("型煤保供\n" in t or "型煤保供\r" in t for t in texts)
+
+
+def test_hidden_workbooks_and_folders_are_listed_not_read_in_secret(inbox: Path, tmp_path: Path) -> None:
+    unit = inbox / "承德高新区经济发展局"
+    hidden = unit / ".型煤保供和规划编制项目绩效表.xlsx"
+    shutil.move(unit / "型煤保供和规划编制项目绩效表.xlsx", hidden)
+    (unit / ".备份").mkdir()
+    shutil.copy(SEED, unit / ".备份" / "旧表.xlsx")
+    for litter in (".DS_Store", "._第七次全国人口普查项目绩效表.xls", ".gitkeep"):
+        (unit / litter).write_bytes(b"\0\5\26\7")
+    run = consolidate(inbox, tmp_path / "out", jobs=1)
+    listed = sorted((p.code, p.file) for p in run.problems if p.code.startswith("hidden-"))
+    assert listed == [("hidden-file-skipped", str(hidden)), ("hidden-folder-skipped", str(unit / ".备份"))]
+    warning = next(p for p in run.problems if p.code == "hidden-file-skipped")
+    assert warning.severity.name == "WARNING" and "去掉文件名开头的“.”" in warning.message
+    skipped = {s.path: s for s in run.sources if s.status is ReadStatus.SKIPPED}
+    assert set(skipped) == {str(hidden), str(unit / ".备份")}
+    assert not any("旧表" in s.path for s in run.sources if s.status is ReadStatus.READ)
+
+
 def test_a_file_still_being_copied_is_not_used(inbox: Path, tmp_path: Path,
                                                 monkeypatch: pytest.MonkeyPatch) -> None:
     growing = inbox / "承德高新区经济发展局" / "型煤保供和规划编制项目绩效表.xlsx"

@@ -105,6 +105,18 @@ def test_check_and_template_from_survive_a_crashing_reader(tmp_path: Path, monke
     assert template.exit_code == 2 and "意外退出" in template.output
 
 
+def test_a_roster_that_crashes_its_reader_is_refused_not_fatal(tmp_path: Path,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(isolation, "read_workbook", _abort_reader)
+    inbox = tmp_path / "inbox"
+    shutil.copytree(ROOT / "workbooks" / "inbox", inbox)
+    roster = _copy(tmp_path, "坏名单.xlsx")
+    result = CliRunner().invoke(main, ["consolidate", str(inbox), "-o", str(tmp_path / "out"), "--quiet",
+                                       "--roster", str(roster)])
+    assert result.exit_code == 2 and "报送名单" in result.output and "意外退出" in result.output
+    assert "Traceback" not in result.output
+
+
 def _big_inbox(tmp_path: Path, n: int = 44, hostile: bool = True) -> Path:
     box = tmp_path / "inbox"
     unit = box / "承德高新区经济发展局"

@@ -21,8 +21,9 @@ from ..errors import RosterFileError, UnreadableWorkbook
 from ..model import UNASSIGNED, Consolidation, Problem, ReadStatus, Severity, SubmissionState, UnitSubmission
 from ..problems import problem
 from ..read.inbox import InboxScan
+from ..read.isolation import read_isolated
 from ..read.limits import DEFAULT_LIMITS, Limits
-from ..read.workbook import read_bytes, read_workbook
+from ..read.workbook import read_bytes
 from ..review.approved_targets import name_key
 from ..review.ruleset import RuleSet
 from ..tables.normalize import clean_text, fold, parse_number
@@ -126,8 +127,9 @@ def _grids(source: Path, limits: Limits) -> list[tuple[str | None, list[list[Any
             raise RosterFileError(f"报送名单 {source} 的编码无法识别；请另存为 UTF-8 的 CSV 或 .xlsx")
         return [(None, [list(row) for row in csv.reader(io.StringIO(text))])]
     try:
-        return [(s.name, s.rows) for s in read_workbook(source, limits=limits)]
-    except UnreadableWorkbook as exc:
+        # in a worker, as every workbook: a hostile roster must not take the run with it
+        return [(s.name, s.rows) for s in read_isolated(os.fspath(source), None, limits)]
+    except UnreadableWorkbook as exc:  # ReaderFailed too: the worker died or overran
         raise RosterFileError(f"报送名单 {source} 无法读取：{exc.reason}") from exc
 
 

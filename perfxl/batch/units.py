@@ -11,7 +11,7 @@ from pathlib import Path
 
 from ..a1 import a1_sort_key
 from ..model import UNASSIGNED, Consolidation, Problem
-from ..read.file_names import printable
+from ..read.file_names import printable, shown_name
 
 TableKey = tuple[str, str, str]  # (file, sheet, anchor) of a table
 
@@ -35,11 +35,11 @@ def unit_name(name: str | None) -> str | None:
 
 
 def relative_to(path: str, root: Path) -> str:
-    """``path`` relative to the inbox, as the summaries show it."""
+    """``path`` relative to the inbox, as the summaries show it (control characters written out)."""
     try:
-        return os.path.relpath(path, root)
+        return shown_name(os.path.relpath(path, root))
     except ValueError:
-        return path
+        return shown_name(path)
 
 
 @dataclass(frozen=True)

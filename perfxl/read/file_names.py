@@ -4,6 +4,7 @@ would break every UTF-8 output. Such runs are decoded as GB18030, the usual culp
 
 from __future__ import annotations
 
+import os
 import re
 
 # A run of undecodable bytes with what GBK bytes decode to by accident around them: ASCII (GBK
@@ -28,6 +29,20 @@ def _decode(match: re.Match[str]) -> str:
     return raw.decode("gb18030", "replace")
 
 
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def shown_name(text: str) -> str:
+    """A file name or path as the summaries show it: readable (``printable``) and with every
+    control character written out (``\\x0d``). Unlike a cell's text a name never means a line
+    break, and a carriage return shown as one would make a name look like two."""
+    text = printable(text)
+    if not _CONTROL.search(text):
+        return text
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group(0)):02x}" if ord(m.group(0)) < 0x100
+                        else f"\\u{ord(m.group(0)):04x}", text)
+
+
 _UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f\x7f]')
 
 
@@ -36,3 +51,8 @@ def safe_file_name(name: str, room: int = 60, empty: str = "未命名") -> str:
     and control characters made "_", blanks and dots cut from its ends, at most ``room`` characters
     (60 keep a name within the 255 bytes file systems allow, in UTF-8 too)."""
     return _UNSAFE.sub("_", name).strip(" .")[:room].rstrip(" .") or empty
+
+
+def shown_base(path: str) -> str:
+    """The last part of ``path`` as the summaries show it (``shown_name``)."""
+    return shown_name(os.path.basename(path))

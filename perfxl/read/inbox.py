@@ -1,11 +1,15 @@
 """Finding the workbooks to read: files given directly, and folders walked recursively.
 
 What is not read is reported rather than silently dropped: Office lock files (``~$x.xlsx``),
-symbolic links (never followed, wherever they point), named pipes, sockets and devices (reading
-one would hang), paths longer than the system allows, files that are not workbooks (a .doc, a
-.xml or web page that holds no table) and folders that cannot be opened. Hidden and system files
-(.DS_Store, Thumbs.db) are passed over without a word. A path given by the user that is itself
-a link (an inbox that is a link to a shared folder) is followed, once: nothing inside it is.
+symbolic links (never followed, wherever they point), named pipes, sockets and devices (reading one
+would hang), paths longer than the system allows, files that are not workbooks (a .doc, a .xml or
+web page that holds no table), folders that cannot be opened, and hidden files and folders (a name
+starting with "."): a unit's ``.项目表.xlsx`` or ``.备份/`` is listed, never read in secret nor dropped
+in silence (a hidden file with no workbook's extension, ``.gitkeep``, is not). Only the litter
+systems leave beside every file is passed over without a word: .DS_Store, Thumbs.db, desktop.ini,
+and the ``._name`` companions macOS writes next to each file copied onto a USB stick (they hold no
+table). A path given by the user that is itself a link (an inbox that is a link to a shared folder)
+is followed, once: nothing inside it is.
 """
 
 from __future__ import annotations
@@ -25,7 +29,12 @@ from .sniff import is_spreadsheet_text
 
 EXTENSIONS = (".xlsx", ".xlsm", ".xls", ".et", ".ett", ".ods", ".xlsb", ".csv")
 MARKUP = (".xml", ".htm", ".html")  # candidates only when their content is a spreadsheet
-_SYSTEM = ("thumbs.db", "desktop.ini")
+_SYSTEM = ("thumbs.db", "desktop.ini", ".ds_store")
+
+
+def _litter(name: str) -> bool:
+    """A file a system leaves beside the unit's own files, never anything a unit sent."""
+    return name.lower() in _SYSTEM or name.startswith("._")
 
 
 @dataclass
@@ -104,13 +113,17 @@ def _walk_in(handle: int | str, here: Path, scan: InboxScan, depth: int) -> None
             try:
                 modes.append((entry.name, entry.stat(follow_symlinks=False).st_mode))
             except OSError as exc:
-                if not entry.name.startswith("."):
+                if not _litter(entry.name):
                     scan.skipped.append(_unlisted(here / entry.name, exc))
-        folders = [name for name, mode in modes if stat.S_ISDIR(mode) and not name.startswith(".")]
+        folders = []
         for name, mode in modes:
-            if stat.S_ISLNK(mode) and not name.startswith("."):
+            if stat.S_ISDIR(mode) and name.startswith("."):
+                scan.skipped.append(problem("hidden-folder-skipped", file=str(here / name)))
+            elif stat.S_ISDIR(mode):
+                folders.append(name)
+            elif stat.S_ISLNK(mode) and not _litter(name):
                 scan.skipped.append(_link(handle, name, here / name))
-            elif not stat.S_ISDIR(mode):
+            elif not stat.S_ISLNK(mode):
                 _file(here / name, mode, scan)
         for name in folders:
             _folder(handle, here / name, scan, depth + 1)
@@ -134,9 +147,12 @@ def _folder(parent: int | str, path: Path, scan: InboxScan, depth: int) -> None:
 
 def _file(path: Path, mode: int, scan: InboxScan) -> None:
     name = path.name
-    if name.startswith(".") or name.lower() in _SYSTEM:
+    if _litter(name):
         return
-    if not stat.S_ISREG(mode):
+    if name.startswith("."):
+        if name[1:].lower().endswith(EXTENSIONS + MARKUP):
+            scan.skipped.append(problem("hidden-file-skipped", file=str(path)))
+    elif not stat.S_ISREG(mode):
         scan.skipped.append(problem("special-file-skipped", file=str(path), kind=_special(mode)))
     elif name.startswith("~$"):
         scan.skipped.append(problem("office-lock-file", file=str(path)))

@@ -4,11 +4,11 @@ given ``--previous``)."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 
 from ..model import TargetChange, UnitSubmission
+from ..read.file_names import shown_base
 from .summary_book import Col, SheetData, excel_serial, source_link
 
 SUBMISSIONS = "报送情况"
@@ -55,7 +55,7 @@ def change_sheets(changes: list[TargetChange], previous: str | None, unit: str |
             continue
         r = len(rows)
         rows.append([c.unit, c.project_code, c.project_name, c.level1, c.level2, c.indicator, c.kind, c.before,
-                     c.after, os.path.basename(c.file) if c.file else None,
+                     c.after, shown_base(c.file) if c.file else None,
                      f"{c.sheet}!{c.cell}" if c.file and c.sheet and c.cell else None, c.previous])
         if c.file:
             links[(r, 10)] = source_link(out_dir, c.file, c.sheet, c.cell)

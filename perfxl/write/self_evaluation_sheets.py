@@ -5,12 +5,12 @@ was matched), plus the scores and grades that 概览 shows per unit."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from ..model import Problem, Table
+from ..read.file_names import shown_base
 from ..review.approved_targets import indicator_key, shown
 from ..review.scoring import TableScore, execution_figures
 from .summary_book import Col, SheetData
@@ -62,8 +62,8 @@ def _projects(tables: list[tuple[str, Table]], evaluations: Evaluations,
                      s.computed_grade,
                      None if s.execution_rate is None else s.execution_rate / 100, counts["met"], counts["not_met"],
                      counts["not_judged"], findings, approved.project_name if approved else None,
-                     os.path.basename(source), f"{t.sheet}!{t.anchor}", *execution_figures(t),
-                     *([t.parent] if levels else []), relative.get(source, os.path.basename(source))])
+                     shown_base(source), f"{t.sheet}!{t.anchor}", *execution_figures(t),
+                     *([t.parent] if levels else []), relative.get(source, shown_base(source))])
         if s.stated_total is not None and s.computed_total is not None and s.stated_total > s.computed_total + 0.01:
             fmts[len(rows) - 1] = {2: "error"}  # the unit scored itself above the rule
     return SheetData("绩效自评", cols, rows, fmts=fmts)

@@ -15,6 +15,7 @@ from typing import Any
 
 from ..model import LEVEL_MARK, Consolidation, Problem, ReadStatus, SourceFile, Table, severity_counts
 from ..problems import REGISTRY
+from ..read.file_names import shown_base, shown_name
 from ..review.ruleset import RuleSet
 from ..tables.normalize import OPERATOR_SIGNS
 from .self_evaluation_sheets import GRADES, SCORE_COLUMNS, Evaluations, evaluation_sheets, unit_scores
@@ -69,7 +70,7 @@ def partition(run: Consolidation, problem_units: list[str],
     for problem, unit, key in zip(run.problems, problem_units, tables_of, strict=True):
         concerned = by_key.get(key) if key else None
         file = problem.file or ""
-        shown = relative.get(file) or (_roster_path(run, file) if file == run.roster else os.path.basename(file))
+        shown = relative.get(file) or (_roster_path(run, file) if file == run.roster else shown_base(file))
         placed = UnitProblem(problem, unit, concerned, shown,
                              concerned.parent if concerned else parent_of_file.get(file))
         parts.setdefault(unit, UnitPart()).problems.append(placed)
@@ -286,8 +287,8 @@ def _projects(tables: list[tuple[str, Table]], rules: RuleSet,
                      STAGE_NAMES[t.stage], t.amount, plan, goals,
                      len(t.indicators), level1.count("产出指标"), level1.count("效益指标"),
                      level1.count("满意度指标"), sum(i.operator == "text" for i in t.indicators),
-                     errors, warnings, status, os.path.basename(source), t.sheet, t.anchor,
-                     relative.get(source, os.path.basename(source)), t.cells.get("project_code"),
+                     errors, warnings, status, shown_base(source), t.sheet, t.anchor,
+                     relative.get(source, shown_base(source)), t.cells.get("project_code"),
                      t.cells.get("amount")])
         links[(r, link_col)] = source_link(out_dir, source, t.sheet, t.anchor)
         if errors or warnings:
@@ -314,15 +315,15 @@ def _indicators(name: str, tables: list[tuple[str, Table]], with_project: bool, 
     for source, t in tables:
         first = [t.project_code, t.project_name] if with_project else [t.department]
         first += [t.parent] if levels else []
-        last = [] if with_project else [relative.get(source, os.path.basename(source)), f"{t.sheet}!{t.anchor}",
+        last = [] if with_project else [relative.get(source, shown_base(source)), f"{t.sheet}!{t.anchor}",
                                         t.amount, funds_text(t.funds)]
         if not with_project and not t.indicators:  # a row of its own, so that a higher level reads the table back
-            rows.append([*first, None, None, NO_INDICATORS, *[None] * 9, os.path.basename(source), None, *last])
+            rows.append([*first, None, None, NO_INDICATORS, *[None] * 9, shown_base(source), None, *last])
         for i in t.indicators:
             links[(len(rows), link_col)] = source_link(out_dir, source, t.sheet, i.cell)
             rows.append([*first, i.level1, i.level2, i.level3, i.description,
                          OPERATOR_SIGNS.get(i.operator or "", i.operator), i.value, i.unit,
-                         i.target_text, i.basis, i.weight, i.actual, i.score, os.path.basename(source),
+                         i.target_text, i.basis, i.weight, i.actual, i.score, shown_base(source),
                          f"{t.sheet}!{i.cell}", *last])
     return SheetData(name, cols, rows, links)
 
@@ -414,7 +415,7 @@ def _sources(sources: list[SourceFile], levels: bool = False) -> SheetData:
     fmts: dict[int, dict[int, str]] = {}
     for r, s in enumerate(sources):
         rows.append([s.relative, s.department, s.size, s.sha256, excel_serial(s.modified), s.tables,
-                     s.status_text, *([s.parent] if levels else []), s.path])
+                     s.status_text, *([s.parent] if levels else []), shown_name(s.path)])
         if s.status is ReadStatus.FAILED:
             fmts[r] = {6: "error"}
         elif s.status not in (ReadStatus.READ, ReadStatus.ROLLED_UP):
