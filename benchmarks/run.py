@@ -16,6 +16,7 @@ numbers measured in this same run, so a slow or busy machine shifts both sides a
 from __future__ import annotations
 
 import argparse
+import compileall
 import gc
 import json
 import os
@@ -197,6 +198,9 @@ def main() -> int:
     parser.add_argument("--huge", action="store_true", help="also 100,000 workbooks")
     parser.add_argument("--corpus", default=str(HERE / ".corpus"), help="where generated workbooks are kept")
     args = parser.parse_args()
+    # pip writes each module's bytecode when it installs perfxl; an editable checkout run with
+    # PYTHONDONTWRITEBYTECODE (as on these machines) would compile every module at every cold start
+    compileall.compile_dir(str(HERE.parent / "perfxl"), quiet=1)
     from perfxl.tables.extraction import extract
 
     root = Path(args.corpus)

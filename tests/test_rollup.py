@@ -138,6 +138,7 @@ def test_a_province_book_equals_the_direct_consolidation_of_every_leaf_file(tmp_
         leaves = [r.replace(str(tmp_path / "direct"), str(tmp_path))
                   for r in _rows_without(_table(direct, sheet), *PLACE)]
         assert _rows_without(_table(top, sheet), *PLACE) == leaves, sheet
+        assert all("上级单位" in r for r in _table(top, sheet)), sheet  # every row says where it came from
     # 概览: a row per unit, under its levels; the two 教育局 are one unit in the direct consolidation
     # (both sit in a folder 教育局 there), two here, whose rows add up to its
     overview = {r["单位"]: r for r in _table(top, "概览")}

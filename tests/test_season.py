@@ -162,6 +162,11 @@ def test_batches_and_reruns_keep_the_status_right(tmp_path: Path) -> None:
     assert "报送情况：6 个单位，全部通过 1 个，已报送 2 个，有错误 1 个，未报送 2 个。" in first.output
     now = runner.invoke(main, ["status", str(inbox), "-o", str(out)])
     assert now.exit_code == 0 and "某县水利局" in now.output and "已过时" not in now.output
+    # someone opens a workbook in Excel, a download is half done: nothing submitted, nothing out of date
+    (inbox / "第一批" / "~$卫健局.xlsx").write_bytes(b"lock")
+    (inbox / "第一批" / "水利.xlsx.part").write_bytes(b"PK")
+    opened = runner.invoke(main, ["status", str(inbox), "-o", str(out)])
+    assert opened.exit_code == 0 and "已过时" not in opened.output, opened.output
     # the second batch arrives: status says the summary is out of date until the rerun
     _submit(inbox / "第二批" / "某县水利局" / "水利.xlsx", "某县水利局",
             [("104-0001", "河道清淤", 30.0, _clean())])

@@ -15,7 +15,7 @@ from typing import Any
 
 from ..errors import OutputError
 from ..model import Consolidation, UnitSubmission
-from ..read.inbox import InboxScan, scan_inbox
+from ..read.inbox import InboxScan, scan_inbox, transient
 from ..read.limits import DEFAULT_LIMITS, Limits
 from ..review.ruleset import RuleSet
 from ..tables.vocabulary import DEFAULT_LABELS, Vocabulary
@@ -28,8 +28,10 @@ Fingerprint = dict[str, list[int]]  # relative path -> [size, modification time 
 
 
 def fingerprint(root: Path, scan: InboxScan, roster: str | None = None) -> Fingerprint:
-    """What a scan saw, file by file (what it found and what it passed over), and the roster."""
-    paths = [*scan.found, *(Path(p.file) for p in scan.skipped if p.file)]
+    """What a scan saw, file by file (what it found and what it passed over), and the roster;
+    not the lock and temporary files that come and go while staff work (``watch`` ignores them
+    too): a workbook opened in Excel does not make the 报送情况 out of date."""
+    paths = [*scan.found, *(Path(p.file) for p in scan.skipped if p.file and not transient(os.path.basename(p.file)))]
     if roster is not None:
         paths.append(Path(roster))
     out: Fingerprint = {}

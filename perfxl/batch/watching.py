@@ -18,9 +18,9 @@ from typing import Any
 import watchfiles
 
 from ..errors import OutputError, PerfxlError
+from ..read.inbox import transient
 from .consolidation import consolidate
 
-_TEMP_ENDINGS = (".tmp", ".temp", ".part", ".crdownload", ".download", ".swp", "~")
 _STEP_SECONDS = 0.2  # how often the watcher wakes to look at the clock and at ``stop``
 
 
@@ -79,7 +79,7 @@ def ignored(path: str, out_dir: Path | None = None) -> bool:
     """True for what a change of never prompts a run: Office/WPS lock files (~$…, .~lock…),
     hidden and temporary files (.*, *.tmp, *.part, *~ …), and anything in the output folder."""
     name = os.path.basename(path)
-    if name.startswith(("~$", ".~", ".")) or name.lower().endswith(_TEMP_ENDINGS):
+    if transient(name) or name.startswith("."):
         return True
     if any(part.startswith(".") for part in Path(path).parts[:-1] if part not in (".", "..")):
         return True

@@ -45,6 +45,16 @@ class InboxScan:
     skipped: list[Problem] = field(default_factory=list)
 
 
+_TEMP_ENDINGS = (".tmp", ".temp", ".part", ".crdownload", ".download", ".swp", "~")
+
+
+def transient(name: str) -> bool:
+    """True for a file that comes and goes while staff work, never a submission: an Office/WPS
+    lock file (``~$x.xlsx``, LibreOffice's ``.~lock.x.xlsx#``) or a temporary or half-downloaded
+    file (``*.tmp``, ``*.part``, ``*~`` …). Listed by a scan, but no reason to consolidate again."""
+    return name.startswith(("~$", ".~")) or name.lower().endswith(_TEMP_ENDINGS)
+
+
 def is_candidate(name: str) -> bool:
     """True for a workbook name a unit could have sent (not a lock file, not hidden)."""
     lower = name.lower()

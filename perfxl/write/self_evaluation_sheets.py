@@ -36,7 +36,7 @@ def evaluation_sheets(tables: Sequence[tuple[str, Table]], evaluations: Evaluati
     """绩效自评 and 自评指标 for the (source, table) pairs of one book (``levels``: with the 上级单位
     column; ``relative``: each file's path in the inbox)."""
     mine = [(s, t) for s, t in tables if t.stage == "self-evaluation"]
-    return [_projects(mine, evaluations, by_table, levels, relative or {}), _indicators(mine, evaluations)]
+    return [_projects(mine, evaluations, by_table, levels, relative or {}), _indicators(mine, evaluations, levels)]
 
 
 def _projects(tables: list[tuple[str, Table]], evaluations: Evaluations,
@@ -69,10 +69,13 @@ def _projects(tables: list[tuple[str, Table]], evaluations: Evaluations,
     return SheetData("绩效自评", cols, rows, fmts=fmts)
 
 
-def _indicators(tables: list[tuple[str, Table]], evaluations: Evaluations) -> SheetData:
-    cols = [Col("项目名称", width=24), Col("一级指标"), Col("三级指标", width=26), Col("年度指标值"),
+def _indicators(tables: list[tuple[str, Table]], evaluations: Evaluations, levels: bool = False) -> SheetData:
+    """One row per self-evaluated indicator: target, approved target, actual, met or not, the
+    stated and the recomputed score."""
+    cols = [Col("单位"), Col("项目名称", width=24), Col("一级指标"), Col("三级指标", width=26), Col("年度指标值"),
             Col("批复目标值"), Col("实际完成值"), Col("是否达成"), Col("分值", "num"), Col("自评得分", "num"),
-            Col("重算得分", "num"), Col("偏差原因", width=36), Col("说明", width=30), Col("单元格")]
+            Col("重算得分", "num"), Col("偏差原因", width=36), Col("说明", width=30), Col("单元格"),
+            *([Col("上级单位")] if levels else [])]
     rows: list[list[Any]] = []
     fmts: dict[int, dict[int, str]] = {}
     for source, t in tables:
@@ -83,14 +86,15 @@ def _indicators(tables: list[tuple[str, Table]], evaluations: Evaluations) -> Sh
         for ind, judged in zip(t.indicators, s.indicators, strict=True):
             was = theirs.get(indicator_key(ind.level3))
             met = "—" if judged.met is None else "达成" if judged.met else "未达成"
-            rows.append([t.project_name or t.department, ind.level1, ind.level3, shown(ind),
+            rows.append([t.department, t.project_name or t.department, ind.level1, ind.level3, shown(ind),
                          shown(was) if was else None, ind.actual, met, judged.weight, judged.stated,
-                         _round(judged.computed), ind.deviation, judged.note, f"{t.sheet}!{ind.cell}"])
+                         _round(judged.computed), ind.deviation, judged.note, f"{t.sheet}!{ind.cell}",
+                         *([t.parent] if levels else [])])
             r = len(rows) - 1
             if judged.met is False:
-                fmts[r] = {6: "warning"}
+                fmts[r] = {7: "warning"}
             if judged.stated is not None and judged.computed is not None and judged.stated > judged.computed + 0.01:
-                fmts.setdefault(r, {})[8] = "error"
+                fmts.setdefault(r, {})[9] = "error"
     return SheetData("自评指标", cols, rows, fmts=fmts)
 
 

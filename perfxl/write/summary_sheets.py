@@ -136,7 +136,7 @@ def book_contents(parts: dict[str | None, UnitPart], unit: str | None, units: li
                               levels, relative))
     sheets.append(_indicators("部门整体指标", [t for t in part.tables if t[1].kind == "department"], False,
                               out_dir, levels, relative))
-    sheets.append(_spend_plan(part.tables, shown))
+    sheets.append(_spend_plan(part.tables, shown, levels))
     sheets.append(_problems(part.problems, out_dir, levels))
     sheets.append(_sources(part.sources, levels))
     return sheets
@@ -336,17 +336,19 @@ def funds_text(funds: dict[str, dict[str, float]]) -> str | None:
     return "；".join(f"{line}/{col} {value:g}" for line, cols in funds.items() for col, value in cols.items()) or None
 
 
-def _spend_plan(tables: list[tuple[str, Table]], units: list[str]) -> SheetData:
+def _spend_plan(tables: list[tuple[str, Table]], units: list[str], levels: bool = False) -> SheetData:
+    """One row per project, its cumulative plan by point in time (上级单位 last, so that the
+    chart's columns stay together), then each unit's plan weighted by funds, charted."""
     projects = [t for _, t in tables if t.kind == "project"]
     points: list[str] = []
     for t in projects:
         points += [k for k in t.spend_plan if k not in points]
     cols = [Col("项目编码"), Col("项目名称"), Col("单位"), Col("年度资金总额（万元）", "money"),
-            *[Col(p, "pct") for p in points]]
+            *[Col(p, "pct") for p in points], *([Col("上级单位")] if levels else [])]
     rows: list[list[Any]] = []
     for t in projects:
         rows.append([t.project_code, t.project_name, t.department, t.amount,
-                     *[_pct(t.spend_plan.get(p)) for p in points]])
+                     *[_pct(t.spend_plan.get(p)) for p in points], *([t.parent] if levels else [])])
     data = SheetData("支出计划", cols, rows)
     if points and projects:
         data.below = [["各单位按资金加权的累计进度（不随上表排序）"]]
