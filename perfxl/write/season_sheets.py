@@ -20,16 +20,17 @@ _FLAGGED = {"目标降低": "warning", "取消指标": "warning"}
 
 def submission_sheet(rows: list[UnitSubmission], unit: str | None, rostered: bool = True) -> SheetData:
     """The 报送情况 of every unit (``unit`` None), or of the one the book is for."""
-    # widths that print the sheet one A4 landscape page across at 8 pt
-    cols = [Col("单位", width=22), Col("状态", width=8), Col("在报送名单中", width=8), Col("单位编码", width=10),
-            Col("表中的单位名称", width=22), Col("文件数", "int"), Col("最近文件时间", "datetime", width=20),
-            Col("项目数", "int"), Col("应报项目数", "int"), Col("错误", "int"), Col("警告", "int"),
-            Col("说明", width=34)]
+    # widths that print the sheet one A4 landscape page across at 8 pt, also where columns are
+    # measured wider than in Excel (summary_book.WIDER_ELSEWHERE); long names and notes wrap
+    cols = [Col("单位", width=17), Col("状态", width=7), Col("在报送名单中", width=7), Col("单位编码", width=8),
+            Col("表中的单位名称", width=16), Col("文件数", "int", 6), Col("最近文件时间", "datetime", width=20),
+            Col("项目数", "int", 6), Col("应报项目数", "int", 6), Col("错误", "int", 6), Col("警告", "int", 6),
+            Col("说明", width=16)]
     shown = [s for s in rows if unit is None or unit in s.names]
     out: list[list[Any]] = []
     fmts: dict[int, dict[int, str]] = {}
     for r, s in enumerate(shown):
-        listed = ("是" if s.listed else "否") if rostered else "（没有报送名单）"
+        listed = ("是" if s.listed else "否") if rostered else "无名单"
         out.append([s.unit, s.state, listed, s.code, "、".join(s.names), s.files,
                     excel_serial(s.latest) if s.latest else None, s.projects, s.expected, s.errors, s.warnings,
                     s.note])

@@ -176,21 +176,22 @@ class SummaryBook:
             plain = [f if c.kind in _NUMBER_KINDS else self.fmt["num"] for c, f in zip(cols, fmts, strict=True)]
             ws.put_rows(data.below_at - offset, data.below, plain)
         ws.freeze_panes(1, 0)
-        self._print_setup(ws, name, widths)
+        # a unit's or project's name repeats on every page across; a column of counts need not
+        self._print_setup(ws, name, widths, 1 if len(cols) > 1 and cols[1].kind in _NUMBER_KINDS else 2)
         return ws
 
-    def _print_setup(self, ws: Any, name: str, widths: list[float]) -> None:
-        """A4 landscape at a legible size, the header row (and past one page across the first two
-        columns) on every page, the unit, sheet and run date above, page N of M below."""
+    def _print_setup(self, ws: Any, name: str, widths: list[float], repeated: int = 2) -> None:
+        """A4 landscape at a legible size, the header row (and past one page across the first
+        ``repeated`` columns) on every page, the unit, sheet and run date above, page N of M below."""
         ws.set_landscape()
-        across = pages_across(widths)
+        across = pages_across(widths, repeated)
         ws.set_paper(9)
         # a fixed scale, not "fit to width": an application measuring the columns with fonts wider
         # than Excel's (LibreOffice without Calibri) would shrink the text below MIN_POINTS to fit
-        ws.set_print_scale(print_scale(widths, across))
-        # the first two columns (unit, project code and name) on every page across: where columns
-        # are measured wider than here (LibreOffice) a sheet planned one page across takes more
-        ws.repeat_columns(0, 1)
+        ws.set_print_scale(print_scale(widths, across, repeated))
+        # the first columns (unit, project code and name) on every page across: where columns are
+        # measured wider still (LibreOffice) a sheet planned one page across takes more
+        ws.repeat_columns(0, repeated - 1)
         ws.repeat_rows(0)
         ws.set_header(page_header(self.unit, name, self.run_date))
         ws.set_footer("&C第 &P 页，共 &N 页")
@@ -285,24 +286,28 @@ FONT_POINTS = 10
 A4_PRINTABLE = 141.0
 MIN_POINTS = 8.0
 COLUMN_PADDING = 5 / 7  # xlsxwriter stores every column 5 pixels wider than asked (as Excel does)
+# LibreOffice (and WPS) on a machine without Excel's fonts measure the same columns about this
+# much wider: a sheet is planned for the wider measure, so that it takes the same pages across in
+# every application (in Excel its last page is then a little emptier)
+WIDER_ELSEWHERE = 1.35
 
 
-def print_scale(widths: Sequence[float], across: int) -> int:
+def print_scale(widths: Sequence[float], across: int, repeated: int = 2) -> int:
     """The print scale (per cent) at which columns of these widths fill ``across`` pages, never
     so small that text falls below MIN_POINTS (the columns then run onto one more page)."""
-    shown = [w + COLUMN_PADDING for w in widths]
-    total = sum(shown) + sum(shown[:2]) * (across - 1)
+    shown = [(w + COLUMN_PADDING) * WIDER_ELSEWHERE for w in widths]
+    total = sum(shown) + sum(shown[:repeated]) * (across - 1)
     fit = int(100 * A4_PRINTABLE * across / total) if total else 100
     return max(min(fit, 100), math.ceil(100 * MIN_POINTS / FONT_POINTS))
 
 
-def pages_across(widths: Sequence[float]) -> int:
+def pages_across(widths: Sequence[float], repeated: int = 2) -> int:
     """How many A4 landscape pages across a sheet of these column widths prints on, so that its
-    text stays at MIN_POINTS or more; past one page the first two columns repeat on each."""
-    shown = [w + COLUMN_PADDING for w in widths]
-    total, repeated = sum(shown), sum(shown[:2])
+    text stays at MIN_POINTS or more; past one page the first ``repeated`` columns repeat on each."""
+    shown = [(w + COLUMN_PADDING) * WIDER_ELSEWHERE for w in widths]
+    total, again = sum(shown), sum(shown[:repeated])
     across = 1
-    while FONT_POINTS * A4_PRINTABLE * across / (total + repeated * (across - 1)) < MIN_POINTS and across < 4:
+    while FONT_POINTS * A4_PRINTABLE * across / (total + again * (across - 1)) < MIN_POINTS and across < 4:
         across += 1
     return across
 
