@@ -389,6 +389,7 @@ class Consolidation:
     problems: list[Problem]
     departments: list[str]
     outputs: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)  # those of ``outputs`` left as they were (same content)
     targets: list[ExtractResult] = field(default_factory=list)  # approved target tables given apart (--targets)
     stale: list[str] = field(default_factory=list)  # books in the output folder of units this run has not
     cleaned: bool = False                           # … and whether they were removed (--clean)
@@ -428,6 +429,7 @@ class Consolidation:
             "departments": self.departments,
             "problems": self.counts,
             "outputs": self.outputs,
+            "unchanged": self.unchanged,
             "stale": self.stale,
             "stale_removed": self.cleaned,
             "roster": self.roster,

@@ -11,11 +11,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 from openpyxl import load_workbook
 
 import perfxl.batch.pool as pool
 from perfxl.batch.consolidation import consolidate
 from perfxl.batch.read_cache import CACHE_DIR
+from perfxl.cli import main
 
 from .conftest import ROOT
 
@@ -108,8 +110,9 @@ def test_only_the_changed_units_book_is_rewritten(inbox: Path, tmp_path: Path, m
 
     monkeypatch.setattr(writing, "book_contents", counting)
     _change(inbox / ECONOMY / "型煤保供和规划编制项目绩效表.xlsx")
-    consolidate(inbox, out, jobs=1)
+    run = consolidate(inbox, out, jobs=1)
     assert sorted(built, key=str) == sorted([None, ECONOMY], key=str)  # the other unit's book is not even built
+    assert run.unchanged == [str(out / f"{INVESTMENT}_绩效目标汇总.xlsx")]  # and is said to be as it was
     after = {p.name: p.stat().st_mtime_ns for p in out.glob("*.xlsx")}
     assert after[f"{INVESTMENT}_绩效目标汇总.xlsx"] == books[f"{INVESTMENT}_绩效目标汇总.xlsx"]
     assert after[f"{ECONOMY}_绩效目标汇总.xlsx"] != books[f"{ECONOMY}_绩效目标汇总.xlsx"]
@@ -121,6 +124,9 @@ def test_only_the_changed_units_book_is_rewritten(inbox: Path, tmp_path: Path, m
     _change(inbox / ECONOMY / "型煤保供和规划编制项目绩效表.xlsx")
     consolidate(inbox, out, jobs=1)
     assert load_workbook(book, read_only=True).sheetnames == sheets
+    # the clerk is told what was written and what was left, however the run was made
+    again = CliRunner().invoke(main, ["consolidate", str(inbox), "-o", str(out)])
+    assert "已写出" not in again.output and "另有 3 本汇总的内容与上次相同，保持原样" in again.output
 
 
 def test_other_rules_read_everything_again(inbox: Path, tmp_path: Path, reads: list[str]) -> None:

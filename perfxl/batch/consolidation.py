@@ -92,6 +92,7 @@ def consolidate(inbox: str | os.PathLike[str] = "workbooks/inbox",
         if last is not None:  # nothing changed since the last run, and its books are as it wrote them
             if progress:
                 progress(len(paths), len(paths))
+            last.unchanged = list(last.outputs)
             write_status(last, Path(out_dir), files, options)
             return _finish(last, Path(out_dir), clean)
     last_year = read_previous(previous, ruleset, limits, vocab, jobs) if previous is not None else None
@@ -117,7 +118,7 @@ def consolidate(inbox: str | os.PathLike[str] = "workbooks/inbox",
             add_changes(run, previous, last_year, ruleset)
         add_submissions(run, listed, ruleset)
         if write and not run.nothing_read:  # an empty inbox must not replace or remove a good set
-            run.outputs = write_summaries(run, Path(out_dir), ruleset, jobs, store)
+            run.outputs, run.unchanged = write_summaries(run, Path(out_dir), ruleset, jobs, store)
             if store is not None:
                 store.settle_books(run.outputs)
                 store.keep_run(inputs, run)

@@ -440,8 +440,12 @@ def consolidate(inbox: str, out_dir: str, jobs: int | None, department: str | No
               f"跳过 {d['files_skipped']} 个；{d['tables']} 张表，{d['indicators']} 个三级指标；"
               f"错误 {d['problems']['error']} 个，警告 {d['problems']['warning']} 个。详见各汇总的“问题清单”。")
         _print_submission_counts(result.submissions)
+        kept = set(result.unchanged)
         for path in result.outputs:
-            _echo(f"已写出：{path}")
+            if path not in kept:
+                _echo(f"已写出：{path}")
+        if kept:
+            _echo(f"另有 {len(kept)} 本汇总的内容与上次相同，保持原样（{os.path.dirname(result.unchanged[0])}）")
         for path in result.stale:
             _echo(f"已删除旧汇总：{path}" if result.cleaned else
                   f"旧汇总（本次没有这个单位）：{path}；确认不再需要可加 --clean 删除")
