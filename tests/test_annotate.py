@@ -157,6 +157,17 @@ def test_a_file_too_large_to_copy_is_refused_before_openpyxl_and_the_rest_are_co
     assert refused.file == str(box / "远.xlsx") and "--limit cells" in refused.message
 
 
+@pytest.mark.parametrize("ref", ["$XFD$1048576", "&#88;FD&#49;048576"], ids=["absolute", "entities"])
+def test_a_sheet_perfxl_could_not_read_is_never_copied_empty_nor_as_is(tmp_path: Path, ref: str) -> None:
+    """openpyxl reads the entity-encoded far cell (a copy as is would carry it); the absolute one
+    it cannot open (a rebuilt copy would hold an empty sheet): neither is copied, both say why."""
+    src = write_raw_xlsx(tmp_path / "远.xlsx", HEAD + f'<c r="{ref}"><v>1</v></c>')
+    done = annotate(check([src]), tmp_path / "out")
+    assert list(done) == [] and not list((tmp_path / "out").glob("*.xlsx"))
+    [refused] = [p for p in done.problems if p.code == "annotate-copy-refused"]
+    assert refused.file == str(src) and "单元格引用无效" in refused.message
+
+
 def test_annotate_on_a_full_disk_is_an_output_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import openpyxl
 

@@ -180,6 +180,12 @@ def test_a_carriage_return_in_a_file_name_is_shown_written_out(inbox: Path, tmp_
     texts = {str(c) for ws in every.worksheets for row in ws.iter_rows(values_only=True) for c in row}
     assert any("型煤保供\\x0d项目绩效表.xlsx" in t for t in texts)
     assert not any("型煤保供\n" in t or "型煤保供\r" in t for t in texts)
+    # a unit folder so named is that unit, its name written out in every column that shows it
+    shutil.move(unit, inbox / "经发局\x1b]0;x\x07")
+    consolidate(inbox, tmp_path / "out2", jobs=1)
+    every = load_workbook(tmp_path / "out2" / "全部单位_绩效目标汇总.xlsx", read_only=True)
+    texts = {str(c) for ws in every.worksheets for row in ws.iter_rows(values_only=True) for c in row}
+    assert "经发局\\x1b]0;x\\x07" in texts and not any("\x1b" in t for t in texts)
 
 
 def test_hidden_workbooks_and_folders_are_listed_not_read_in_secret(inbox: Path, tmp_path: Path) -> None:

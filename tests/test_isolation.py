@@ -8,6 +8,8 @@ import json
 import os
 import shutil
 import signal
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -254,6 +256,32 @@ def test_sigterm_stops_the_writer_processes(monkeypatch: pytest.MonkeyPatch) -> 
     while any(_running(p.pid) for p in processes) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert not any(_running(p.pid) for p in processes)
+
+
+_KILLED_PARENT = """
+import os, sys, time
+from concurrent.futures import ProcessPoolExecutor
+from perfxl.read.isolation import fork_context, worker_setup
+pool = ProcessPoolExecutor(2, mp_context=fork_context(), initializer=worker_setup, initargs=(None, os.getpid()))
+futures = [pool.submit(os.getpid) for _ in range(8)]
+print(" ".join(sorted({str(f.result()) for f in futures})), flush=True)
+pool.submit(time.sleep, 600)
+time.sleep(600)
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the kernel's parent-death signal is Linux's")
+def test_workers_end_with_a_main_process_killed_outright() -> None:
+    """SIGKILL leaves a process no chance to stop its workers: the kernel must end them."""
+    with subprocess.Popen([sys.executable, "-c", _KILLED_PARENT], stdout=subprocess.PIPE, text=True) as main_process:
+        assert main_process.stdout is not None
+        workers = [int(pid) for pid in main_process.stdout.readline().split()]
+        assert workers and all(_running(pid) for pid in workers)
+        main_process.kill()
+    deadline = time.monotonic() + 30
+    while any(_running(pid) for pid in workers) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not any(_running(pid) for pid in workers)
 
 
 def _running(pid: int | None) -> bool:

@@ -18,13 +18,14 @@ TableKey = tuple[str, str, str]  # (file, sheet, anchor) of a table
 
 def folder_unit(inbox: Path, path: Path, is_batch: Callable[[str], bool] = lambda name: False) -> str | None:
     """The unit of a file by its folders: the nearest folder above it, inside the inbox, that is not
-    a batch or date folder (inbox/第一批/某局/x.xls -> 某局); None at the inbox's top."""
+    a batch or date folder (inbox/第一批/某局/x.xls -> 某局); None at the inbox's top. Control
+    characters in the folder's name are written out (``\\x1b``), as in every file name shown."""
     try:
         parts = path.relative_to(inbox).parts[:-1]
     except ValueError:
         return None
     found = next((name for name in reversed(parts) if not is_batch(name)), None)
-    return unit_name(found)
+    return unit_name(None if found is None else shown_name(found))
 
 
 def unit_name(name: str | None) -> str | None:

@@ -174,9 +174,9 @@ class _Books:
 _books: _Books | None = None  # in a writer: the run's books, inherited when it was forked
 
 
-def _take_books(books: _Books) -> None:
+def _take_books(books: _Books, parent: int | None = None) -> None:
     global _books
-    worker_setup()
+    worker_setup(parent=parent)
     _books = books
 
 
@@ -228,7 +228,8 @@ def write_summaries(run: Consolidation, out_dir: Path, rules: RuleSet, jobs: int
             for unit in units:
                 settle(unit, *make_book(books.job(unit)))
             return written, [p for p in written if p in kept]
-        pool = ProcessPoolExecutor(jobs, mp_context=fork_context(), initializer=_take_books, initargs=(books,))
+        pool = ProcessPoolExecutor(jobs, mp_context=fork_context(), initializer=_take_books,
+                                   initargs=(books, os.getpid()))
         with stopping(pool):
             futures = [(unit, pool.submit(_make_book_of, unit)) for unit in units]
             for unit, future in futures:

@@ -12,6 +12,7 @@ workers — for an inbox. Code already running in a worker calls straight throug
 from __future__ import annotations
 
 import atexit
+import ctypes
 import multiprocessing
 import os
 import signal
@@ -45,19 +46,39 @@ class ReaderFailed(RefusedWorkbook):
     """The worker reading a file died or overran its deadline: ``problem`` says which."""
 
 
-def worker_setup(memory_mb: int | None = None) -> None:
+def worker_setup(memory_mb: int | None = None, parent: int | None = None) -> None:
     """In a worker, first thing: mark it one, let SIGTERM end it and leave Ctrl-C to the main
-    process (which stops its workers), and cap its address space at what it holds now plus
+    process (which stops its workers), end it with ``parent`` (the pid of the process that
+    started it) however that dies, and cap its address space at what it holds now plus
     ``memory_mb``."""
     global _in_worker
     _in_worker = True
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if parent is not None:
+        _die_with(parent)
     if memory_mb is not None and sys.platform.startswith("linux"):
         with open("/proc/self/statm", "rb") as fh:
             held = int(fh.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
         cap = held + memory_mb * 2**20
         resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
+
+
+def _die_with(parent: int) -> None:
+    """Have the kernel kill this worker when ``parent`` dies, SIGKILL included (Linux): nothing
+    else would end it, as a forked worker holds both ends of the pipe it waits on for work."""
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):  # no C library to ask: the worker ends with its pipe, or never
+        return
+    if os.getppid() != parent:  # it died before the request was made
+        os._exit(1)
+
+
+_PR_SET_PDEATHSIG = 1
 
 
 def in_worker() -> bool:
@@ -74,12 +95,13 @@ def fork_context() -> Any:
 def start_pool(workers: int, limits: Limits, initializer: Callable[..., None] | None = None,
                initargs: tuple[Any, ...] = ()) -> ProcessPool:
     """A pool of isolated workers; ``initializer(*initargs)`` runs in each after ``worker_setup``."""
-    return ProcessPool(max_workers=workers, initializer=_init, initargs=(limits.memory_mb, initializer, initargs),
-                       context=fork_context())
+    return ProcessPool(max_workers=workers, initializer=_init,
+                       initargs=(limits.memory_mb, initializer, initargs, os.getpid()), context=fork_context())
 
 
-def _init(memory_mb: int, initializer: Callable[..., None] | None, initargs: tuple[Any, ...]) -> None:
-    worker_setup(memory_mb)
+def _init(memory_mb: int, initializer: Callable[..., None] | None, initargs: tuple[Any, ...],
+          parent: int | None = None) -> None:
+    worker_setup(memory_mb, parent)
     if initializer is not None:
         initializer(*initargs)
 

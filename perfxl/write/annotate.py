@@ -169,7 +169,7 @@ def _copy(source: str, limits: Limits, root: str | None = None) -> _Copy | Probl
         return problem("annotate-copy-refused", file=source, reason=exc.reason)
     for sheet in sheets:
         for note in sheet.notes:
-            if note.code == "sheet-too-large":  # its stand-in is empty: a copy would lose the sheet
+            if note.code in ("sheet-too-large", "sheet-unreadable"):  # its stand-in is empty: a copy would lose it
                 return problem("annotate-copy-refused", file=source, reason=note.message)
     if sniff(data) != ZIP:
         return _from_grids(sheets, source)
