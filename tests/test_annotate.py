@@ -166,6 +166,8 @@ def test_a_sheet_perfxl_could_not_read_is_never_copied_empty_nor_as_is(tmp_path:
     assert list(done) == [] and not list((tmp_path / "out").glob("*.xlsx"))
     [refused] = [p for p in done.problems if p.code == "annotate-copy-refused"]
     assert refused.file == str(src) and "单元格引用无效" in refused.message
+    said = CliRunner().invoke(main, ["check", str(src), "--annotate", str(tmp_path / "out")])
+    assert "没有为这个文件写出批注副本" in said.output and "已写出批注副本" not in said.output
 
 
 def test_annotate_on_a_full_disk_is_an_output_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

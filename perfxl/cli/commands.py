@@ -270,7 +270,7 @@ def check(paths: tuple[str, ...], as_json: bool, rules_file: str | None,
         _print_check_summary(result)
         for path in annotated or ():
             _echo(f"已写出批注副本：{path}")
-        for p in annotated.problems if annotated else ():
+        for p in annotated.problems if annotated is not None else ():  # also when no copy was made
             _echo(f"批注副本 {p.file}：{_problem_line(p).strip()}")
     sys.exit(result.exit_code)
 
