@@ -19,6 +19,7 @@ import pytest
 from click.testing import CliRunner
 
 import perfxl.read.isolation as isolation
+import perfxl.tables.extraction as extraction
 from perfxl.batch.consolidation import consolidate
 from perfxl.cli import main
 from perfxl.errors import OutputError
@@ -68,6 +69,12 @@ def fresh_reader() -> Iterator[None]:
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
+def _reader_is(monkeypatch: pytest.MonkeyPatch, reader: Any) -> None:
+    """``reader`` in place of the workbook reader, wherever an isolated worker calls it."""
+    monkeypatch.setattr(isolation, "read_workbook", reader)
+    monkeypatch.setattr(extraction, "read_workbook", reader)
+
+
 def _copy(tmp_path: Path, name: str) -> Path:
     path = tmp_path / name
     shutil.copy(SEED, path)
@@ -76,28 +83,28 @@ def _copy(tmp_path: Path, name: str) -> Path:
 
 def test_a_reader_that_aborts_is_reported_and_the_next_file_is_read(tmp_path: Path,
                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(isolation, "read_workbook", _abort_reader)
+    _reader_is(monkeypatch, _abort_reader)
     bad = extract(_copy(tmp_path, "坏.xlsx"))
     assert [p.code for p in bad.problems] == ["reader-crashed"] and "SIGABRT" in bad.problems[0].message
     assert extract(_copy(tmp_path, "好.xlsx")).tables  # a new reader took over
 
 
 def test_a_reader_past_its_deadline_is_stopped(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(isolation, "read_workbook", _sleepy_reader)
+    _reader_is(monkeypatch, _sleepy_reader)
     slow = extract(_copy(tmp_path, "慢.xlsx"), limits=Limits(seconds=1))
     assert [p.code for p in slow.problems] == ["read-timeout"] and "1 秒" in slow.problems[0].message
     assert extract(_copy(tmp_path, "好.xlsx"), limits=Limits(seconds=1)).tables
 
 
 def test_a_reader_past_its_memory_cap_is_reported(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(isolation, "read_workbook", _hungry_reader)
+    _reader_is(monkeypatch, _hungry_reader)
     fat = extract(_copy(tmp_path, "胖.xlsx"), limits=Limits(memory_mb=256))
     assert [p.code for p in fat.problems] == ["reader-crashed"] and "256 MB" in fat.problems[0].message
     assert extract(_copy(tmp_path, "好.xlsx"), limits=Limits(memory_mb=256)).tables
 
 
 def test_check_and_template_from_survive_a_crashing_reader(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(isolation, "read_workbook", _abort_reader)
+    _reader_is(monkeypatch, _abort_reader)
     bad, good = _copy(tmp_path, "坏.xlsx"), _copy(tmp_path, "好.xlsx")
     result = CliRunner().invoke(main, ["check", str(bad), str(good), "--json"])
     assert result.exit_code == 2, result.output  # a file could not be read; the other was checked
@@ -109,7 +116,7 @@ def test_check_and_template_from_survive_a_crashing_reader(tmp_path: Path, monke
 
 def test_a_roster_that_crashes_its_reader_is_refused_not_fatal(tmp_path: Path,
                                                                monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(isolation, "read_workbook", _abort_reader)
+    _reader_is(monkeypatch, _abort_reader)
     inbox = tmp_path / "inbox"
     shutil.copytree(ROOT / "workbooks" / "inbox", inbox)
     roster = _copy(tmp_path, "坏名单.xlsx")

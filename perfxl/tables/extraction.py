@@ -9,18 +9,18 @@ from ..errors import UnreadableWorkbook
 from ..model import ExtractResult, Problem, Table
 from ..output_marks import ALL_SCOPE, ANNOTATED, ANNOTATION_SHEET, SCOPE_PROPERTY, SUMMARY, TEMPLATE
 from ..problems import problem
-from ..read.isolation import read_isolated
+from ..read.isolation import isolated
 from ..read.limits import DEFAULT_LIMITS, Limits
 from ..read.own_marks import output_mark
 from ..read.refused import RefusedWorkbook
 from ..read.sheet import Sheet
-from ..read.workbook import read_bytes
+from ..read.workbook import read_bytes, read_workbook
 from .locate import locate
 from .merged_grid import MergedGrid
 from .own_summaries import is_summary
 from .parse import read_table
 from .rollup import RollUpError, named_by_file, read_rollup, rollup_note
-from .vocabulary import Vocabulary, resolve_vocabulary
+from .vocabulary import Vocabulary, default_vocabulary, resolve_vocabulary
 
 
 def extract(path: str | os.PathLike[str], *, data: bytes | None = None, limits: Limits = DEFAULT_LIMITS,
@@ -44,11 +44,26 @@ def extract(path: str | os.PathLike[str], *, data: bytes | None = None, limits: 
     try:
         if data is None:
             data = read_bytes(source, limits, os.fspath(root) if root is not None else None)
-        sheets = read_isolated(source, data, limits)
+        # parsed and searched for tables in the isolated worker: only the result comes back (the
+        # grids would cost more to send than to search), and the search too runs on untrusted text
+        return isolated(extract_bytes, source, limits, source, data, limits,
+                        None if vocab is default_vocabulary() else vocab)
     except RefusedWorkbook as exc:  # its reader died or overran, or an .xlsb: a problem of its own
         return ExtractResult(source, (), (exc.problem,))
     except UnreadableWorkbook as exc:
         return unreadable(source, exc.reason)
+
+
+def extract_bytes(source: str, data: bytes, limits: Limits, vocab: Vocabulary | None = None) -> ExtractResult:
+    """``extract`` of a workbook's bytes, here (in the process that is to parse them); ``vocab``
+    None: the shipped vocabulary, as this process loaded it."""
+    try:
+        sheets = read_workbook(source, data, limits)
+    except RefusedWorkbook as exc:
+        return ExtractResult(source, (), (exc.problem,))
+    except UnreadableWorkbook as exc:
+        return unreadable(source, exc.reason)
+    vocab = vocab or default_vocabulary()
     mark = output_mark(data)
     if mark == SUMMARY and output_mark(data, SCOPE_PROPERTY) == ALL_SCOPE:
         return rolled_up(source, sheets)
