@@ -60,6 +60,9 @@ KINDS: tuple[ProblemKind, ...] = (
                 "请取消多余的合并，或用 --limit merges=N 放宽"),
     ProblemKind("cell-too-long", WARNING, "读取", "", "单元格文字过长，已截断",
                 "单元格内容有 {length:,} 个字符，超过上限 {limit:,}，只读取了前 {limit:,} 个字符；请精简内容"),
+    ProblemKind("cell-value-invalid", WARNING, "读取", "", "单元格的值与其类型不符，按文字读取",
+                "单元格保存的值“{value}”不是{kind}（文件可能不是用 Excel 或 WPS 保存的），已按文字读取；"
+                "请在 Excel 中检查该单元格并重新填写"),
     ProblemKind("folder-unreadable", ERROR, "读取", "", "文件夹无法打开",
                 "文件夹无法打开（{reason}），其中的文件没有读取；请检查该文件夹的权限、名称和路径长度"),
     ProblemKind("office-lock-file", INFO, "读取", "", "Office 锁定文件，未读取",

@@ -389,3 +389,35 @@ def test_ods_budgets_hold(tmp_path: Path) -> None:
                                    b"</manifest:file-entry></manifest:manifest>")
     with pytest.raises(UnreadableWorkbook, match="密码"):
         read_workbook(write(tmp_path, locked, "l.ods"))
+
+
+# ---------------------------------------------------------------------------- values that do not fit their type
+
+
+def test_a_cell_whose_value_does_not_fit_its_type_is_text_at_its_cell_not_a_lost_workbook(tmp_path: Path) -> None:
+    """python-calamine refuses the whole workbook for a boolean cell holding "maybe"."""
+    odd = ('<row r="2"><c r="B2" t="b"><v>maybe</v></c><c r="C2" t="b"><v>1</v></c>'
+           '<x:c r="D2" t="e"><x:v>#OOPS</x:v></x:c><c r="E2"><v>7</v></c></row>')
+    path = write(tmp_path, members({"怪": sheet_xml(TEXT + odd, f' xmlns:x="{MAIN}"'), "正常": sheet_xml(TEXT)}))
+    sheets = read_workbook(path)
+    assert [(p.code, p.sheet, p.cell) for p in sheets[0].notes] == [("cell-value-invalid", "怪", "B2"),
+                                                                     ("cell-value-invalid", "怪", "D2")]
+    assert "“maybe”不是布尔值" in sheets[0].notes[0].message
+    assert (sheets[0].value(1, 1), sheets[0].value(1, 3), sheets[0].value(1, 4)) == ("maybe", "#OOPS", 7)
+    assert sheets[0].value(1, 2) is True and sheets[1].value(0, 0) == "一级指标"
+
+
+@pytest.mark.parametrize(("cell", "fits"), [
+    ('<c r="A1" t="b"><v>TRUE</v></c>', True), ('<c r="A1" t="b"><v>是</v></c>', False),
+    ('<c r="A1"><v> 1.5e3 </v></c>', True), ('<c r="A1" t="n"><v>十二</v></c>', False),
+    ('<c r="A1" t="d"><v>2024-05-01T00:00:00</v></c>', True), ('<c r="A1" t="d"><v>五月</v></c>', False),
+    ('<c r="A1" t="e"><v>#N/A</v></c>', True), ('<c r="A1" t="s"><v>abc</v></c>', True),
+    ('<c r="A1" s="3"><f>A2</f><v>x</v></c>', False), ('<c r="A1" t="b"/>', True),
+])
+def test_typed_cells_that_do_not_fit_are_found(cell: str, fits: bool) -> None:
+    from perfxl.read.typed_cells import typed_cells_as_text
+
+    xml, found = typed_cells_as_text(cell.encode())
+    assert (found == []) is fits
+    if not fits:
+        assert found[0][0] == "A1" and b't="inlineStr"' in xml and b"<f>" not in xml and xml.count(b"</c>") == 1

@@ -18,6 +18,8 @@ import os
 import re
 import stat
 import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import python_calamine as pc
@@ -33,6 +35,7 @@ from .safe_open import LinkOnTheWay, open_file
 from .sheet import Sheet, bounded, too_large
 from .sheet_xml import SheetMeta, read_meta
 from .sniff import HTML, OLE, SPREADSHEET_ML, TEXT, ZIP, sniff
+from .typed_cells import typed_cells_as_text
 from .xml_tokens import Irregular
 from .zip_parts import Package, PartTooLarge, TotalTooLarge
 
@@ -183,10 +186,22 @@ def _part(path: str, pkg: Package, name: str, limits: Limits) -> bytes:
         raise _damaged(path, exc) from exc
 
 
-def _checked_package(path: str, pkg: Package, document: str,
-                     limits: Limits) -> tuple[list[str], list[SheetMeta], bytes, int]:
-    """Sheet names, their facts and the fresh package python-calamine reads instead of the
-    file (only the parts inflated and checked here); refuses the workbook past its budgets."""
+@dataclass(frozen=True)
+class _Checked:
+    """What was checked of an .xlsx: its sheets' names and facts, the XML kept of each (None: a
+    sheet refused), the largest part, and how to pack sheets into the package calamine reads."""
+
+    names: list[str]
+    metas: list[SheetMeta]
+    kept: list[bytes | None]
+    largest: int
+    pack: Callable[[list[bytes | None]], bytes]
+
+
+def _checked_package(path: str, pkg: Package, document: str, limits: Limits) -> _Checked:
+    """Sheet names, their facts and what the fresh package python-calamine reads instead of the
+    file is made of (only the parts inflated and checked here); refuses the workbook past its
+    budgets."""
     try:
         parts = book_parts(pkg, document)
         if len(parts.sheets) > limits.sheets:
@@ -203,29 +218,54 @@ def _checked_package(path: str, pkg: Package, document: str,
                                            f"{limits.book_cells:,}，未读取；请删除多余的工作表或远处的内容，"
                                            f"确属正常可用 --limit book_cells=N 放宽")
         names = [name for name, _ in parts.sheets]
-        package = canonical_package(list(zip(names, kept, strict=True)), shared, styles, parts.date1904)
+        date1904 = parts.date1904
     except PartTooLarge as exc:
         raise UnreadableWorkbook(path, _too_large_part(exc, limits)) from exc
     except TotalTooLarge as exc:
         raise UnreadableWorkbook(path, _too_large_total(limits)) from exc
     except (zipfile.BadZipFile, KeyError, Irregular) as exc:
         raise _damaged(path, exc) from exc
-    return names, metas, package, pkg.largest
+
+    def pack(xmls: list[bytes | None]) -> bytes:
+        return canonical_package(list(zip(names, xmls, strict=True)), shared, styles, date1904)
+
+    return _Checked(names, metas, kept, pkg.largest, pack)
 
 
 def _read_xlsx(path: str, pkg: Package, document: str, limits: Limits) -> list[Sheet]:
-    names, metas, package, largest = _checked_package(path, pkg, document, limits)
+    checked = _checked_package(path, pkg, document, limits)
     try:
-        book = _calamine(package)
-        long_text = largest > limits.cell_chars  # else no cell can hold that much text
-        sheets = [_xlsx_sheet(book, path, i, name, meta, limits, long_text)
-                  for i, (name, meta) in enumerate(zip(names, metas, strict=True))]
-        book.close()
+        return _calamine_sheets(path, checked, checked.kept, limits)
     except (KeyboardInterrupt, SystemExit):
         raise
     except BaseException as exc:  # calamine raises unrelated types, and a Rust panic is no Exception
-        raise UnreadableWorkbook(path, f"工作簿内容已损坏，无法读取（{type(exc).__name__}）；"
-                                       "请用 Excel 或 WPS 打开后另存再提交") from exc
+        failure = exc
+    # calamine gives up on a whole workbook for one cell whose value does not fit its type (a
+    # boolean holding "maybe", written by a program that is not Excel): such cells are read as text
+    repaired = [None if xml is None else typed_cells_as_text(xml) for xml in checked.kept]
+    if any(r is not None and r[1] for r in repaired):
+        try:
+            sheets = _calamine_sheets(path, checked, [None if r is None else r[0] for r in repaired], limits)
+        except (KeyboardInterrupt, SystemExit):
+            raise
+        except BaseException:
+            pass
+        else:
+            for sheet, r in zip(sheets, repaired, strict=True):
+                for cell, value, kind in (r[1] if r is not None else []):
+                    sheet.notes.append(problem("cell-value-invalid", file=path, sheet=sheet.name, cell=cell,
+                                               value=value, kind=kind))
+            return sheets
+    raise UnreadableWorkbook(path, f"工作簿内容已损坏，无法读取（{type(failure).__name__}）；"
+                                   "请用 Excel 或 WPS 打开后另存再提交") from failure
+
+
+def _calamine_sheets(path: str, checked: _Checked, xmls: list[bytes | None], limits: Limits) -> list[Sheet]:
+    book = _calamine(checked.pack(xmls))
+    long_text = checked.largest > limits.cell_chars  # else no cell can hold that much text
+    sheets = [_xlsx_sheet(book, path, i, name, meta, limits, long_text)
+              for i, (name, meta) in enumerate(zip(checked.names, checked.metas, strict=True))]
+    book.close()
     return sheets
 
 
