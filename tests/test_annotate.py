@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import shutil
+import time
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -168,6 +169,16 @@ def test_a_sheet_perfxl_could_not_read_is_never_copied_empty_nor_as_is(tmp_path:
     assert refused.file == str(src) and "单元格引用无效" in refused.message
     said = CliRunner().invoke(main, ["check", str(src), "--annotate", str(tmp_path / "out")])
     assert "没有为这个文件写出批注副本" in said.output and "已写出批注副本" not in said.output
+
+
+def test_a_merge_down_a_whole_column_is_refused_at_once(tmp_path: Path) -> None:
+    src = write_raw_xlsx(tmp_path / "长合并.xlsx", HEAD + '<c r="B1"><v>1</v></c>',
+                         sheet_tail='<mergeCells count="1"><mergeCell ref="L1:L1048576"/></mergeCells>')
+    start = time.perf_counter()
+    done = annotate(check([src]), tmp_path / "out")
+    assert time.perf_counter() - start < 20 and list(done) == []  # it took the whole 60 s deadline
+    [refused] = [p for p in done.problems if p.code == "annotate-copy-refused"]
+    assert "合并单元格合计约 1,048,576 个" in refused.message
 
 
 def test_annotate_on_a_full_disk_is_an_output_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -171,6 +171,12 @@ def _copy(source: str, limits: Limits, root: str | None = None) -> _Copy | Probl
         for note in sheet.notes:
             if note.code in ("sheet-too-large", "sheet-unreadable"):  # its stand-in is empty: a copy would lose it
                 return problem("annotate-copy-refused", file=source, reason=note.message)
+    # openpyxl makes an object of every merged cell: one merge down a whole column would take
+    # the worker its deadline or its memory before the copy could be refused
+    merged = sum((r2 - r1 + 1) * (c2 - c1 + 1) for sheet in sheets for r1, c1, r2, c2 in sheet.merges)
+    if merged > limits.cells:
+        return problem("annotate-copy-refused", file=source,
+                       reason=f"合并单元格合计约 {merged:,} 个，超过上限 {limits.cells:,}（可用 --limit cells=N 放宽）")
     if sniff(data) != ZIP:
         return _from_grids(sheets, source)
     try:
