@@ -13,6 +13,7 @@ from __future__ import annotations
 import io
 import os
 import stat
+import warnings
 import zipfile
 from collections import defaultdict
 from collections.abc import Iterator
@@ -187,7 +188,9 @@ def _copy(source: str, limits: Limits, root: str | None = None) -> _Copy | Probl
     if package is None:  # an .ods: perfxl's grids are the only copy there is
         return _from_grids(sheets, source)
     try:
-        wb = load_workbook(io.BytesIO(package), keep_vba=False, rich_text=False, keep_links=True)
+        with warnings.catch_warnings():  # "no default style" and the like: about the file, not for the clerk
+            warnings.simplefilter("ignore", UserWarning)
+            wb = load_workbook(io.BytesIO(package), keep_vba=False, rich_text=False, keep_links=True)
     except Exception as exc:  # openpyxl fails in many ways on what Excel and perfxl accept
         return _rebuilt(sheets, source, f"openpyxl 无法打开：{type(exc).__name__}")
     lost = _lost(wb, sheets)
