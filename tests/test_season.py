@@ -373,7 +373,7 @@ def test_last_years_inbox_every_planted_change_is_listed(tmp_path: Path) -> None
     assert dropped.message.startswith("上年的指标“宣传次数”（≥5次）今年没有了")
     assert dropped.file and dropped.file.endswith("2024年绩效目标.xlsx") and "2023年绩效目标.xlsx" in dropped.message
     eased = next(c for c in run.changes if c.indicator == "培训合格率")
-    assert (eased.sheet, eased.previous.split("!")[0]) == ("Sheet1", "2023年绩效目标.xlsx")
+    assert (eased.sheet, eased.previous.split("!")[0]) == ("Sheet1", f"{last.name} › {UNIT}/2023年绩效目标.xlsx")
     # the 同比 sheet in every book: all units in 全部单位, the unit's own in its book
     rows = _rows(out / "全部单位_绩效目标汇总.xlsx", "同比")
     kind = "变化（提高＝更难达到，降低＝更容易达到）"
@@ -404,10 +404,12 @@ def test_last_years_summary_gives_the_same_changes(tmp_path: Path) -> None:
                 c.file, c.sheet, c.cell)
     assert sorted(map(row, from_book.changes), key=repr) == sorted(map(row, direct.changes), key=repr)
     inbox_where = {row(c): c.previous for c in direct.changes}
-    book = "全部单位_绩效目标汇总.xlsx"
+    book, folder = "全部单位_绩效目标汇总.xlsx", f"{last.name} › "
     assert {row(c): c.previous for c in from_book.changes} == {
-        k: f"{book} › {UNIT}/{v}" if v else v for k, v in inbox_where.items()}
-    assert inbox_where[next(k for k in inbox_where if k[4] == "就业培训覆盖率")] == "部门整体.xlsx!Sheet1!D7"
+        k: f"{book} › {v.removeprefix(folder)}" if v else v for k, v in inbox_where.items()}
+    # read from last year's inbox, the file is named in it, its unit's folder too
+    assert inbox_where[next(k for k in inbox_where if k[4] == "就业培训覆盖率")] == \
+        f"{folder}{UNIT}/部门整体.xlsx!Sheet1!D7"
     from_folder = perfxl.consolidate(now, tmp_path / "out2", jobs=1, previous=tmp_path / "2023汇总", write=False)
     assert _seen(from_folder.changes) == EXPECTED
     result = CliRunner().invoke(main, ["consolidate", str(now), "-o", str(tmp_path / "o3"), "--quiet", "--json",

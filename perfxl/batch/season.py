@@ -20,7 +20,7 @@ from ..tables.rollup import RollUpError, read_rollup
 from ..tables.vocabulary import Vocabulary
 from .pool import read_all
 from .roster import Roster, roster_problems, row_units, submissions, without_roster
-from .units import folder_unit, place_problems
+from .units import folder_unit, place_problems, relative_to
 
 
 def add_submissions(run: Consolidation, roster: Roster | None, rules: RuleSet) -> None:
@@ -63,7 +63,9 @@ def read_previous(previous: str | os.PathLike[str], rules: RuleSet, limits: Limi
             seen.add(read.sha256)
             unit = folder_unit(source, Path(path), rules.is_batch_folder)
             tables = tuple(replace(t, department=t.department or unit) for t in read.result.tables)
-            out.append(replace(read.result, tables=tables))
+            # where it was, as for a file read through a summary: last year's inbox › unit/file
+            out.append(replace(read.result, source=f"{source.name}{ROUTE_MARK}{relative_to(path, source)}",
+                               tables=tables))
         found = tuple(out)
     if not any(t.stage == "target" for r in found for t in r.tables):
         raise OutputError(f"上年的 {source} 中没有读到任何绩效目标表；--previous 应是上年的收件箱文件夹，"
