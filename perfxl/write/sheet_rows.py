@@ -10,7 +10,6 @@ Everything else (tables, filters, links, print setup, styles) stays xlsxwriter's
 
 from __future__ import annotations
 
-import copy
 import math
 import tempfile
 from collections.abc import Mapping, Sequence
@@ -178,7 +177,8 @@ class RowsWorksheet(Worksheet):
         known = self._urls.get(path)
         if known is None:
             known = self._urls[path] = Url(path)
-        parsed = copy.copy(known)
+        parsed = Url.__new__(Url)  # a shallow copy, without copy.copy's generic (and slower) protocol
+        parsed.__dict__.update(known.__dict__)
         parsed._anchor, parsed._text = anchor, text
         return parsed
 
