@@ -209,7 +209,7 @@ def write_summaries(run: Consolidation, out_dir: Path, rules: RuleSet, jobs: int
         raise OutputError(f"{'、'.join(opened)} 正在 Excel、WPS 或 LibreOffice 中打开（有锁定文件 ~$… 或 "
                           ".~lock…），无法替换；请先在 Excel 中关闭该文件再运行")
     written = [str(targets[u]) for u in (None, *run.departments)]  # 全部单位 first
-    kept: list[str] = []
+    kept: set[str] = set()
     with atomic_set([targets[u] for u in units]) as staged:  # the whole set, or none of it
         books = _Books(run, parts, rules, placement.by_table, _evaluations(run, rules),
                        run_facts(run, rules, run.started), has_levels(parts),
@@ -220,20 +220,20 @@ def write_summaries(run: Consolidation, out_dir: Path, rules: RuleSet, jobs: int
         def settle(unit: str | None, mark: str, wrote: bool) -> None:
             if not wrote:
                 del staged[targets[unit]]  # the book on disk stays as it is
-                kept.append(str(targets[unit]))
+                kept.add(str(targets[unit]))
             if cache is not None:
                 cache.book_written(targets[unit], mark)
 
         if jobs <= 1 or sum(size.values()) < PARALLEL_ROWS:
             for unit in units:
                 settle(unit, *make_book(books.job(unit)))
-            return written, [p for p in written if p in kept]
-        pool = ProcessPoolExecutor(jobs, mp_context=fork_context(), initializer=_take_books,
-                                   initargs=(books, os.getpid()))
-        with stopping(pool):
-            futures = [(unit, pool.submit(_make_book_of, unit)) for unit in units]
-            for unit, future in futures:
-                settle(unit, *future.result())
+        else:
+            pool = ProcessPoolExecutor(jobs, mp_context=fork_context(), initializer=_take_books,
+                                       initargs=(books, os.getpid()))
+            with stopping(pool):
+                futures = [(unit, pool.submit(_make_book_of, unit)) for unit in units]
+                for unit, future in futures:
+                    settle(unit, *future.result())
     return written, [p for p in written if p in kept]
 
 

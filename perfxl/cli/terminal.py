@@ -12,6 +12,8 @@ import io
 import re
 import sys
 
+from ..read.file_names import written_out
+
 # C0 but tab and newline, DEL, C1 (\x9b alone starts a sequence on some terminals), and the
 # line and paragraph separators that some terminals treat as line breaks
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")
@@ -19,18 +21,13 @@ _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")
 
 def shown(text: str) -> str:
     """``text`` with every control character written out as ``\\xNN`` (``\\uNNNN``)."""
-    return _CONTROL.sub(_escape, text)
+    return _CONTROL.sub(written_out, text)
 
 
 def shown_json(text: str) -> str:
     """JSON text with the control characters json.dumps leaves raw (DEL, C1) escaped the JSON
     way, so it still parses to the same strings."""
     return _CONTROL.sub(lambda m: f"\\u{ord(m.group(0)):04x}", text)
-
-
-def _escape(match: re.Match[str]) -> str:
-    code = ord(match.group(0))
-    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
 def never_unencodable() -> None:

@@ -36,11 +36,13 @@ def shown_name(text: str) -> str:
     """A file name or path as the summaries show it: readable (``printable``) and with every
     control character written out (``\\x0d``). Unlike a cell's text a name never means a line
     break, and a carriage return shown as one would make a name look like two."""
-    text = printable(text)
-    if not _CONTROL.search(text):
-        return text
-    return _CONTROL.sub(lambda m: f"\\x{ord(m.group(0)):02x}" if ord(m.group(0)) < 0x100
-                        else f"\\u{ord(m.group(0)):04x}", text)
+    return _CONTROL.sub(written_out, printable(text))
+
+
+def written_out(match: re.Match[str]) -> str:
+    """The character ``match`` found, written out as Python writes it: ``\\x1b``, ``\\u2028``."""
+    code = ord(match.group(0))
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
 _UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f\x7f]')

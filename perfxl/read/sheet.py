@@ -31,6 +31,12 @@ class Sheet:
     def height(self) -> int:
         return len(self.rows)
 
+    @property
+    def not_read(self) -> Problem | None:
+        """Why this sheet is an empty stand-in for one that was not read (too large, or built in
+        a way no reader can be trusted with), or None."""
+        return next((n for n in self.notes if n.code in _NOT_READ), None)
+
     @cached_property
     def width(self) -> int:
         return max((len(r) for r in self.rows), default=0)
@@ -63,6 +69,9 @@ def from_cells(path: str, name: str, cells: dict[tuple[int, int], Any], merges: 
     for (r, c), value in cells.items():
         rows[r][c] = value
     return bounded(Sheet(name, rows, merges, percent), path, limits)
+
+
+_NOT_READ = ("sheet-too-large", "sheet-unreadable")  # the notes of a sheet left unread
 
 
 def too_large(path: str, name: str, area: int, limits: Limits) -> Sheet:

@@ -234,38 +234,36 @@ def _checked_package(path: str, pkg: Package, document: str, limits: Limits) -> 
 
 def _read_xlsx(path: str, pkg: Package, document: str, limits: Limits) -> list[Sheet]:
     checked = _checked_package(path, pkg, document, limits)
+    sheets = _calamine_sheets(path, checked, checked.kept, limits)
+    if isinstance(sheets, BaseException):
+        # calamine gives up on a whole workbook for one cell whose value does not fit its type (a
+        # boolean holding "maybe", written by a program that is not Excel): such cells are read as text
+        repaired = [(xml, []) if xml is None else typed_cells_as_text(xml) for xml in checked.kept]
+        again = _calamine_sheets(path, checked, [xml for xml, _ in repaired], limits) \
+            if any(odd for _, odd in repaired) else sheets
+        if isinstance(again, BaseException):
+            raise UnreadableWorkbook(path, f"工作簿内容已损坏，无法读取（{type(sheets).__name__}）；"
+                                           "请用 Excel 或 WPS 打开后另存再提交") from sheets
+        sheets = again
+        for sheet, (_, odd) in zip(sheets, repaired, strict=True):
+            sheet.notes += [problem("cell-value-invalid", file=path, sheet=sheet.name, cell=cell, value=value,
+                                    kind=kind) for cell, value, kind in odd]
+    return sheets
+
+
+def _calamine_sheets(path: str, checked: _Checked, xmls: list[bytes | None],
+                     limits: Limits) -> list[Sheet] | BaseException:
+    """The sheets python-calamine reads from the package of ``xmls``, or what it raised."""
     try:
-        return _calamine_sheets(path, checked, checked.kept, limits)
+        book = _calamine(checked.pack(xmls))
+        long_text = checked.largest > limits.cell_chars  # else no cell can hold that much text
+        sheets = [_xlsx_sheet(book, path, i, name, meta, limits, long_text)
+                  for i, (name, meta) in enumerate(zip(checked.names, checked.metas, strict=True))]
+        book.close()
     except (KeyboardInterrupt, SystemExit):
         raise
     except BaseException as exc:  # calamine raises unrelated types, and a Rust panic is no Exception
-        failure = exc
-    # calamine gives up on a whole workbook for one cell whose value does not fit its type (a
-    # boolean holding "maybe", written by a program that is not Excel): such cells are read as text
-    repaired = [None if xml is None else typed_cells_as_text(xml) for xml in checked.kept]
-    if any(r is not None and r[1] for r in repaired):
-        try:
-            sheets = _calamine_sheets(path, checked, [None if r is None else r[0] for r in repaired], limits)
-        except (KeyboardInterrupt, SystemExit):
-            raise
-        except BaseException:
-            pass
-        else:
-            for sheet, r in zip(sheets, repaired, strict=True):
-                for cell, value, kind in (r[1] if r is not None else []):
-                    sheet.notes.append(problem("cell-value-invalid", file=path, sheet=sheet.name, cell=cell,
-                                               value=value, kind=kind))
-            return sheets
-    raise UnreadableWorkbook(path, f"工作簿内容已损坏，无法读取（{type(failure).__name__}）；"
-                                   "请用 Excel 或 WPS 打开后另存再提交") from failure
-
-
-def _calamine_sheets(path: str, checked: _Checked, xmls: list[bytes | None], limits: Limits) -> list[Sheet]:
-    book = _calamine(checked.pack(xmls))
-    long_text = checked.largest > limits.cell_chars  # else no cell can hold that much text
-    sheets = [_xlsx_sheet(book, path, i, name, meta, limits, long_text)
-              for i, (name, meta) in enumerate(zip(checked.names, checked.metas, strict=True))]
-    book.close()
+        return exc
     return sheets
 
 

@@ -169,9 +169,9 @@ def _copy(source: str, limits: Limits, root: str | None = None) -> _Copy | Probl
     except UnreadableWorkbook as exc:
         return problem("annotate-copy-refused", file=source, reason=exc.reason)
     for sheet in sheets:
-        for note in sheet.notes:
-            if note.code in ("sheet-too-large", "sheet-unreadable"):  # its stand-in is empty: a copy would lose it
-                return problem("annotate-copy-refused", file=source, reason=note.message)
+        unread = sheet.not_read
+        if unread is not None:  # its stand-in is empty: a copy would lose the sheet
+            return problem("annotate-copy-refused", file=source, reason=unread.message)
     # openpyxl makes an object of every merged cell: one merge down a whole column would take
     # the worker its deadline or its memory before the copy could be refused
     merged = sum((r2 - r1 + 1) * (c2 - c1 + 1) for sheet in sheets for r1, c1, r2, c2 in sheet.merges)
