@@ -137,7 +137,7 @@ def test_a_file_too_large_to_copy_is_refused_before_openpyxl_and_the_rest_are_co
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import perfxl.write.annotate as module
 
-    monkeypatch.setattr("perfxl.read.isolation._in_worker", True)  # the patch below reaches no worker
+    monkeypatch.setattr("perfxl.read.workers._in_worker", True)  # the patch below reaches no worker
     box = tmp_path / "inbox"
     box.mkdir()
     write_raw_xlsx(box / "远.xlsx", HEAD + '<c r="B1"><v>1</v></c>'
@@ -187,7 +187,7 @@ def test_annotate_on_a_full_disk_is_an_output_error(tmp_path: Path, monkeypatch:
     def full(self: Any, filename: Any) -> None:
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr("perfxl.read.isolation._in_worker", True)  # the patch below reaches no worker
+    monkeypatch.setattr("perfxl.read.workers._in_worker", True)  # the patch below reaches no worker
     monkeypatch.setattr(openpyxl.Workbook, "save", full)
     out = tmp_path / "out"
     with pytest.raises(OutputError, match="磁盘空间已满"):
@@ -256,7 +256,7 @@ def test_a_copy_openpyxl_cannot_write_is_rebuilt_and_check_prints_the_findings(
             raise ValueError("something openpyxl loaded but cannot write")
         real(self, filename)
 
-    monkeypatch.setattr("perfxl.read.isolation._in_worker", True)  # the patch below reaches no worker
+    monkeypatch.setattr("perfxl.read.workers._in_worker", True)  # the patch below reaches no worker
     monkeypatch.setattr(openpyxl.Workbook, "save", first_fails)
     box = tmp_path / "box"
     box.mkdir()

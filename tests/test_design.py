@@ -30,7 +30,8 @@ LAZY_ALLOWED = {"pandas", "pandera", "tqdm", "perfxl.review.frames", "perfxl.rev
                 "distributed",  # the optional [dask] extra, only on consolidate's --scheduler path
                 # the readers of the rarer formats and what they need, imported when such a file comes
                 "perfxl.read.legacy_xls", "perfxl.read.spreadsheet_ml", "perfxl.read.html_table",
-                "perfxl.read.delimited_text", "perfxl.read.ods_meta", "lxml", "charset_normalizer"}
+                "perfxl.read.delimited_text", "perfxl.read.ods_meta", "lxml", "charset_normalizer",
+                "perfxl.read.worker_pool"}  # pebble for the single worker only where there is no fork
 
 
 def _modules() -> dict[str, Path]:

@@ -22,10 +22,11 @@ import perfxl.read.isolation as isolation
 import perfxl.tables.extraction as extraction
 from perfxl.batch.consolidation import consolidate
 from perfxl.cli import main
-from perfxl.errors import OutputError
+from perfxl.errors import OutputError, UnreadableWorkbook
 from perfxl.model import ReadStatus
 from perfxl.read.limits import Limits
 from perfxl.read.workbook import read_workbook
+from perfxl.read.workers import ReaderFailed
 from perfxl.tables.extraction import extract
 
 from .conftest import ROOT, SEED, load_specs
@@ -124,6 +125,69 @@ def test_a_roster_that_crashes_its_reader_is_refused_not_fatal(tmp_path: Path,
                                        "--roster", str(roster)])
     assert result.exit_code == 2 and "报送名单" in result.output and "意外退出" in result.output
     assert "Traceback" not in result.output
+
+
+def _refuse(path: str) -> None:
+    raise UnreadableWorkbook(path, "不是工作簿")
+
+
+class _Unpicklable(Exception):
+    def __reduce__(self) -> Any:
+        raise TypeError("not to be pickled")
+
+
+def _raise_unpicklable() -> None:
+    raise _Unpicklable("坏异常")
+
+
+def _stuck() -> None:
+    time.sleep(600)
+
+
+def test_the_single_worker_returns_results_and_raises_what_its_call_raised() -> None:
+    limits = Limits()
+    assert isolation.isolated(os.getpid, "x.xlsx", limits) != os.getpid()  # it ran elsewhere
+    worker = isolation._single
+    with pytest.raises(UnreadableWorkbook, match="不是工作簿"):
+        isolation.isolated(_refuse, "x.xlsx", limits, "x.xlsx")
+    with pytest.raises(RuntimeError, match="坏异常"):  # its words, though it cannot travel itself
+        isolation.isolated(_raise_unpicklable, "x.xlsx", limits)
+    big = bytes(range(256)) * 40_000  # 10 MB each way, past any pipe's buffer
+    assert isolation.isolated(bytes, "x.xlsx", limits, big) == big
+    assert isolation._single is worker  # raising is no reason to start another
+
+
+def test_ctrl_c_during_a_call_ends_its_worker_at_once() -> None:
+    isolation.isolated(os.getpid, "x.xlsx", Limits())
+    worker = isolation._single
+    assert isinstance(worker, isolation._Worker) and worker.pid is not None
+    pid = worker.pid
+    signal.signal(signal.SIGALRM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt))
+    signal.setitimer(signal.ITIMER_REAL, 0.3)
+    started = time.monotonic()
+    with pytest.raises(KeyboardInterrupt):
+        isolation.isolated(_stuck, "x.xlsx", Limits())
+    signal.signal(signal.SIGALRM, signal.SIG_DFL)
+    assert time.monotonic() - started < 5 and not _running(pid) and isolation._single is None
+
+
+def test_without_fork_a_pool_of_one_stands_in_for_the_worker() -> None:
+    worker = isolation._PoolOfOne(512)
+    try:
+        assert worker.call(os.getpid, (), "x.xlsx", Limits()) != os.getpid()
+        with pytest.raises(ReaderFailed, match="超过 1 秒"):
+            worker.call(_stuck, (), "慢.xlsx", Limits(seconds=1))
+    finally:
+        worker.stop()
+
+
+def test_a_single_file_command_starts_no_pool_machinery() -> None:
+    """pebble and asyncio cost a cold ``extract`` 30 ms: the single worker is a plain fork."""
+    code = ("import sys; from perfxl.tables.extraction import extract; "
+            f"assert extract({str(SEED)!r}).tables; "
+            "print(sorted(m for m in ('pebble', 'asyncio', 'multiprocessing') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
 
 
 def _big_inbox(tmp_path: Path, n: int = 44, hostile: bool = True) -> Path:
@@ -268,7 +332,8 @@ def test_sigterm_stops_the_writer_processes(monkeypatch: pytest.MonkeyPatch) -> 
 _KILLED_PARENT = """
 import os, sys, time
 from concurrent.futures import ProcessPoolExecutor
-from perfxl.read.isolation import fork_context, worker_setup
+from perfxl.read.worker_pool import fork_context
+from perfxl.read.workers import worker_setup
 pool = ProcessPoolExecutor(2, mp_context=fork_context(), initializer=worker_setup, initargs=(None, os.getpid()))
 futures = [pool.submit(os.getpid) for _ in range(8)]
 print(" ".join(sorted({str(f.result()) for f in futures})), flush=True)

@@ -15,9 +15,10 @@ from dataclasses import dataclass, field, replace
 from ..cyclic_gc import paused
 from ..errors import UnreadableWorkbook
 from ..model import ExtractResult, Problem
-from ..read.isolation import ReaderFailed, finish, isolated_map, start_pool, stop
 from ..read.limits import Limits
 from ..read.workbook import read_file
+from ..read.worker_pool import finish, isolated_map, start_pool, stop
+from ..read.workers import ReaderFailed
 from ..review.checking import schema_findings
 from ..review.ruleset import RuleSet
 from ..review.table_rules import file_rules

@@ -14,7 +14,8 @@ from typing import Any
 from ..errors import OutputError
 from ..model import ALL_UNITS, LEVEL_MARK, Consolidation, Problem, TargetChange, UnitSubmission
 from ..read.file_names import safe_file_name
-from ..read.isolation import fork_context, worker_setup
+from ..read.worker_pool import fork_context
+from ..read.workers import worker_setup
 from ..review.approved_targets import match_approved
 from ..review.ruleset import RuleSet
 from ..review.scoring import score_table

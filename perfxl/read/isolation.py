@@ -1,198 +1,197 @@
-"""Parsing untrusted files where they cannot take the run with them: in worker processes with a
-cap on their address space and a deadline per file. A worker that dies (a native abort, the
-memory cap) or overruns the deadline is replaced, its file reported as ``ReaderFailed``, and the
-run goes on.
+"""Parsing untrusted files where they cannot take the run with them: in a worker process with a
+cap on its address space and a deadline per call. A worker that dies (a native abort, the
+memory cap) or overruns the deadline is killed, its file reported as ``ReaderFailed``, and the
+next call starts a new one.
 
-Two ways in: ``isolated`` runs one call in a long-lived worker of this process (started on first
-use, about 20 ms, then well under a millisecond a call) — for ``extract``, ``check`` and the
-other commands that read file by file; ``isolated_map`` spreads many calls over a pool of such
-workers — for an inbox. Code already running in a worker calls straight through.
+``isolated`` runs one call in this process's own long-lived worker: forked on first use, fed
+one pickled call at a time down a pipe and answered up another, so a call costs a round trip of
+its arguments and result (about 0.1 ms for a workbook) — for ``extract``, ``check`` and the other
+commands that read file by file. Pools of such workers, for an inbox, are in ``worker_pool``.
+Code already running in a worker calls straight through.
 """
 
 from __future__ import annotations
 
 import atexit
-import ctypes
-import multiprocessing
+import contextlib
 import os
+import pickle
+import select
 import signal
-import sys
-from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import Future, TimeoutError
-from typing import Any, TypeVar
+import struct
+import threading
+import time
+from collections.abc import Callable
+from typing import Any, Protocol, TypeVar
 
-from pebble import ProcessExpired, ProcessPool
-from pebble.common.types import CONSTS
-
-if sys.platform != "win32":
-    import resource
-
+from . import workers
 from .limits import Limits
-from .refused import RefusedWorkbook
 from .sheet import Sheet
 from .workbook import read_workbook
-
-# pebble's pool threads wake every ``sleep_unit`` (0.1 s) to look at deadlines and at a pool being
-# stopped: every stop, and so every single-file command, waited up to that long for nothing
-CONSTS.sleep_unit = 0.01
+from .workers import ReaderFailed, how_it_died, worker_setup
 
 T = TypeVar("T")
 
-_in_worker = False
-_single: tuple[ProcessPool, int] | None = None  # this process's worker for ``isolated``, its cap
+_HEADER = struct.Struct("<Q")  # the length of the pickle that follows
 
 
-class ReaderFailed(RefusedWorkbook):
-    """The worker reading a file died or overran its deadline: ``problem`` says which."""
+class _Died(Exception):
+    """The worker's pipe closed before its answer came: it is gone."""
 
 
-def worker_setup(memory_mb: int | None = None, parent: int | None = None) -> None:
-    """In a worker, first thing: mark it one, let SIGTERM end it and leave Ctrl-C to the main
-    process (which stops its workers), end it with ``parent`` (the pid of the process that
-    started it) however that dies, and cap its address space at what it holds now plus
-    ``memory_mb``."""
-    global _in_worker
-    _in_worker = True
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    if parent is not None:
-        _die_with(parent)
-    if memory_mb is not None and sys.platform.startswith("linux"):
-        with open("/proc/self/statm", "rb") as fh:
-            held = int(fh.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
-        cap = held + memory_mb * 2**20
-        resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
+class _Worker:
+    """One forked worker and its two pipes: calls down, answers up."""
 
+    def __init__(self, memory_mb: int) -> None:
+        self.memory_mb = memory_mb
+        calls_in, calls_out = os.pipe()
+        answers_in, answers_out = os.pipe()
+        parent = os.getpid()
+        pid = os.fork()
+        if pid == 0:  # the worker: never returns into the caller's code
+            try:
+                os.close(calls_out)
+                os.close(answers_in)
+                worker_setup(memory_mb, parent)
+                _serve(calls_in, answers_out)
+            finally:
+                os._exit(0)
+        os.close(calls_in)
+        os.close(answers_out)
+        self.pid: int | None = pid
+        self.calls, self.answers = calls_out, answers_in
+        self.exitcode: int | None = None
 
-def _die_with(parent: int) -> None:
-    """Have the kernel kill this worker when ``parent`` dies, SIGKILL included (Linux): nothing
-    else would end it, as a forked worker holds both ends of the pipe it waits on for work."""
-    if not sys.platform.startswith("linux"):
-        return
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
-    except (OSError, AttributeError):  # no C library to ask: the worker ends with its pipe, or never
-        return
-    if os.getppid() != parent:  # it died before the request was made
-        os._exit(1)
-
-
-_PR_SET_PDEATHSIG = 1
-
-
-def in_worker() -> bool:
-    return _in_worker
-
-
-def fork_context() -> Any:
-    """The start method of every worker pool: fork where there is one."""
-    # fork on Linux: a worker starts in milliseconds with everything already imported
-    methods = multiprocessing.get_all_start_methods()
-    return multiprocessing.get_context("fork" if "fork" in methods else None)
-
-
-def start_pool(workers: int, limits: Limits, initializer: Callable[..., None] | None = None,
-               initargs: tuple[Any, ...] = ()) -> ProcessPool:
-    """A pool of isolated workers; ``initializer(*initargs)`` runs in each after ``worker_setup``."""
-    return ProcessPool(max_workers=workers, initializer=_init,
-                       initargs=(limits.memory_mb, initializer, initargs, os.getpid()), context=fork_context())
-
-
-def _init(memory_mb: int, initializer: Callable[..., None] | None, initargs: tuple[Any, ...],
-          parent: int | None = None) -> None:
-    worker_setup(memory_mb, parent)
-    if initializer is not None:
-        initializer(*initargs)
-
-
-def finish(pool: ProcessPool) -> None:
-    """Let ``pool`` finish what it was given, then end it."""
-    pool.close()  # type: ignore[no-untyped-call]  # pebble leaves it unannotated
-    pool.join()
-
-
-def stop(pool: ProcessPool) -> None:
-    """End ``pool`` now: queued work dropped, running workers terminated."""
-    pool.stop()  # type: ignore[no-untyped-call]  # pebble leaves it unannotated
-    pool.join()
-
-
-def outcome(future: Future[T], path: str, limits: Limits) -> T:
-    """The result of an isolated call on ``path``; ReaderFailed if its worker died or timed out."""
-    try:
-        return future.result()
-    except TimeoutError:
-        raise ReaderFailed(path, "read-timeout", seconds=limits.seconds) from None
-    except ProcessExpired as exc:
-        raise ReaderFailed(path, "reader-crashed", how=_death(exc.exitcode), memory_mb=limits.memory_mb) from None
-    except MemoryError:
-        raise ReaderFailed(path, "reader-crashed", how="内存不足", memory_mb=limits.memory_mb) from None
-
-
-def _death(exitcode: int | None) -> str:
-    if exitcode is not None and exitcode < 0:
+    def call(self, fn: Callable[..., T], args: tuple[Any, ...], path: str, limits: Limits) -> T:
+        """``fn(*args)`` in the worker; ReaderFailed when it dies or overruns ``limits.seconds``
+        (then it is gone and this object of no more use)."""
+        message = pickle.dumps((fn, args), pickle.HIGHEST_PROTOCOL)
+        deadline = time.monotonic() + limits.seconds
         try:
-            return signal.Signals(-exitcode).name
-        except ValueError:
-            return f"信号 {-exitcode}"
-    return f"退出码 {exitcode}"
+            _write_all(self.calls, _HEADER.pack(len(message)) + message)
+            size = _HEADER.unpack(_read_exactly(self.answers, _HEADER.size, deadline))[0]
+            ok, value = pickle.loads(_read_exactly(self.answers, size, deadline))
+        except TimeoutError:
+            self.stop()
+            raise ReaderFailed(path, "read-timeout", seconds=limits.seconds) from None
+        except (_Died, BrokenPipeError):
+            how = how_it_died(self.stop())
+            raise ReaderFailed(path, "reader-crashed", how=how, memory_mb=limits.memory_mb) from None
+        if ok:
+            return value
+        if isinstance(value, MemoryError):
+            raise ReaderFailed(path, "reader-crashed", how="内存不足", memory_mb=limits.memory_mb)
+        raise value
+
+    def stop(self) -> int | None:
+        """Kill the worker (idle or not) and reap it, once; its exit code, negative for a signal."""
+        if self.pid is None:
+            return self.exitcode
+        for fd in (self.calls, self.answers):
+            os.close(fd)
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(self.pid, signal.SIGKILL)
+        with contextlib.suppress(ChildProcessError):
+            self.exitcode = os.waitstatus_to_exitcode(os.waitpid(self.pid, 0)[1])
+        self.pid = None
+        return self.exitcode
+
+
+def _serve(calls: int, answers: int) -> None:
+    """The worker's loop: a call in, its answer out, until the pipe closes."""
+    while True:
+        try:
+            size = _HEADER.unpack(_read_exactly(calls, _HEADER.size, None))[0]
+            fn, args = pickle.loads(_read_exactly(calls, size, None))
+        except _Died:
+            return
+        try:
+            answer = pickle.dumps((True, fn(*args)), pickle.HIGHEST_PROTOCOL)
+        except BaseException as exc:  # sent back to be raised in the caller, as if raised there
+            try:
+                answer = pickle.dumps((False, exc), pickle.HIGHEST_PROTOCOL)
+            except Exception:  # an exception that cannot be pickled: its words at least
+                answer = pickle.dumps((False, RuntimeError(repr(exc))), pickle.HIGHEST_PROTOCOL)
+        _write_all(answers, _HEADER.pack(len(answer)) + answer)
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
+
+
+def _read_exactly(fd: int, size: int, deadline: float | None) -> bytes:
+    """``size`` bytes from ``fd``; TimeoutError past ``deadline``, _Died when it closes first."""
+    parts, missing = [], size
+    while missing:
+        if deadline is not None:
+            left = deadline - time.monotonic()
+            if left <= 0 or not select.select([fd], [], [], left)[0]:
+                raise TimeoutError
+        part = os.read(fd, min(missing, 1 << 20))
+        if not part:
+            raise _Died
+        parts.append(part)
+        missing -= len(part)
+    return b"".join(parts)
+
+
+class _Single(Protocol):
+    memory_mb: int
+
+    def call(self, fn: Callable[..., T], args: tuple[Any, ...], path: str, limits: Limits) -> T: ...
+
+    def stop(self) -> int | None: ...
+
+
+class _PoolOfOne:
+    """Where there is no fork (Windows): a pool of one spawned worker stands in for ``_Worker``."""
+
+    def __init__(self, memory_mb: int) -> None:
+        # imported here, not above: pebble and asyncio cost a cold start 30 ms that fork spares
+        from .worker_pool import start_pool
+
+        self.memory_mb = memory_mb
+        self.pool = start_pool(1, Limits(memory_mb=memory_mb))
+
+    def call(self, fn: Callable[..., T], args: tuple[Any, ...], path: str, limits: Limits) -> T:
+        from .worker_pool import outcome
+
+        return outcome(self.pool.schedule(fn, args, timeout=limits.seconds), path, limits)
+
+    def stop(self) -> int | None:
+        from .worker_pool import stop
+
+        stop(self.pool)
+        return None
+
+
+_single: _Single | None = None  # this process's worker for ``isolated``
+_lock = threading.Lock()
 
 
 def isolated(fn: Callable[..., T], path: str, limits: Limits, *args: Any) -> T:
     """``fn(*args)`` run in this process's isolated worker (directly when already in one), with
     ``limits.seconds`` as its deadline; ReaderFailed names ``path`` when the worker fails."""
     global _single
-    if _in_worker:
+    if workers.in_worker():
         return fn(*args)
-    if _single is not None and _single[1] != limits.memory_mb:
-        stop(_single[0])
-        _single = None
-    if _single is None:
-        _single = (start_pool(1, limits), limits.memory_mb)
-    pool = _single[0]
-    try:
-        return outcome(pool.schedule(fn, args, timeout=limits.seconds), path, limits)
-    except BaseException as exc:
-        if not isinstance(exc, (ReaderFailed, Exception)):  # Ctrl-C, SIGTERM: do not wait for it
-            stop(pool)
+    with _lock:
+        if _single is not None and _single.memory_mb != limits.memory_mb:
+            _single.stop()
             _single = None
-        raise
-
-
-def isolated_map(fn: Callable[[str], T], paths: Sequence[str], pool: ProcessPool, limits: Limits,
-                 failed: Callable[[ReaderFailed], T], chunk: int = 1) -> Iterator[T]:
-    """``fn(path)`` for every path over ``pool`` (all queued at once), in order; ``failed(error)``
-    stands in for the result of a path whose worker died or overran ``limits.seconds``.
-
-    With ``chunk`` > 1 a worker is given that many paths at a time, with as many deadlines: a
-    task costs the pool about half a millisecond, as much as reading a small workbook. A chunk
-    whose worker died or overran is read again path by path, each with its own deadline, so
-    that only the file at fault is reported."""
-    chunks = [list(paths[i:i + chunk]) for i in range(0, len(paths), max(chunk, 1))]
-    futures = [(part, pool.schedule(_each, (fn, part), timeout=limits.seconds * len(part))) for part in chunks]
-
-    def one(path: str) -> T:
+        if _single is None:
+            _single = _Worker(limits.memory_mb) if hasattr(os, "fork") else _PoolOfOne(limits.memory_mb)
+        worker = _single
         try:
-            return outcome(pool.schedule(fn, (path,), timeout=limits.seconds), path, limits)
-        except ReaderFailed as exc:
-            return failed(exc)
-
-    def results() -> Iterator[T]:
-        for part, future in futures:
-            try:
-                yield from outcome(future, part[0], limits)
-            except ReaderFailed as exc:
-                if len(part) == 1:
-                    yield failed(exc)
-                else:
-                    yield from map(one, part)
-
-    return results()
-
-
-def _each(fn: Callable[[str], T], paths: list[str]) -> list[T]:
-    return [fn(path) for path in paths]
+            return worker.call(fn, args, path, limits)
+        except BaseException as exc:
+            # a worker that failed is gone; one interrupted (Ctrl-C, SIGTERM) may be mid-call
+            if isinstance(exc, ReaderFailed) or not isinstance(exc, Exception):
+                worker.stop()
+                _single = None
+            raise
 
 
 def read_isolated(path: str, data: bytes | None, limits: Limits) -> list[Sheet]:
@@ -206,5 +205,5 @@ def stop_single() -> None:
     """End this process's worker for ``isolated`` (the next call starts a new one)."""
     global _single
     if _single is not None:
-        stop(_single[0])
+        _single.stop()
         _single = None

@@ -35,12 +35,13 @@ from ..output_marks import ANNOTATED, ANNOTATION_SHEET, PROPERTY
 from ..problems import problem
 from ..read.file_names import printable, safe_file_name
 from ..read.inbox import root_of
-from ..read.isolation import ReaderFailed, isolated
+from ..read.isolation import isolated
 from ..read.limits import DEFAULT_LIMITS, Limits
 from ..read.safe_open import file_stat
 from ..read.sheet import Sheet
 from ..read.sniff import ZIP, sniff
 from ..read.workbook import read_bytes, read_workbook
+from ..read.workers import ReaderFailed
 from ..read.zip_parts import Package, PartTooLarge
 from .atomic import atomic_target, ensure_dir
 from .live_content import clean_text, defuse, put_value
