@@ -411,6 +411,14 @@ class Consolidation:
         return not any(r.readable and r.tables for r in self.results)
 
     @property
+    def table_count(self) -> int:
+        return sum(len(r.tables) for r in self.results)
+
+    @property
+    def indicator_count(self) -> int:
+        return sum(len(t.indicators) for r in self.results for t in r.tables)
+
+    @property
     def exit_code(self) -> int:
         if self.nothing_read:
             return 2
@@ -424,8 +432,8 @@ class Consolidation:
             "files_failed": sum(s.status is ReadStatus.FAILED for s in self.sources),
             "files_skipped": sum(s.status is ReadStatus.SKIPPED for s in self.sources),
             "files_rolled_up": sum(s.status is ReadStatus.ROLLED_UP for s in self.sources),
-            "tables": sum(len(r.tables) for r in self.results),
-            "indicators": sum(len(t.indicators) for r in self.results for t in r.tables),
+            "tables": self.table_count,
+            "indicators": self.indicator_count,
             "departments": self.departments,
             "problems": self.counts,
             "outputs": self.outputs,

@@ -31,7 +31,9 @@ LAZY_ALLOWED = {"pandas", "pandera", "tqdm", "perfxl.review.frames", "perfxl.rev
                 # the readers of the rarer formats and what they need, imported when such a file comes
                 "perfxl.read.legacy_xls", "perfxl.read.spreadsheet_ml", "perfxl.read.html_table",
                 "perfxl.read.delimited_text", "perfxl.read.ods_meta", "lxml", "charset_normalizer",
-                "perfxl.read.worker_pool"}  # pebble for the single worker only where there is no fork
+                "perfxl.read.worker_pool",  # pebble for the single worker only where there is no fork
+                # the readers and writers, which a rerun that finds nothing changed does not need
+                "perfxl.batch.fresh_run", "perfxl.read.isolation", "perfxl.read.workbook"}
 
 
 def _modules() -> dict[str, Path]:

@@ -274,7 +274,7 @@ def inbox(tmp_path: Path) -> Path:
 
 
 def test_a_fault_of_perfxl_is_exit_3_with_a_log(inbox: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import perfxl.batch.consolidation as mod
+    import perfxl.batch.fresh_run as mod
 
     def broken(*args: Any, **kwargs: Any) -> Any:
         raise RuntimeError("模拟的内部错误")

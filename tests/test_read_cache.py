@@ -4,9 +4,12 @@ new rules; a damaged cache is ignored."""
 
 from __future__ import annotations
 
+import json
 import os
 import pickle
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -16,8 +19,10 @@ from openpyxl import load_workbook
 
 import perfxl.batch.pool as pool
 from perfxl.batch.consolidation import consolidate
+from perfxl.batch.file_read import FileRead
 from perfxl.batch.read_cache import CACHE_DIR
 from perfxl.cli import main
+from perfxl.model import Consolidation
 
 from .conftest import ROOT
 
@@ -38,7 +43,7 @@ def reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     opened: list[str] = []
     original = pool.read_one
 
-    def counting(path: str, *args: Any, **kwargs: Any) -> pool.FileRead:
+    def counting(path: str, *args: Any, **kwargs: Any) -> FileRead:
         opened.append(Path(path).name)
         return original(path, *args, **kwargs)
 
@@ -93,6 +98,50 @@ def test_rerun_reads_only_what_changed_and_gives_the_same_books(inbox: Path, tmp
     assert not (tmp_path / "fresh" / CACHE_DIR).exists()
     assert _values(out) == _values(tmp_path / "fresh")
     assert [p.to_dict() for p in run.problems] == [p.to_dict() for p in fresh.problems]
+
+
+def test_a_rerun_that_finds_nothing_changed_returns_the_last_run_without_the_readers(inbox: Path,
+                                                                                  tmp_path: Path) -> None:
+    """Nothing changed: the last run comes back as it was, without importing the readers, the
+    checks or the writers, and without unpickling its results until they are asked for."""
+    out = tmp_path / "out"
+    first = consolidate(inbox, out, jobs=1)
+    code = (f"import json, sys\nfrom perfxl.batch.consolidation import consolidate\n"
+            f"run = consolidate({str(inbox)!r}, {str(out)!r}, jobs=1)\n"
+            "heavy = [m for m in ('perfxl.batch.fresh_run', 'perfxl.read.workbook', 'xlsxwriter', 'pebble', "
+            "'pandas') if m in sys.modules]\n"
+            "print(json.dumps([heavy, 'results' in vars(run), run.to_dict()], ensure_ascii=False))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    heavy, loaded, report = json.loads(done.stdout)
+    assert heavy == [] and not loaded
+    expected = first.to_dict() | {"unchanged": first.outputs}
+    assert report == json.loads(json.dumps(expected, ensure_ascii=False))
+
+    again = consolidate(inbox, out, jobs=1)
+    assert again.results == first.results and again.problems == first.problems  # unpickled when asked for
+    sent = pickle.loads(pickle.dumps(consolidate(inbox, out, jobs=1)))  # as to a Dask worker: a plain run
+    assert type(sent) is Consolidation and sent.results == first.results and sent.sources == first.sources
+
+
+def test_a_last_run_whose_results_were_damaged_or_planted_is_not_used(inbox: Path, tmp_path: Path,
+                                                                       reads: list[str]) -> None:
+    out = tmp_path / "out"
+    first = consolidate(inbox, out, jobs=1)
+    marker = tmp_path / "ran"
+
+    class Planted:
+        def __reduce__(self) -> tuple[Any, ...]:
+            return (marker.write_text, ("unpickled",))
+
+    results = out / CACHE_DIR / "results.pickle"
+    for body in (results.read_bytes()[:32] + pickle.dumps(Planted()), b"short"):
+        results.write_bytes(body)
+        reads.clear()
+        again = consolidate(inbox, out, jobs=1)
+        # run again from the files' reads (still in the cache), its results never unpickled
+        assert not marker.exists() and reads == [] and "results" in vars(again)
+        assert again.results == first.results
+        assert again.unchanged == first.outputs  # the same books: none rewritten
 
 
 def test_only_the_changed_units_book_is_rewritten(inbox: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -26,7 +26,8 @@ from ..read.isolation import stop_single
 from ..read.limits import Limits
 from ..review.ruleset import RuleSet
 from ..tables.vocabulary import Vocabulary
-from .pool import FileRead, read_all, read_chunk
+from .file_read import FileRead
+from .pool import read_all, read_chunk
 
 CHUNK = 50  # files per task at most: a task of a few seconds, a few thousand tasks for a province
 CONNECT_SECONDS = 30

@@ -10,7 +10,7 @@ import hashlib
 import os
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 
 from ..cyclic_gc import paused
 from ..errors import UnreadableWorkbook
@@ -24,23 +24,11 @@ from ..review.ruleset import RuleSet
 from ..review.table_rules import file_rules
 from ..tables.extraction import extract, unreadable
 from ..tables.vocabulary import Vocabulary
+from .file_read import STILL_CHANGING, FileRead
 
 SERIAL_BELOW = 40  # files; below this a process pool costs more than it saves
 READ_CHUNK = 8  # files a reader is given at a time (see isolated_map)
 VALIDATE_EVERY = 250  # reads validated together while the readers read on (the first batch imports pandera)
-STILL_CHANGING = "文件在读取时仍在变化（可能还在复制或保存中），本次未使用；请等文件复制完成后重新运行"
-
-
-@dataclass(frozen=True)
-class FileRead:
-    """One file as read: what extract found, the file's facts and the per-file rule findings."""
-
-    result: ExtractResult
-    size: int = 0
-    sha256: str = ""
-    modified: str = ""
-    findings: list[Problem] = field(default_factory=list)
-    schema: list[Problem] | None = None  # the schema failures, once validated (None: not yet)
 
 
 def read_one(path: str, limits: Limits, vocab: Vocabulary, base: str = "", root: str | None = None) -> FileRead:

@@ -34,12 +34,13 @@ from ..model import Consolidation, Problem
 from ..read.limits import Limits
 from ..review.ruleset import RuleSet
 from ..tables.vocabulary import Vocabulary
-from .pool import STILL_CHANGING, FileRead
+from .file_read import STILL_CHANGING, FileRead
 
 CACHE_DIR = ".perfxl-cache"
 _MANIFEST = "manifest.pickle"
 _LAST_RUN = "run.pickle"
-_FORMAT = 3  # bump when what is stored changes shape
+_LAST_RESULTS = "results.pickle"
+_FORMAT = 4  # bump when what is stored changes shape
 SHARDS = 32
 
 Stat = tuple[int, int, int]  # size, mtime_ns, inode
@@ -242,9 +243,13 @@ class ReadCache:
         """The last run when its inputs were these and every book it wrote is still as written."""
         if self.run_key != inputs:
             return None
-        run = self._load(self.folder / _LAST_RUN)
-        if not isinstance(run, Consolidation):
+        kept = self._load(self.folder / _LAST_RUN)
+        # the results are vouched for by their digest in the signed head: one pass over them, not two
+        results = self._body(self.folder / _LAST_RESULTS)
+        if not isinstance(kept, tuple) or len(kept) != 3 or not isinstance(kept[0], Consolidation) \
+                or results is None or hashlib.sha256(results).hexdigest() != kept[2]:
             return None
+        run = KeptRun(kept[0], results, kept[1])
         for output in map(Path, outputs_of(run)):
             known = self.books.get(output.name)
             if known is None or not self.book_unchanged(output, known[0]):
@@ -254,7 +259,14 @@ class ReadCache:
         return run
 
     def keep_run(self, inputs: str, run: Consolidation) -> None:
-        self.run_key = inputs if self._dump(self.folder / _LAST_RUN, run) else None
+        """Keep ``run`` for a rerun where nothing changes: its results apart from the rest, which
+        is all such a rerun reads unless its caller asks for the results themselves."""
+        results = _pickled(run.results)
+        head = dataclasses.replace(run, results=[])
+        summary = (run.table_count, run.indicator_count, run.nothing_read)
+        kept = self._dump(self.folder / _LAST_RESULTS, results, raw=True) \
+            and self._dump(self.folder / _LAST_RUN, (head, summary, hashlib.sha256(results).hexdigest()))
+        self.run_key = inputs if kept else None
 
     def save(self) -> None:
         """Write the shards that changed (without the entries no file refers to any more), then
@@ -271,25 +283,34 @@ class ReadCache:
     # storage
 
     @staticmethod
-    def _load(path: Path) -> Any:
+    def _body(path: Path) -> bytes | None:
+        """What a file of the cache holds after its signature, unchecked; None if it cannot be read."""
         try:
             with open(path, "rb") as fh:
                 data = fh.read()
-            mac, body = data[:_MAC_BYTES], data[_MAC_BYTES:]
-            # unpickling runs code: only what this user's perfxl wrote (signed with its own key) is read
-            if not hmac.compare_digest(mac, hmac.new(secret_key(), body, "sha256").digest()):
-                return None
-            with paused():  # many small objects, no cycles worth a scan
-                return pickle.loads(body)
-        except Exception:  # missing, damaged, forged or written by another version: as if absent
+        except OSError:
             return None
+        return data[_MAC_BYTES:] if len(data) >= _MAC_BYTES else None
+
+    @classmethod
+    def _load(cls, path: Path) -> Any:
+        """What ``path`` holds, if this user's perfxl wrote it (signed it with its own key): unpickling
+        runs code."""
+        try:
+            with open(path, "rb") as fh:
+                data = fh.read()
+        except OSError:
+            return None
+        mac, body = data[:_MAC_BYTES], data[_MAC_BYTES:]
+        return _unpickled(body) if hmac.compare_digest(mac, hmac.new(secret_key(), body, "sha256").digest()) else None
 
     @staticmethod
-    def _dump(path: Path, value: Any) -> bool:
-        """Write atomically (a temporary file, then one rename); False when it cannot be written."""
+    def _dump(path: Path, value: Any, raw: bool = False) -> bool:
+        """Write ``value`` (pickled, or bytes already pickled when ``raw``) atomically (a temporary
+        file, then one rename); False when it cannot be written."""
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            body = _pickled(value)
+            body = value if raw else _pickled(value)
             fd, name = tempfile.mkstemp(prefix=".~", dir=path.parent)
             try:
                 with os.fdopen(fd, "wb") as fh:
@@ -301,3 +322,52 @@ class ReadCache:
         except (OSError, pickle.PicklingError, TypeError, AttributeError, ValueError, RecursionError):
             return False
         return True
+
+
+def _unpickled(body: bytes) -> Any:
+    try:
+        with paused():  # many small objects, no cycles worth a scan
+            return pickle.loads(body)
+    except Exception:  # damaged or written by another version: as if absent
+        return None
+
+
+class KeptRun(Consolidation):
+    """The last run, read back from the cache for a rerun where nothing changed: its results
+    (most of its bytes) unpickled only when asked for; their counts, which the report needs,
+    kept beside."""
+
+    def __init__(self, head: Consolidation, results: bytes, summary: tuple[int, int, bool]) -> None:
+        self.__dict__.update(vars(head))
+        del self.__dict__["results"]
+        self._results, (self._tables, self._indicators, self._nothing_read) = results, summary
+
+    def __getattr__(self, name: str) -> Any:
+        if name != "results":
+            raise AttributeError(name)
+        results = _unpickled(self._results)
+        if not isinstance(results, list):  # signed and digested as written: never, short of a bug
+            raise RuntimeError("perfxl 缓存中上次运行的结果无法读取")
+        self.results = results
+        return results
+
+    @property
+    def nothing_read(self) -> bool:
+        return self._nothing_read
+
+    @property
+    def table_count(self) -> int:
+        return self._tables
+
+    @property
+    def indicator_count(self) -> int:
+        return self._indicators
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # sent elsewhere, a plain Consolidation with its results
+        fields = {f.name: getattr(self, f.name) for f in dataclasses.fields(Consolidation)}
+        return _rebuilt, (fields,)
+
+
+def _rebuilt(fields: dict[str, Any]) -> Consolidation:
+    return Consolidation(**fields)

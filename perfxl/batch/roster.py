@@ -21,9 +21,7 @@ from ..errors import RosterFileError, UnreadableWorkbook
 from ..model import UNASSIGNED, Consolidation, Problem, ReadStatus, Severity, SubmissionState, UnitSubmission
 from ..problems import problem
 from ..read.inbox import InboxScan
-from ..read.isolation import read_isolated
 from ..read.limits import DEFAULT_LIMITS, Limits
-from ..read.workbook import read_bytes
 from ..review.approved_targets import name_key
 from ..review.ruleset import RuleSet
 from ..tables.normalize import clean_text, fold, parse_number
@@ -112,6 +110,10 @@ def read_roster(path: str | os.PathLike[str], rules: RuleSet, limits: Limits = D
 
 
 def _grids(source: Path, limits: Limits) -> list[tuple[str | None, list[list[Any]]]]:
+    # imported here, not above: a rerun that finds nothing changed reads no workbook, nor the roster
+    from ..read.isolation import read_isolated
+    from ..read.workbook import read_bytes
+
     if source.suffix.lower() == ".csv":
         try:
             data = read_bytes(str(source), limits)  # a link is not followed, the size limit holds

@@ -26,6 +26,7 @@ from ..write.summary_book import write_book
 from ..write.summary_sheets import UnitPart, book_contents, has_levels, partition, run_facts
 from .pool import stopping
 from .read_cache import ReadCache, book_fingerprint
+from .stale_books import is_open
 from .units import place_problems
 
 PARALLEL_ROWS = 5000  # indicator rows; below this a process pool costs more than it saves
@@ -236,26 +237,3 @@ def write_summaries(run: Consolidation, out_dir: Path, rules: RuleSet, jobs: int
                 for unit, future in futures:
                     settle(unit, *future.result())
     return written, [p for p in written if p in kept]
-
-
-def stale_books(out_dir: Path, written: list[str]) -> list[Path]:
-    """Summary books in ``out_dir`` that this run did not write (a unit renamed or gone)."""
-    keep = {Path(p).name for p in written}
-    return sorted(p for p in out_dir.glob("*_绩效目标汇总.xlsx") if p.name not in keep and not p.name.startswith("~$"))
-
-
-def is_open(book: Path) -> bool:
-    """True while Excel or WPS (``~$name``) or LibreOffice (``.~lock.name#``) holds the book open."""
-    return (book.parent / f"~${book.name}").exists() or (book.parent / f".~lock.{book.name}#").exists()
-
-
-def remove_stale(stale: list[str]) -> bool:
-    """Remove the books of units gone (``--clean``); none of them while one is open (see
-    ``is_open``), which is said instead. True when they were removed."""
-    opened = [Path(p).name for p in stale if is_open(Path(p))]
-    if opened:
-        raise OutputError(f"{'、'.join(opened)} 正在 Excel、WPS 或 LibreOffice 中打开（有锁定文件 ~$… 或 "
-                          ".~lock…），--clean 无法删除；请先在 Excel 中关闭该文件再运行")
-    for path in stale:
-        Path(path).unlink(missing_ok=True)
-    return bool(stale)

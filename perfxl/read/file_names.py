@@ -4,6 +4,7 @@ would break every UTF-8 output. Such runs are decoded as GB18030, the usual culp
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 
@@ -11,7 +12,12 @@ import re
 # trail bytes can be ASCII), two-byte UTF-8 sequences (U+0080-U+07FF, e.g. "ļ" from 文件) and
 # three-byte ones outside the Chinese blocks (Hangul "굥" from 标单); Chinese text itself is left
 _ACCIDENTAL = "\x20-\x7e\u0080-\u07ff\u0800-\u2fff\ua000-\ud7ff\ue000-\uf8ff"
-_RUN = re.compile(f"[\udc80-\udcff{_ACCIDENTAL}]*[\udc80-\udcff][\udc80-\udcff{_ACCIDENTAL}]*")
+
+
+@functools.cache
+def _run() -> re.Pattern[str]:
+    # compiled on first use: its wide classes take 4 ms, and most runs never meet such a name
+    return re.compile(f"[\udc80-\udcff{_ACCIDENTAL}]*[\udc80-\udcff][\udc80-\udcff{_ACCIDENTAL}]*")
 
 
 _LONE = re.compile("[\udc80-\udcff]")
@@ -21,7 +27,7 @@ def printable(text: str) -> str:
     """``text`` with every undecodable file-name run turned into readable characters."""
     if not _LONE.search(text):  # the common case, checked in one linear scan
         return text
-    return _RUN.sub(_decode, text)
+    return _run().sub(_decode, text)
 
 
 def _decode(match: re.Match[str]) -> str:

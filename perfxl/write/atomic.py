@@ -11,12 +11,11 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+import sys
 import tempfile
 import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-
-from xlsxwriter.exceptions import FileCreateError
 
 from ..errors import OutputError, os_reason
 
@@ -62,7 +61,10 @@ def atomic_set(targets: Sequence[Path]) -> Iterator[dict[Path, Path]]:
                           "请先关闭该文件再运行；原有文件未被改动") from exc
     except OSError as exc:
         raise OutputError(f"写入 {exc.filename or '输出文件'} 失败（{os_reason(exc)}）；原有文件未被改动") from exc
-    except FileCreateError as exc:  # xlsxwriter's wrapper of the OSError that stopped it, not an OSError
+    except Exception as exc:
+        if not _is_file_create_error(exc):
+            raise
+        # xlsxwriter's wrapper of the OSError that stopped it, not an OSError
         cause = exc.args[0] if exc.args and isinstance(exc.args[0], OSError) else None
         reason = os_reason(cause) if cause is not None else str(exc)
         raise OutputError(f"写入 {getattr(cause, 'filename', None) or '输出文件'} 失败（{reason}）；"
@@ -124,3 +126,10 @@ def ensure_dir(path: str | os.PathLike[str]) -> Path:
     if not os.access(folder, os.W_OK):
         raise OutputError(f"输出文件夹 {folder} 没有写入权限；请换一个文件夹")
     return folder
+
+
+def _is_file_create_error(exc: Exception) -> bool:
+    """``exc`` is xlsxwriter's FileCreateError, told without importing xlsxwriter (a run that
+    writes no book has no need of it): where it is not imported, nothing raised one."""
+    errors = sys.modules.get("xlsxwriter.exceptions")
+    return errors is not None and isinstance(exc, errors.FileCreateError)
