@@ -264,8 +264,11 @@ class ReadCache:
         results = _pickled(run.results)
         head = dataclasses.replace(run, results=[])
         summary = (run.table_count, run.indicator_count, run.nothing_read)
+        # the head with the memo: its problems and sources name the same files again and again, and
+        # shared strings are read back in half the time
         kept = self._dump(self.folder / _LAST_RESULTS, results, raw=True) \
-            and self._dump(self.folder / _LAST_RUN, (head, summary, hashlib.sha256(results).hexdigest()))
+            and self._dump(self.folder / _LAST_RUN, pickle.dumps((head, summary, hashlib.sha256(results).hexdigest()),
+                                                                 pickle.HIGHEST_PROTOCOL), raw=True)
         self.run_key = inputs if kept else None
 
     def save(self) -> None:
