@@ -201,7 +201,13 @@ def main() -> int:
     # pip writes each module's bytecode when it installs perfxl; an editable checkout run with
     # PYTHONDONTWRITEBYTECODE (as on these machines) would compile every module at every cold start
     compileall.compile_dir(str(HERE.parent / "perfxl"), quiet=1)
-    from perfxl.tables.extraction import extract
+    from perfxl.read.limits import DEFAULT_LIMITS
+    from perfxl.read.workbook import read_bytes
+    from perfxl.tables.extraction import extract, extract_bytes
+
+    def in_process(path: Path) -> None:
+        """``extract`` without its isolated worker: what isolation costs is the difference."""
+        extract_bytes(str(path), read_bytes(str(path), DEFAULT_LIMITS), DEFAULT_LIMITS)
 
     root = Path(args.corpus)
     print(f"生成/复用基准工作簿 … （负载 {os.getloadavg()[0]:.2f}）", flush=True)
@@ -222,10 +228,11 @@ def main() -> int:
     n_naive = 15 if args.quick else 40
     for kind in ("typical", "fat", "xls"):
         sample = kinds[kind]
-        ours, cal, base = per_file(sample, [extract, calamine, floor])
+        ours, here, cal, base = per_file(sample, [extract, in_process, calamine, floor])
         naive = per_file(sample[:n_naive], [peer], passes=1)[0]
         limit = {"typical": 1.5, "xls": 3.0}.get(kind)
         report(f"extract, {kind} (ms/file)", ours)
+        report(f"  of which isolation (worker round trip), {kind} (ms/file)", ours - here)
         report(f"  python-calamine read, {kind} (ms/file)", cal)
         report(f"  unzip + inflate floor, {kind} (ms/file)", base)
         report(f"  naive peer (openpyxl/xlrd load), {kind} (ms/file)", naive)
