@@ -25,6 +25,7 @@ def to_a1(row: int, col: int) -> str:
     return f"{col_letter(col)}{row + 1}"
 
 
+@lru_cache(maxsize=65536)  # the same cells come back in every file of a template family
 def from_a1(ref: str) -> tuple[int, int]:
     """An A1 reference to zero-based (row, col)."""
     m = _A1.match(ref.upper().replace("$", ""))

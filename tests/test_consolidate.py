@@ -15,9 +15,12 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import given
+from hypothesis import strategies as st
 from openpyxl import load_workbook
 
 from perfxl.batch.consolidation import consolidate
+from perfxl.batch.units import relative_path
 from perfxl.cli import main
 from tests.fixtures.samples import build_workbook
 
@@ -224,3 +227,13 @@ def test_rules_run_in_the_workers_find_what_check_finds(inbox: Path, tmp_path: P
     alone = check([inbox])
     key = lambda p: (p.file, p.sheet, p.cell, p.code, p.message)  # noqa: E731
     assert sorted(map(key, run.problems)) == sorted(map(key, alone.problems))
+
+
+_SEGMENT = st.text(st.characters(exclude_characters="/\x00", exclude_categories=["Cs"]), min_size=1,
+                   max_size=6).filter(lambda s: s not in (".", ".."))
+
+
+@given(st.sampled_from(["inbox", "/tmp/收件箱", "a/b", ".", "../up", "/"]), st.lists(_SEGMENT, min_size=1, max_size=4))
+def test_a_path_found_in_the_inbox_is_named_as_relpath_names_it(root: str, parts: list[str]) -> None:
+    path = str(Path(root, *parts))
+    assert relative_path(path, Path(root)) == os.path.relpath(path, root)

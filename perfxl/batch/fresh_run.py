@@ -105,11 +105,14 @@ def _gather(root: Path, paths: list[str], reads: list[FileRead], skipped: list[P
     validated: list[bool] = []  # per result: its schema failures are in per_file already
     absent: list[UnitSubmission] = []  # the units lower levels' rosters list as not submitted
     # (a county's summary may hold a file also sent here directly: that is read, and a finding)
-    direct = {os.path.realpath(path) for path, read in zip(paths, reads, strict=True) if read.result.rollup is None}
+    direct: set[str] | None = None  # the real paths of the files sent here, once a summary needs them
+    unit_of_folder: dict[str, str | None] = {}  # the files of one folder have one folder unit
     for path, read in zip(paths, reads, strict=True):
         result = read.result
         if result.rollup is not None:  # a lower level's 全部单位 summary: its files in its place
             parent = rollup_parent(root, Path(path), rules)
+            if direct is None:
+                direct = {os.path.realpath(p) for p, r in zip(paths, reads, strict=True) if r.result.rollup is None}
             same = sum(os.path.realpath(s.path) in direct for s in result.rollup.sources if s.path)
             if same or parent is None:
                 # this inbox's own earlier summary (its files are the very files read here), or one at the
@@ -135,15 +138,19 @@ def _gather(root: Path, paths: list[str], reads: list[FileRead], skipped: list[P
                                       sum(len(r.tables) for r in parts), ReadStatus.ROLLED_UP, parent,
                                       result.problems[0].message))
             continue
-        fallback = folder_unit(root, Path(path), rules.is_batch_folder) or department
+        folder = os.path.dirname(path)
+        if folder not in unit_of_folder:
+            unit_of_folder[folder] = folder_unit(root, Path(path), rules.is_batch_folder)
+        fallback = unit_of_folder[folder] or department
         tables = []
         for table in result.tables:
             name = unit_name(table.department) or fallback
             if name is None:
                 extra.append(problem("department-unknown", file=path, sheet=table.sheet, cell=table.anchor))
                 name = UNASSIGNED
-            tables.append(replace(table, department=name))
-        result = replace(result, tables=tuple(tables))
+            tables.append(table if name == table.department else replace(table, department=name))
+        if any(new is not old for new, old in zip(tables, result.tables, strict=True)):
+            result = replace(result, tables=tuple(tables))
         results.append(result)
         per_file.append(read.findings + (read.schema or []))
         validated.append(read.schema is not None)

@@ -18,7 +18,17 @@ from typing import Any
 
 from ..a1 import to_a1
 from ..errors import RosterFileError, UnreadableWorkbook
-from ..model import UNASSIGNED, Consolidation, Problem, ReadStatus, Severity, SubmissionState, UnitSubmission
+from ..model import (
+    UNASSIGNED,
+    Consolidation,
+    Problem,
+    ReadStatus,
+    Severity,
+    SourceFile,
+    SubmissionState,
+    Table,
+    UnitSubmission,
+)
 from ..problems import problem
 from ..read.inbox import InboxScan
 from ..read.limits import DEFAULT_LIMITS, Limits
@@ -281,13 +291,14 @@ def roster_problems(run: Consolidation, roster: Roster) -> list[Problem]:
         elif match.index is None and name != UNASSIGNED:  # 未指定单位 has its own warning already
             out.append(problem("roster-unit-unknown", file=file, name=name, roster=shown))
     names_of = _names_of(matches, roster)
+    by_unit = _ByUnit.of(run)
     for i, unit in enumerate(roster.units):
         names = names_of[i]
         if not any(first_file.get(n) for n in names):
             out.append(problem("roster-unit-missing", file=roster.path, sheet=unit.sheet, cell=unit.cell,
                                name=unit.name))
             continue
-        count, missing = _projects(run, names, unit)
+        count, missing = _projects(by_unit.projects_of(names), unit)
         if unit.expected is not None and (count < unit.expected or missing):
             listed = f"，缺：{'、'.join(missing)}" if missing else ""
             out.append(problem("roster-projects-missing", file=roster.path, sheet=unit.sheet, cell=unit.cell,
@@ -319,18 +330,44 @@ def _first_files(run: Consolidation) -> dict[str, str]:
     return out
 
 
-def _projects(run: Consolidation, names: Sequence[str], unit: RosterUnit | None) -> tuple[int, tuple[str, ...]]:
-    """How many projects the units ``names`` sent, and which of the roster's listed ones are missing."""
-    wanted = set(names)
+def _projects(tables: Sequence[Table], unit: RosterUnit | None) -> tuple[int, tuple[str, ...]]:
+    """How many projects ``tables`` (the project tables of a row's units) are, and which of the
+    roster's listed ones are missing."""
     sent: set[str] = set()
     keys: set[str] = set()
-    for result in run.results:
-        for table in result.tables:
-            if table.kind == "project" and table.unit in wanted:
-                sent.add(name_key(table.project_code) or name_key(table.project_name) or table.anchor)
-                keys |= {name_key(table.project_code), name_key(table.project_name)}
+    for table in tables:
+        sent.add(name_key(table.project_code) or name_key(table.project_name) or table.anchor)
+        keys |= {name_key(table.project_code), name_key(table.project_name)}
     missing = tuple(p for p in (unit.projects if unit else ()) if name_key(p) not in keys)
     return len(sent), missing
+
+
+@dataclass
+class _ByUnit:
+    """The files (not passed over) and project tables of a run, unit by unit: each row of the
+    报送情况 looks at its own, not at the whole run."""
+
+    files: dict[str, list[SourceFile]]
+    projects: dict[str, list[Table]]
+
+    @classmethod
+    def of(cls, run: Consolidation) -> _ByUnit:
+        files: dict[str, list[SourceFile]] = {}
+        projects: dict[str, list[Table]] = {}
+        for source in run.sources:
+            if source.status is not ReadStatus.SKIPPED:
+                files.setdefault(source.unit, []).append(source)
+        for result in run.results:
+            for table in result.tables:
+                if table.kind == "project":
+                    projects.setdefault(table.unit, []).append(table)
+        return cls(files, projects)
+
+    def files_of(self, names: Sequence[str]) -> list[SourceFile]:
+        return [s for n in dict.fromkeys(names) for s in self.files.get(n, [])]
+
+    def projects_of(self, names: Sequence[str]) -> list[Table]:
+        return [t for n in dict.fromkeys(names) for t in self.projects.get(n, [])]
 
 
 def submissions(run: Consolidation, roster: Roster | None, problem_units: Sequence[str]) -> list[UnitSubmission]:
@@ -344,11 +381,12 @@ def submissions(run: Consolidation, roster: Roster | None, problem_units: Sequen
         elif p.severity is Severity.WARNING:
             tally[1] += 1
     out: list[UnitSubmission] = []
+    by_unit = _ByUnit.of(run)
     matches = match_units(run.departments, roster) if roster else {}
     if roster:
         for listed, names in zip(roster.units, _names_of(matches, roster), strict=True):
             notes = [_NOTES[matches[n].how].format(name=n) for n in names if matches[n].how]
-            out.append(_row(run, listed.name, names, counts, listed, notes))
+            out.append(_row(by_unit, listed.name, names, counts, listed, notes))
     for name in run.departments:
         match = matches.get(name)
         if match is not None and match.index is not None:
@@ -357,17 +395,16 @@ def submissions(run: Consolidation, roster: Roster | None, problem_units: Sequen
         if match is not None:
             notes.append(f"对应到名单中的多个单位：{'、'.join(match.choices)}，未作对应" if match.choices
                          else "不在报送名单中")
-        out.append(_row(run, name, [name], counts, None, notes))
+        out.append(_row(by_unit, name, [name], counts, None, notes))
     return out
 
 
-def _row(run: Consolidation, shown: str, names: Sequence[str], counts: dict[str, list[int]],
+def _row(by_unit: _ByUnit, shown: str, names: Sequence[str], counts: dict[str, list[int]],
          unit: RosterUnit | None, notes: list[str]) -> UnitSubmission:
-    wanted = set(names)
-    files = [s for s in run.sources if s.unit in wanted and s.status is not ReadStatus.SKIPPED]
+    files = by_unit.files_of(names)
     errors = sum(counts.get(n, [0, 0])[0] for n in names)
     warnings = sum(counts.get(n, [0, 0])[1] for n in names)
-    projects, missing = _projects(run, names, unit)
+    projects, missing = _projects(by_unit.projects_of(names), unit)
     if files and unit is not None and unit.expected is not None and projects < unit.expected:
         notes = [*notes, f"应报 {unit.expected} 个，已报 {projects} 个"]
     if missing:

@@ -20,6 +20,7 @@ from ..read.limits import DEFAULT_LIMITS, Limits
 from ..review.ruleset import RuleSet
 from ..tables.vocabulary import DEFAULT_LABELS, Vocabulary
 from ..write.atomic import atomic_target
+from .units import relative_path
 
 STATUS_FILE = ".perfxl-status.json"
 _FORMAT = 1
@@ -35,20 +36,12 @@ def fingerprint(root: Path, scan: InboxScan, roster: str | None = None) -> Finge
     if roster is not None:
         paths.append(Path(roster))
     out: Fingerprint = {}
-    base = os.path.join(root, "")
     for path in map(os.fspath, paths):
         try:
             st = os.stat(path)
         except OSError:
             continue
-        if path.startswith(base) and base != os.sep:  # as scanned: inside the inbox (relpath costs 10 µs a file)
-            name = path[len(base):]
-        else:
-            try:
-                name = os.path.relpath(path, root)
-            except ValueError:  # another drive
-                name = path
-        out[name.replace(os.sep, "/")] = [st.st_size, st.st_mtime_ns]
+        out[relative_path(path, root).replace(os.sep, "/")] = [st.st_size, st.st_mtime_ns]
     return out
 
 

@@ -37,10 +37,18 @@ def unit_name(name: str | None) -> str | None:
 
 def relative_to(path: str, root: Path) -> str:
     """``path`` relative to the inbox, as the summaries show it (control characters written out)."""
+    return shown_name(relative_path(path, root))
+
+
+def relative_path(path: str, root: str | os.PathLike[str]) -> str:
+    """``path`` relative to ``root``; as it is when on another drive."""
+    base = os.path.join(root, "")
+    if path.startswith(base) and base != os.sep and f"{os.sep}..{os.sep}" not in path:
+        return path[len(base):]  # as scanned, inside the inbox: no relpath (10 µs a file)
     try:
-        return shown_name(os.path.relpath(path, root))
-    except ValueError:
-        return shown_name(path)
+        return os.path.relpath(path, root)
+    except ValueError:  # another drive
+        return path
 
 
 @dataclass(frozen=True)
