@@ -29,7 +29,7 @@ LINKS = {(0, 0): "external:../收件箱/a.xlsx#'Sheet1'!A1", (1, 3): "https://ex
 SPECIAL = {1: {0: "warning", 3: "error"}, 3: {2: "error"}}
 
 
-def _book(path: Path, fast: bool) -> None:
+def _book(path: Path, fast: bool, repeat: int = 1, links: dict[tuple[int, int], str] = LINKS) -> None:
     wb = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False})
     fmt = {"text": wb.add_format({"text_wrap": True}), "money": wb.add_format({"num_format": "#,##0.00"}),
            "int": wb.add_format({"num_format": "0"}), "link": wb.add_format({"underline": 1}),
@@ -38,14 +38,15 @@ def _book(path: Path, fast: bool) -> None:
     ws = wb.add_worksheet("数据", worksheet_class=RowsWorksheet)
     ws.write_string(0, 0, "表头")
     special = {k: {c: fmt[v] for c, v in row.items()} for k, row in SPECIAL.items()}
+    rows = ROWS * repeat
     if fast:
-        assert ws.put_rows(1, ROWS, cols, special, LINKS, fmt["link"]) == len(LINKS)
+        assert ws.put_rows(1, rows, cols, special, links, fmt["link"]) == len(links)
     else:
-        for i, row in enumerate(ROWS):
+        for i, row in enumerate(rows):
             for c, value in enumerate(row):
                 f = special.get(i, {}).get(c, cols[c])
-                if (i, c) in LINKS:
-                    ws.write_url(i + 1, c, LINKS[(i, c)], fmt["link"], string=str(value))
+                if (i, c) in links:
+                    ws.write_url(i + 1, c, links[(i, c)], fmt["link"], string=str(value))
                 elif value is None or value == "":
                     if c in special.get(i, {}):
                         ws.write_blank(i + 1, c, None, f)
@@ -53,7 +54,7 @@ def _book(path: Path, fast: bool) -> None:
                     ws.write_number(i + 1, c, value, f)
                 else:
                     ws.write_string(i + 1, c, str(value), f)
-    ws.add_table(0, 0, len(ROWS), len(cols) - 1, {"header_row": False})
+    ws.add_table(0, 0, len(rows), len(cols) - 1, {"header_row": False})
     wb.close()
 
 
@@ -82,6 +83,27 @@ def test_put_rows_writes_what_the_public_writers_write(tmp_path: Path) -> None:
     assert cells["F6"][1] == "True"
     assert cells["A3"][4] == "FFFFEB9C" and cells["C5"][4] == "FFFFC7CE"  # own formats, blank too
     assert cells["D3"][5] == "single" and cells["D3"][6] == "https://example.com/报告"
+
+
+@pytest.mark.parametrize("kinds", ["workbook cells only", "with a web link"])
+def test_links_are_written_as_xlsxwriter_writes_them(tmp_path: Path, kinds: str) -> None:
+    """Links to other workbooks' cells alone take the quick way; mixed with others, xlsxwriter's."""
+    links = LINKS if kinds == "with a web link" else {k: v for k, v in LINKS.items() if v.startswith("external:")}
+    _book(tmp_path / "slow.xlsx", fast=False, links=links)
+    _book(tmp_path / "fast.xlsx", fast=True, links=links)
+    for part in ("xl/worksheets/sheet1.xml", "xl/worksheets/_rels/sheet1.xml.rels"):
+        fast, slow = (_hyperlinks(tmp_path / name, part) for name in ("fast.xlsx", "slow.xlsx"))
+        assert fast == slow and fast
+    assert _cells(tmp_path / "fast.xlsx") == _cells(tmp_path / "slow.xlsx")
+
+
+def test_texts_met_again_share_their_string_as_the_public_writers_share_it(tmp_path: Path) -> None:
+    """A text put a second time reuses its shared string, counted at each use, as write_string does."""
+    _book(tmp_path / "slow.xlsx", fast=False, repeat=3)
+    _book(tmp_path / "fast.xlsx", fast=True, repeat=3)
+    strings = [zipfile.ZipFile(tmp_path / name).read("xl/sharedStrings.xml") for name in ("fast.xlsx", "slow.xlsx")]
+    assert strings[0] == strings[1] and b'count="' in strings[0]
+    assert _cells(tmp_path / "fast.xlsx") == _cells(tmp_path / "slow.xlsx")
 
 
 @pytest.mark.soffice

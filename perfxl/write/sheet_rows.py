@@ -16,8 +16,8 @@ from collections.abc import Mapping, Sequence
 from typing import IO, Any
 
 from xlsxwriter.format import Format
-from xlsxwriter.url import Url
-from xlsxwriter.utility import xl_col_to_name
+from xlsxwriter.url import Url, UrlTypes
+from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
 from xlsxwriter.worksheet import Worksheet
 
 from ..read.file_names import printable
@@ -43,6 +43,14 @@ def fit_text(text: str) -> str:
     return cut.decode("utf-16-le", "surrogatepass") + CUT_MARK
 
 
+def _cell_text(text: str) -> str:
+    """A cell's text as the sheet holds it: printable, line breaks as LF, fitted to a cell."""
+    text = printable(text)
+    if "\r" in text:  # a CR stays in a cell as the literal _x000D_: a line break is meant
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return fit_text(text) if len(text) > _UTF16_MAX // 2 else text
+
+
 class _Unrecorded(dict[tuple[int, int], str]):
     """Where xlsxwriter records every cell of a table (to refuse a second table or a merge over
     it): nothing is kept. A summary's 绩效指标 table of 100,000 rows made two million entries, a
@@ -64,6 +72,9 @@ class RowsWorksheet(Worksheet):
         self._spool: IO[bytes] | None = None  # past SPOOL_CHARS, the rows' XML waits on disk
         self._spooled: dict[int, tuple[int, int]] = {}  # row -> offset and length of its XML there
         self._urls: dict[str, Url] = {}  # a link's file part -> xlsxwriter's parse of it
+        self._targets: dict[str, str | None] = {}  # a link's file part -> its relationship target
+        self._quick: dict[tuple[int, int], tuple[str, str, str]] = {}  # cell -> url, text, target (see _link)
+        self._texts: dict[str, int] = {}  # a cell's text as given -> the index of what the cell shows
 
     def put_rows(self, first: int, rows: Sequence[Sequence[Any]], formats: Sequence[Format],
                  special: Mapping[int, Mapping[int, Format]] | None = None,
@@ -88,6 +99,8 @@ class RowsWorksheet(Worksheet):
         xf = [f' s="{f._get_xf_index()}"' if f is not None else "" for f in formats]
         link_xf = f' s="{link_format._get_xf_index()}"' if link_format is not None else ""
         sst = self.str_table._get_shared_string_index
+        # a text seen before has its index already: made printable, fitted and counted once
+        known, repeated = self._texts, 0
         by_row: dict[int, dict[int, str]] = {}
         for (k, c), url in links.items():
             if url:
@@ -113,13 +126,15 @@ class RowsWorksheet(Worksheet):
                 elif (type(value) is float or type(value) is int) and math.isfinite(value):
                     cells.append(f'<c r="{letters[c]}{n}"{s}><v>{value:.16G}</v></c>')
                 else:
-                    text = printable(value if type(value) is str else str(value))
-                    if "\r" in text:  # a CR stays in a cell as the literal _x000D_: a line break is meant
-                        text = text.replace("\r\n", "\n").replace("\r", "\n")
-                    if len(text) > _UTF16_MAX // 2:
-                        text = fit_text(text)
-                    cells.append(f'<c r="{letters[c]}{n}"{s} t="s"><v>{sst(text)}</v></c>')
+                    raw = value if type(value) is str else str(value)
+                    index = known.get(raw)
+                    if index is None:
+                        index = known[raw] = sst(_cell_text(raw))
+                    else:
+                        repeated += 1
+                    cells.append(f'<c r="{letters[c]}{n}"{s} t="s"><v>{index}</v></c>')
             self._keep(r, "".join(cells))
+        self.str_table.count += repeated  # each use of a shared string counts, as sst's own count does
         return made
 
     def _keep(self, row: int, xml: str) -> None:
@@ -159,12 +174,54 @@ class RowsWorksheet(Worksheet):
         raise ValueError("a RowsWorksheet holds no merged range")
 
     def _link(self, row: int, col: int, url: str, fmt: Format | None, text: str) -> bool:
-        """Register a hyperlink on a cell whose text ``put_rows`` renders itself."""
-        self.ignore_write_string = True
-        try:
-            return self._write_url(row, col, self._parsed(url, text), fmt, text) == 0
-        finally:
-            self.ignore_write_string = False
+        """Register a hyperlink on a cell whose text ``put_rows`` renders itself. A link to a cell
+        of another workbook (``external:file#'sheet'!A1``, nearly every link of a summary) is
+        kept as its target and cell only, and written by ``_write_hyperlinks``: xlsxwriter's
+        own path makes, checks and renders an object for each, a third of a summary's time."""
+        target = self._quick_target(url)
+        if target is None or self._check_dimensions(row, col):
+            self.ignore_write_string = True
+            try:
+                return self._write_url(row, col, self._parsed(url, text), fmt, text) == 0
+            finally:
+                self.ignore_write_string = False
+        self.hlink_count += 1
+        if self.hlink_count > 65530:  # Excel's limit, which xlsxwriter's path enforces (and warns of)
+            return False
+        self._quick[(row, col)] = (url, text, target)
+        return True
+
+    def _quick_target(self, url: str) -> str | None:
+        """The relationship target of an external link to a workbook's cell; None for any other
+        link (xlsxwriter parses and checks those itself)."""
+        path, _, anchor = url.partition("#")
+        if not url.startswith("external:") or "/" in anchor or len(url) > Url.MAX_URL_LEN:
+            return None
+        if path not in self._targets:
+            known = self._urls.get(path)
+            if known is None:
+                known = self._urls[path] = Url(path)
+            self._targets[path] = known._target() if known._link_type is UrlTypes.EXTERNAL else None
+        return self._targets[path]
+
+    def _write_hyperlinks(self) -> None:
+        if self.hyperlinks:  # links of other kinds too: all of them as xlsxwriter's objects, in its order
+            for (row, col), (url, text, _) in self._quick.items():
+                self.hyperlinks[row][col] = self._parsed(url, text)
+            self._quick.clear()
+        if not self._quick:
+            super()._write_hyperlinks()
+            return
+        # what xlsxwriter writes for each (``_write_hyperlink_external``), row by row, column by column
+        parts = ["<hyperlinks>"]
+        for (row, col), (url, _, target) in sorted(self._quick.items()):
+            self.rel_count += 1
+            anchor = url.partition("#")[2]
+            where = f' location="{self._escape_attributes(anchor)}"' if anchor else ""
+            parts.append(f'<hyperlink ref="{xl_rowcol_to_cell(row, col)}" r:id="rId{self.rel_count}"{where}/>')
+            self.external_hyper_links.append(["/hyperlink", target, "External"])
+        parts.append("</hyperlinks>")
+        self.fh.write("".join(parts))
 
     def _parsed(self, url: str, text: str) -> Url | str:
         """``url`` as xlsxwriter parses it. The links of a sheet open a few files at many cells

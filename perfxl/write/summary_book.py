@@ -340,9 +340,14 @@ def _relative(source: str, out_dir: str) -> str | None:
         if os.path.islink(source):
             return None
         folder, name = os.path.split(os.path.abspath(source))
-        return os.path.relpath(os.path.join(os.path.realpath(folder), name), os.path.realpath(out_dir))
+        return os.path.relpath(os.path.join(_real(folder), name), _real(out_dir))
     except (ValueError, OSError):
         return None
+
+
+@lru_cache(maxsize=4096)  # a unit's files share their folder: resolved once, not once a file
+def _real(folder: str) -> str:
+    return os.path.realpath(folder)
 
 
 # What a link's file path must have escaped: "#" would start the cell part, "%" would read as an
@@ -409,13 +414,13 @@ def row_heights(cols: Sequence[Col], widths: Sequence[float], rows: Sequence[Seq
     """The height of every row whose wrapped text needs more than one line (others keep Excel's
     default), so that LibreOffice and print show the whole text; at most Excel's 409 pt."""
     wrapped = [(c, w) for c, (col, w) in enumerate(zip(cols, widths, strict=True)) if col.kind in ("text", "link")]
-    out: dict[int, float] = {}
-    for r, row in enumerate(rows):
-        lines = 1
-        for c, width in wrapped:
+    need: dict[int, int] = {}  # row -> lines, where more than one
+    for c, width in wrapped:  # column by column: a hundred thousand rows are read in one loop each
+        short = (width - 1.5) / 2  # text of at most this many characters fits on one line
+        for r, row in enumerate(rows):
             value = row[c] if c < len(row) else None
-            if type(value) is str and (len(value) * 2 > width - 1.5 or "\n" in value):
-                lines = max(lines, _lines(value, width))
-        if lines > 1:
-            out[r] = min(LINE_POINTS * lines + 2, 409.0)
-    return out
+            if type(value) is str and (len(value) > short or "\n" in value):
+                lines = _lines(value, width)
+                if lines > need.get(r, 1):
+                    need[r] = lines
+    return {r: min(LINE_POINTS * need[r] + 2, 409.0) for r in sorted(need)}
