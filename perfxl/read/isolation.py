@@ -35,14 +35,15 @@ T = TypeVar("T")
 _HEADER = struct.Struct("<Q")  # the length of the pickle that follows
 
 
-class _Died(Exception):
+class WorkerGone(Exception):
     """The worker's pipe closed before its answer came: it is gone."""
 
 
-class _Worker:
-    """One forked worker and its two pipes: calls down, answers up."""
+class Worker:
+    """One forked worker and its two pipes: calls down, answers up; ``memory_mb`` (None: no cap)
+    on top of what it holds when forked."""
 
-    def __init__(self, memory_mb: int) -> None:
+    def __init__(self, memory_mb: int | None) -> None:
         self.memory_mb = memory_mb
         calls_in, calls_out = os.pipe()
         answers_in, answers_out = os.pipe()
@@ -62,26 +63,36 @@ class _Worker:
         self.calls, self.answers = calls_out, answers_in
         self.exitcode: int | None = None
 
+    def send(self, fn: Callable[..., Any], args: tuple[Any, ...]) -> None:
+        """Give the worker ``fn(*args)`` to run (its answer is for ``receive``); BrokenPipeError
+        when it is gone."""
+        message = pickle.dumps((fn, args), pickle.HIGHEST_PROTOCOL)
+        _write_all(self.calls, _HEADER.pack(len(message)) + message)
+
+    def receive(self, deadline: float | None) -> Any:
+        """The answer to the call sent last: what it returned, or what it raised, raised here;
+        TimeoutError past ``deadline`` (a ``time.monotonic()``; None: no deadline), WorkerGone
+        when the worker ended first."""
+        size = _HEADER.unpack(_read_exactly(self.answers, _HEADER.size, deadline))[0]
+        ok, value = pickle.loads(_read_exactly(self.answers, size, deadline))
+        if ok:
+            return value
+        raise value
+
     def call(self, fn: Callable[..., T], args: tuple[Any, ...], path: str, limits: Limits) -> T:
         """``fn(*args)`` in the worker; ReaderFailed when it dies or overruns ``limits.seconds``
         (then it is gone and this object of no more use)."""
-        message = pickle.dumps((fn, args), pickle.HIGHEST_PROTOCOL)
-        deadline = time.monotonic() + limits.seconds
         try:
-            _write_all(self.calls, _HEADER.pack(len(message)) + message)
-            size = _HEADER.unpack(_read_exactly(self.answers, _HEADER.size, deadline))[0]
-            ok, value = pickle.loads(_read_exactly(self.answers, size, deadline))
+            self.send(fn, args)
+            return self.receive(time.monotonic() + limits.seconds)
         except TimeoutError:
             self.stop()
             raise ReaderFailed(path, "read-timeout", seconds=limits.seconds) from None
-        except (_Died, BrokenPipeError):
+        except (WorkerGone, BrokenPipeError):
             how = how_it_died(self.stop())
             raise ReaderFailed(path, "reader-crashed", how=how, memory_mb=limits.memory_mb) from None
-        if ok:
-            return value
-        if isinstance(value, MemoryError):
-            raise ReaderFailed(path, "reader-crashed", how="内存不足", memory_mb=limits.memory_mb)
-        raise value
+        except MemoryError:
+            raise ReaderFailed(path, "reader-crashed", how="内存不足", memory_mb=limits.memory_mb) from None
 
     def stop(self) -> int | None:
         """Kill the worker (idle or not) and reap it, once; its exit code, negative for a signal."""
@@ -103,7 +114,7 @@ def _serve(calls: int, answers: int) -> None:
         try:
             size = _HEADER.unpack(_read_exactly(calls, _HEADER.size, None))[0]
             fn, args = pickle.loads(_read_exactly(calls, size, None))
-        except _Died:
+        except WorkerGone:
             return
         try:
             answer = pickle.dumps((True, fn(*args)), pickle.HIGHEST_PROTOCOL)
@@ -122,7 +133,7 @@ def _write_all(fd: int, data: bytes) -> None:
 
 
 def _read_exactly(fd: int, size: int, deadline: float | None) -> bytes:
-    """``size`` bytes from ``fd``; TimeoutError past ``deadline``, _Died when it closes first."""
+    """``size`` bytes from ``fd``; TimeoutError past ``deadline``, WorkerGone when it closes first."""
     parts, missing = [], size
     while missing:
         if deadline is not None:
@@ -131,14 +142,15 @@ def _read_exactly(fd: int, size: int, deadline: float | None) -> bytes:
                 raise TimeoutError
         part = os.read(fd, min(missing, 1 << 20))
         if not part:
-            raise _Died
+            raise WorkerGone
         parts.append(part)
         missing -= len(part)
     return b"".join(parts)
 
 
 class _Single(Protocol):
-    memory_mb: int
+    @property
+    def memory_mb(self) -> int | None: ...
 
     def call(self, fn: Callable[..., T], args: tuple[Any, ...], path: str, limits: Limits) -> T: ...
 
@@ -146,7 +158,7 @@ class _Single(Protocol):
 
 
 class _PoolOfOne:
-    """Where there is no fork (Windows): a pool of one spawned worker stands in for ``_Worker``."""
+    """Where there is no fork (Windows): a pool of one spawned worker stands in for ``Worker``."""
 
     def __init__(self, memory_mb: int) -> None:
         # imported here, not above: pebble and asyncio cost a cold start 30 ms that fork spares
@@ -182,7 +194,7 @@ def isolated(fn: Callable[..., T], path: str, limits: Limits, *args: Any) -> T:
             _single.stop()
             _single = None
         if _single is None:
-            _single = _Worker(limits.memory_mb) if hasattr(os, "fork") else _PoolOfOne(limits.memory_mb)
+            _single = Worker(limits.memory_mb) if hasattr(os, "fork") else _PoolOfOne(limits.memory_mb)
         worker = _single
         try:
             return worker.call(fn, args, path, limits)
