@@ -4,10 +4,6 @@ from __future__ import annotations
 
 import copy
 import json
-import os
-import signal
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -17,8 +13,6 @@ from click.testing import CliRunner
 from perfxl import extract
 from perfxl.cli import main
 from perfxl.review.checking import check
-from perfxl.review.ruleset import resolve_ruleset
-from perfxl.review.validation import SchemaValidator, schema_findings
 from tests.fixtures.samples import build_workbook
 
 from .conftest import GOLDEN, ROOT, load_specs, rules_with
@@ -193,35 +187,3 @@ def test_a_bad_rules_file_is_a_chinese_error_naming_the_line_or_key(tmp_path: Pa
     result = CliRunner().invoke(main, ["check", str(ROOT / "workbooks" / "inbox"), "--rules", str(bad)])
     assert result.exit_code == 2 and says in result.output.replace("\n", ""), result.output
     assert not any(word in result.output for word in ("Expected", "could not convert", "Traceback"))
-
-
-def _faulty(tmp_path: Path) -> Path:
-    t = _clean_table()
-    t["spend_plan"] = {"3月底": 30.0, "6月底": 10.0, "10月底": 120.0, "12月底": 90.0}
-    t["indicators"][1].update(value=120.0)
-    return _render(tmp_path, t)
-
-
-def test_the_schema_validation_runs_in_a_process_of_its_own_alike(tmp_path: Path) -> None:
-    results, rules = (extract(_faulty(tmp_path)),), resolve_ruleset(None)
-    here = schema_findings(results, rules)
-    assert {p.code for p in here} >= {"percent-out-of-range", "spend-plan-out-of-range"}
-    with SchemaValidator() as validate:
-        worker = validate._worker
-        assert worker is not None and worker.pid is not None
-        pid = worker.pid
-        assert validate(results, rules) == here
-    assert not os.path.exists(f"/proc/{pid}")  # ended and reaped
-    with SchemaValidator() as validate:  # a validator lost on the way: validated here, the same
-        assert validate._worker is not None and validate._worker.pid is not None
-        os.kill(validate._worker.pid, signal.SIGKILL)
-        assert validate(results, rules) == here
-
-
-def test_a_one_file_check_leaves_pandas_to_the_validator(tmp_path: Path) -> None:
-    """The main process of ``check ONE`` never imports pandas: its validator does, while it reads."""
-    code = ("import sys; from perfxl.review.checking import check; "
-            f"found = {{p.code for p in check({str(_faulty(tmp_path))!r}).problems}}; "
-            "print('percent-out-of-range' in found, 'pandas' in sys.modules)")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
-    assert out.split() == ["True", "False"]

@@ -160,7 +160,7 @@ def test_the_single_worker_returns_results_and_raises_what_its_call_raised() -> 
 def test_ctrl_c_during_a_call_ends_its_worker_at_once() -> None:
     isolation.isolated(os.getpid, "x.xlsx", Limits())
     worker = isolation._single
-    assert isinstance(worker, isolation.Worker) and worker.pid is not None
+    assert isinstance(worker, isolation._Worker) and worker.pid is not None
     pid = worker.pid
     signal.signal(signal.SIGALRM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt))
     signal.setitimer(signal.ITIMER_REAL, 0.3)

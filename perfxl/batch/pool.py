@@ -19,9 +19,9 @@ from ..read.limits import Limits
 from ..read.workbook import read_file
 from ..read.worker_pool import finish, isolated_map, start_pool, stop
 from ..read.workers import ReaderFailed
+from ..review.checking import schema_findings
 from ..review.ruleset import RuleSet
 from ..review.table_rules import file_rules
-from ..review.validation import schema_findings
 from ..tables.extraction import extract, unreadable
 from ..tables.vocabulary import Vocabulary
 from .file_read import STILL_CHANGING, FileRead

@@ -35,15 +35,14 @@ T = TypeVar("T")
 _HEADER = struct.Struct("<Q")  # the length of the pickle that follows
 
 
-class WorkerGone(Exception):
+class _Died(Exception):
     """The worker's pipe closed before its answer came: it is gone."""
 
 
-class Worker:
-    """One forked worker and its two pipes: calls down, answers up; ``memory_mb`` (None: no cap)
-    on top of what it holds when forked."""
+class _Worker:
+    """One forked worker and its two pipes: calls down, answers up."""
 
-    def __init__(self, memory_mb: int | None) -> None:
+    def __init__(self, memory_mb: int) -> None:
         self.memory_mb = memory_mb
         calls_in, calls_out = os.pipe()
         answers_in, answers_out = os.pipe()
@@ -63,36 +62,26 @@ class Worker:
         self.calls, self.answers = calls_out, answers_in
         self.exitcode: int | None = None
 
-    def send(self, fn: Callable[..., Any], args: tuple[Any, ...]) -> None:
-        """Give the worker ``fn(*args)`` to run (its answer is for ``receive``); BrokenPipeError
-        when it is gone."""
-        message = pickle.dumps((fn, args), pickle.HIGHEST_PROTOCOL)
-        _write_all(self.calls, _HEADER.pack(len(message)) + message)
-
-    def receive(self, deadline: float | None) -> Any:
-        """The answer to the call sent last: what it returned, or what it raised, raised here;
-        TimeoutError past ``deadline`` (a ``time.monotonic()``; None: no deadline), WorkerGone
-        when the worker ended first."""
-        size = _HEADER.unpack(_read_exactly(self.answers, _HEADER.size, deadline))[0]
-        ok, value = pickle.loads(_read_exactly(self.answers, size, deadline))
-        if ok:
-            return value
-        raise value
-
     def call(self, fn: Callable[..., T], args: tuple[Any, ...], path: str, limits: Limits) -> T:
         """``fn(*args)`` in the worker; ReaderFailed when it dies or overruns ``limits.seconds``
         (then it is gone and this object of no more use)."""
+        message = pickle.dumps((fn, args), pickle.HIGHEST_PROTOCOL)
+        deadline = time.monotonic() + limits.seconds
         try:
-            self.send(fn, args)
-            return self.receive(time.monotonic() + limits.seconds)
+            _write_all(self.calls, _HEADER.pack(len(message)) + message)
+            size = _HEADER.unpack(_read_exactly(self.answers, _HEADER.size, deadline))[0]
+            ok, value = pickle.loads(_read_exactly(self.answers, size, deadline))
         except TimeoutError:
             self.stop()
             raise ReaderFailed(path, "read-timeout", seconds=limits.seconds) from None
-        except (WorkerGone, BrokenPipeError):
+        except (_Died, BrokenPipeError):
             how = how_it_died(self.stop())
             raise ReaderFailed(path, "reader-crashed", how=how, memory_mb=limits.memory_mb) from None
-        except MemoryError:
-            raise ReaderFailed(path, "reader-crashed", how="内存不足", memory_mb=limits.memory_mb) from None
+        if ok:
+            return value
+        if isinstance(value, MemoryError):
+            raise ReaderFailed(path, "reader-crashed", how="内存不足", memory_mb=limits.memory_mb)
+        raise value
 
     def stop(self) -> int | None:
         """Kill the worker (idle or not) and reap it, once; its exit code, negative for a signal."""
@@ -114,7 +103,7 @@ def _serve(calls: int, answers: int) -> None:
         try:
             size = _HEADER.unpack(_read_exactly(calls, _HEADER.size, None))[0]
             fn, args = pickle.loads(_read_exactly(calls, size, None))
-        except WorkerGone:
+        except _Died:
             return
         try:
             answer = pickle.dumps((True, fn(*args)), pickle.HIGHEST_PROTOCOL)
@@ -133,7 +122,7 @@ def _write_all(fd: int, data: bytes) -> None:
 
 
 def _read_exactly(fd: int, size: int, deadline: float | None) -> bytes:
-    """``size`` bytes from ``fd``; TimeoutError past ``deadline``, WorkerGone when it closes first."""
+    """``size`` bytes from ``fd``; TimeoutError past ``deadline``, _Died when it closes first."""
     parts, missing = [], size
     while missing:
         if deadline is not None:
@@ -142,15 +131,14 @@ def _read_exactly(fd: int, size: int, deadline: float | None) -> bytes:
                 raise TimeoutError
         part = os.read(fd, min(missing, 1 << 20))
         if not part:
-            raise WorkerGone
+            raise _Died
         parts.append(part)
         missing -= len(part)
     return b"".join(parts)
 
 
 class _Single(Protocol):
-    @property
-    def memory_mb(self) -> int | None: ...
+    memory_mb: int
 
     def call(self, fn: Callable[..., T], args: tuple[Any, ...], path: str, limits: Limits) -> T: ...
 
@@ -158,7 +146,7 @@ class _Single(Protocol):
 
 
 class _PoolOfOne:
-    """Where there is no fork (Windows): a pool of one spawned worker stands in for ``Worker``."""
+    """Where there is no fork (Windows): a pool of one spawned worker stands in for ``_Worker``."""
 
     def __init__(self, memory_mb: int) -> None:
         # imported here, not above: pebble and asyncio cost a cold start 30 ms that fork spares
@@ -194,7 +182,7 @@ def isolated(fn: Callable[..., T], path: str, limits: Limits, *args: Any) -> T:
             _single.stop()
             _single = None
         if _single is None:
-            _single = Worker(limits.memory_mb) if hasattr(os, "fork") else _PoolOfOne(limits.memory_mb)
+            _single = _Worker(limits.memory_mb) if hasattr(os, "fork") else _PoolOfOne(limits.memory_mb)
         worker = _single
         try:
             return worker.call(fn, args, path, limits)

@@ -21,7 +21,6 @@ from ..tables.vocabulary import Vocabulary, resolve_vocabulary
 from .approved_targets import compare_with_approved
 from .ruleset import RuleSet, resolve_ruleset
 from .table_rules import run_rules
-from .validation import SchemaValidator, Validate, schema_findings
 
 
 def check(paths: Iterable[str | os.PathLike[str]] | str | os.PathLike[str],
@@ -37,13 +36,12 @@ def check(paths: Iterable[str | os.PathLike[str]] | str | os.PathLike[str],
     the target tables among ``paths``.
     """
     paths = [paths] if isinstance(paths, (str, os.PathLike)) else list(paths)
-    with SchemaValidator() as validate:  # importing pandas and pandera begins now, beside the reading
-        ruleset = resolve_ruleset(rules)
-        vocab = resolve_vocabulary(labels)
-        scan = scan_inbox(paths)
-        results = tuple(extract(p, limits=limits, labels=vocab, root=root_of(p, paths)) for p in scan.found)
-        approved = read_targets(targets, limits, vocab)
-        checked = check_results(results, ruleset, skipped=scan.skipped, targets=approved, validate=validate)
+    ruleset = resolve_ruleset(rules)
+    vocab = resolve_vocabulary(labels)
+    scan = scan_inbox(paths)
+    results = tuple(extract(p, limits=limits, labels=vocab, root=root_of(p, paths)) for p in scan.found)
+    approved = read_targets(targets, limits, vocab)
+    checked = check_results(results, ruleset, skipped=scan.skipped, targets=approved)
     return replace(checked, paths=tuple(os.fspath(p) for p in paths))
 
 
@@ -80,19 +78,17 @@ def _approved_tables(path: Path, limits: Limits, vocab: Vocabulary, root: str | 
 def check_results(results: Sequence[ExtractResult], rules: RuleSet,
                   per_file: list[list[Problem]] | None = None,
                   skipped: Sequence[Problem] = (), targets: Sequence[ExtractResult] = (),
-                  validated: Sequence[bool] | None = None,
-                  validate: Validate = schema_findings) -> CheckResult:
-    """The check of workbooks already extracted, their frames validated by ``validate``.
-    ``per_file`` (one list per result): the per-file findings already made, by the workers that
-    read the files (and, where ``validated[n]``, the schema failures of result ``n``, found while
-    the others were read); ``skipped``: what the inbox scan passed over."""
+                  validated: Sequence[bool] | None = None) -> CheckResult:
+    """The check of workbooks already extracted. ``per_file`` (one list per result): the
+    per-file findings already made, by the workers that read the files (and, where
+    ``validated[n]``, the schema failures of result ``n``, found while the others were read);
+    ``skipped``: what the inbox scan passed over."""
     results = tuple(results)
     problems = [p for r in results for p in r.problems] + list(skipped)
     # tables from a lower level's summary were checked there: their findings came with them
     fresh = [n for n, r in enumerate(results) if not any(t.parent for t in r.tables)]
     problems += findings(tuple(results[n] for n in fresh), rules, [per_file[n] for n in fresh] if per_file else None,
-                         everything=results, validated=[validated[n] for n in fresh] if validated else None,
-                         validate=validate)
+                         everything=results, validated=[validated[n] for n in fresh] if validated else None)
     kept = set(fresh)
     rolled = tuple(r for n, r in enumerate(results) if n not in kept)
     problems += compare_with_approved([results[n] for n in fresh], [*targets, *rolled])
@@ -104,12 +100,26 @@ def check_results(results: Sequence[ExtractResult], rules: RuleSet,
 def findings(results: tuple[ExtractResult, ...], rules: RuleSet,
              per_file: list[list[Problem]] | None = None,
              everything: Sequence[ExtractResult] | None = None,
-             validated: Sequence[bool] | None = None,
-             validate: Validate = schema_findings) -> list[Problem]:
+             validated: Sequence[bool] | None = None) -> list[Problem]:
     """Schema failures and rule findings (not the reading problems) for ``results``; project
     codes are compared across ``everything`` (default: ``results``). The results marked
     ``validated`` have their schema failures in ``per_file`` already."""
     todo = results if validated is None else tuple(r for r, done in zip(results, validated, strict=True) if not done)
-    return validate(todo, rules) + run_rules(results, rules, per_file, everything)
+    return schema_findings(todo, rules) + run_rules(results, rules, per_file, everything)
 
 
+def schema_findings(results: Sequence[ExtractResult], rules: RuleSet) -> list[Problem]:
+    """Every failure of ``results``' frames against the pandera schemas, validated together (a
+    failure concerns one row, so each file's are the same validated alone or with others)."""
+    if not any(r.tables for r in results):
+        return []  # nor are pandas and pandera imported
+    from .frames import indicators_frame, projects_frame, spend_plan_frame  # pandas: lazily
+    from .schemas import indicator_schema, project_schema, spend_plan_schema, validate  # pandera: lazily
+
+    projects = projects_frame(results)
+    # a form without a 项目编码 field cannot be faulted for an empty one
+    coded = projects["cells"].map(lambda cells: "project_code" in cells).astype(bool)
+    out = validate(project_schema(rules.code_pattern), projects[(projects["kind"] == "project") & coded])
+    out += validate(indicator_schema(tuple(sorted(rules.operator_codes))), indicators_frame(results), rules)
+    out += validate(spend_plan_schema(), spend_plan_frame(results))
+    return out
