@@ -58,9 +58,9 @@ def run_fresh(plan: RunPlan, store: ReadCache | None, inputs: str,
         run.started = plan.started
         if plan.previous is not None and last_year is not None:
             add_changes(run, plan.previous, last_year, plan.rules)
-        add_submissions(run, plan.roster, plan.rules)
+        placement = add_submissions(run, plan.roster, plan.rules)
         if plan.write and not run.nothing_read:  # an empty inbox must not replace or remove a good set
-            run.outputs, run.unchanged = write_summaries(run, plan.out_dir, plan.rules, plan.jobs, store)
+            run.outputs, run.unchanged = write_summaries(run, plan.out_dir, plan.rules, plan.jobs, store, placement)
             if store is not None:
                 store.settle_books(run.outputs)
                 store.keep_run(inputs, run)

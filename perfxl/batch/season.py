@@ -20,17 +20,20 @@ from ..tables.rollup import RollUpError, read_rollup
 from ..tables.vocabulary import Vocabulary
 from .pool import read_all
 from .roster import Roster, roster_problems, row_units, submissions, without_roster
-from .units import folder_unit, place_problems, relative_to
+from .units import Placement, folder_unit, place_problems, relative_to
 
 
-def add_submissions(run: Consolidation, roster: Roster | None, rules: RuleSet) -> None:
-    """The roster's findings added to ``run.problems``, then the 报送情况 of every unit."""
+def add_submissions(run: Consolidation, roster: Roster | None, rules: RuleSet) -> Placement:
+    """The roster's findings added to ``run.problems``, then the 报送情况 of every unit; where
+    each problem of the run now belongs (what the books are written from)."""
     if roster is not None:
         run.roster = os.path.abspath(roster.path)
         run.roster_rows = row_units(run, roster)
         extra = rules.adjusted(roster_problems(run, roster))
         run.problems = sorted([*run.problems, *extra], key=Problem.sort_key)
-    run.submissions = [*submissions(run, roster, place_problems(run).units), *run.absent_below]
+    placement = place_problems(run)
+    run.submissions = [*submissions(run, roster, placement.units), *run.absent_below]
+    return placement
 
 
 def add_changes(run: Consolidation, previous: str | os.PathLike[str], last_year: tuple[ExtractResult, ...],

@@ -27,7 +27,7 @@ from ..write.summary_sheets import UnitPart, book_contents, has_levels, partitio
 from .pool import stopping
 from .read_cache import ReadCache, book_fingerprint
 from .stale_books import is_open
-from .units import place_problems
+from .units import Placement, place_problems
 
 PARALLEL_ROWS = 5000  # indicator rows; below this a process pool costs more than it saves
 
@@ -188,7 +188,7 @@ def _make_book_of(unit: str | None) -> tuple[str, bool]:
 
 
 def write_summaries(run: Consolidation, out_dir: Path, rules: RuleSet, jobs: int | None = None,
-                    cache: ReadCache | None = None) -> tuple[list[str], list[str]]:
+                    cache: ReadCache | None = None, placement: Placement | None = None) -> tuple[list[str], list[str]]:
     """One ``<单位>_绩效目标汇总.xlsx`` per department and ``全部单位_绩效目标汇总.xlsx``: every
     book's path (全部单位 first), and those of the books left as they were.
 
@@ -196,8 +196,10 @@ def write_summaries(run: Consolidation, out_dir: Path, rules: RuleSet, jobs: int
     here. The workers are forked once the run is complete and so hold it already: each is sent
     only the name of the unit whose book to make (where there is no fork, the run is sent to each
     worker once). With ``cache``, a book whose contents are those it holds (the time of day of the
-    run aside) is not rewritten."""
-    placement = place_problems(run)
+    run aside) is not rewritten. ``placement``: where each problem of ``run`` belongs, when already
+    worked out (``add_submissions``)."""
+    if placement is None:
+        placement = place_problems(run)
     parts = partition(run, placement.units, placement.tables)
 
     # the 全部单位 book (the longest to write) first, then the units, the biggest first
