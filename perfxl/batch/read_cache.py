@@ -245,11 +245,11 @@ class ReadCache:
             return None
         kept = self._load(self.folder / _LAST_RUN)
         # the results are vouched for by their digest in the signed head: one pass over them, not two
-        results = self._body(self.folder / _LAST_RESULTS)
+        stored = self._read(self.folder / _LAST_RESULTS)
         if not isinstance(kept, tuple) or len(kept) != 3 or not isinstance(kept[0], Consolidation) \
-                or results is None or hashlib.sha256(results).hexdigest() != kept[2]:
+                or stored is None or hashlib.sha256(stored[1]).hexdigest() != kept[2]:
             return None
-        run = KeptRun(kept[0], results, kept[1])
+        run = KeptRun(kept[0], stored[1], kept[1])
         for output in map(Path, outputs_of(run)):
             known = self.books.get(output.name)
             if known is None or not self.book_unchanged(output, known[0]):
@@ -286,26 +286,23 @@ class ReadCache:
     # storage
 
     @staticmethod
-    def _body(path: Path) -> bytes | None:
-        """What a file of the cache holds after its signature, unchecked; None if it cannot be read."""
+    def _read(path: Path) -> tuple[bytes, bytes] | None:
+        """A file of the cache: its signature and what that signs; None if it cannot be read."""
         try:
             with open(path, "rb") as fh:
                 data = fh.read()
         except OSError:
             return None
-        return data[_MAC_BYTES:] if len(data) >= _MAC_BYTES else None
+        return (data[:_MAC_BYTES], data[_MAC_BYTES:]) if len(data) >= _MAC_BYTES else None
 
     @classmethod
     def _load(cls, path: Path) -> Any:
         """What ``path`` holds, if this user's perfxl wrote it (signed it with its own key): unpickling
         runs code."""
-        try:
-            with open(path, "rb") as fh:
-                data = fh.read()
-        except OSError:
+        found = cls._read(path)
+        if found is None or not hmac.compare_digest(found[0], hmac.new(secret_key(), found[1], "sha256").digest()):
             return None
-        mac, body = data[:_MAC_BYTES], data[_MAC_BYTES:]
-        return _unpickled(body) if hmac.compare_digest(mac, hmac.new(secret_key(), body, "sha256").digest()) else None
+        return _unpickled(found[1])
 
     @staticmethod
     def _dump(path: Path, value: Any, raw: bool = False) -> bool:

@@ -5,8 +5,9 @@ next call starts a new one.
 
 ``isolated`` runs one call in this process's own long-lived worker: forked on first use, fed
 one pickled call at a time down a pipe and answered up another, so a call costs a round trip of
-its arguments and result (about 0.1 ms for a workbook) — for ``extract``, ``check`` and the other
-commands that read file by file. Pools of such workers, for an inbox, are in ``worker_pool``.
+its arguments and result (about half a millisecond for a workbook: the benchmark's ``of which
+isolation``) — for ``extract``, ``check`` and the other commands that read file by file. Pools
+of such workers, for an inbox, are in ``worker_pool``.
 Code already running in a worker calls straight through.
 """
 
@@ -24,11 +25,10 @@ import time
 from collections.abc import Callable
 from typing import Any, Protocol, TypeVar
 
-from . import workers
 from .limits import Limits
 from .sheet import Sheet
 from .workbook import read_workbook
-from .workers import ReaderFailed, how_it_died, worker_setup
+from .workers import ReaderFailed, in_worker, worker_setup
 
 T = TypeVar("T")
 
@@ -73,14 +73,13 @@ class _Worker:
             ok, value = pickle.loads(_read_exactly(self.answers, size, deadline))
         except TimeoutError:
             self.stop()
-            raise ReaderFailed(path, "read-timeout", seconds=limits.seconds) from None
+            raise ReaderFailed.timed_out(path, limits) from None
         except (_Died, BrokenPipeError):
-            how = how_it_died(self.stop())
-            raise ReaderFailed(path, "reader-crashed", how=how, memory_mb=limits.memory_mb) from None
+            raise ReaderFailed.crashed(path, limits, self.stop()) from None
         if ok:
             return value
         if isinstance(value, MemoryError):
-            raise ReaderFailed(path, "reader-crashed", how="内存不足", memory_mb=limits.memory_mb)
+            raise ReaderFailed.out_of_memory(path, limits)
         raise value
 
     def stop(self) -> int | None:
@@ -175,7 +174,7 @@ def isolated(fn: Callable[..., T], path: str, limits: Limits, *args: Any) -> T:
     """``fn(*args)`` run in this process's isolated worker (directly when already in one), with
     ``limits.seconds`` as its deadline; ReaderFailed names ``path`` when the worker fails."""
     global _single
-    if workers.in_worker():
+    if in_worker():
         return fn(*args)
     with _lock:
         if _single is not None and _single.memory_mb != limits.memory_mb:

@@ -14,7 +14,7 @@ from pebble import ProcessExpired, ProcessPool
 from pebble.common.types import CONSTS
 
 from .limits import Limits
-from .workers import ReaderFailed, how_it_died, worker_setup
+from .workers import ReaderFailed, worker_setup
 
 # pebble's pool threads wake every ``sleep_unit`` (0.1 s) to look at deadlines and at a pool being
 # stopped: every stop waited up to that long for nothing
@@ -61,11 +61,11 @@ def outcome(future: Future[T], path: str, limits: Limits) -> T:
     try:
         return future.result()
     except TimeoutError:
-        raise ReaderFailed(path, "read-timeout", seconds=limits.seconds) from None
+        raise ReaderFailed.timed_out(path, limits) from None
     except ProcessExpired as exc:
-        raise ReaderFailed(path, "reader-crashed", how=how_it_died(exc.exitcode), memory_mb=limits.memory_mb) from None
+        raise ReaderFailed.crashed(path, limits, exc.exitcode) from None
     except MemoryError:
-        raise ReaderFailed(path, "reader-crashed", how="内存不足", memory_mb=limits.memory_mb) from None
+        raise ReaderFailed.out_of_memory(path, limits) from None
 
 
 def isolated_map(fn: Callable[[str], T], paths: Sequence[str], pool: ProcessPool, limits: Limits,

@@ -12,6 +12,7 @@ import sys
 if sys.platform != "win32":
     import resource
 
+from .limits import Limits
 from .refused import RefusedWorkbook
 
 _in_worker = False
@@ -20,6 +21,19 @@ _PR_SET_PDEATHSIG = 1
 
 class ReaderFailed(RefusedWorkbook):
     """The worker reading a file died or overran its deadline: ``problem`` says which."""
+
+    @classmethod
+    def timed_out(cls, path: str, limits: Limits) -> ReaderFailed:
+        return cls(path, "read-timeout", seconds=limits.seconds)
+
+    @classmethod
+    def crashed(cls, path: str, limits: Limits, exitcode: int | None) -> ReaderFailed:
+        """The worker ended with ``exitcode`` (negative: the signal that killed it)."""
+        return cls(path, "reader-crashed", how=how_it_died(exitcode), memory_mb=limits.memory_mb)
+
+    @classmethod
+    def out_of_memory(cls, path: str, limits: Limits) -> ReaderFailed:
+        return cls(path, "reader-crashed", how="内存不足", memory_mb=limits.memory_mb)
 
 
 def worker_setup(memory_mb: int | None = None, parent: int | None = None) -> None:

@@ -71,8 +71,8 @@ class RowsWorksheet(Worksheet):
         self._held = 0  # characters of XML in _rendered
         self._spool: IO[bytes] | None = None  # past SPOOL_CHARS, the rows' XML waits on disk
         self._spooled: dict[int, tuple[int, int]] = {}  # row -> offset and length of its XML there
-        self._urls: dict[str, Url] = {}  # a link's file part -> xlsxwriter's parse of it
-        self._targets: dict[str, str | None] = {}  # a link's file part -> its relationship target
+        # a link's file part -> xlsxwriter's parse of it, and its relationship target if external
+        self._urls: dict[str, tuple[Url, str | None]] = {}
         self._quick: dict[tuple[int, int], tuple[str, str, str]] = {}  # cell -> url, text, target (see _link)
         self._texts: dict[str, int] = {}  # a cell's text as given -> the index of what the cell shows
 
@@ -178,8 +178,10 @@ class RowsWorksheet(Worksheet):
         of another workbook (``external:file#'sheet'!A1``, nearly every link of a summary) is
         kept as its target and cell only, and written by ``_write_hyperlinks``: xlsxwriter's
         own path makes, checks and renders an object for each, a third of a summary's time."""
-        target = self._quick_target(url)
-        if target is None or self._check_dimensions(row, col):
+        if self._check_dimensions(row, col):
+            return False
+        found = self._file_part(url)
+        if found is None or found[1] is None:
             self.ignore_write_string = True
             try:
                 return self._write_url(row, col, self._parsed(url, text), fmt, text) == 0
@@ -188,21 +190,22 @@ class RowsWorksheet(Worksheet):
         self.hlink_count += 1
         if self.hlink_count > 65530:  # Excel's limit, which xlsxwriter's path enforces (and warns of)
             return False
-        self._quick[(row, col)] = (url, text, target)
+        self._quick[(row, col)] = (url, text, found[1])
         return True
 
-    def _quick_target(self, url: str) -> str | None:
-        """The relationship target of an external link to a workbook's cell; None for any other
-        link (xlsxwriter parses and checks those itself)."""
+    def _file_part(self, url: str) -> tuple[Url, str | None] | None:
+        """xlsxwriter's parse of the file part of a link to a cell of another workbook, each file
+        parsed once (a third of the time a summary took to write went to parsing links), and its
+        relationship target when external; None for any other link (xlsxwriter parses and checks
+        those itself)."""
         path, _, anchor = url.partition("#")
         if not url.startswith("external:") or "/" in anchor or len(url) > Url.MAX_URL_LEN:
             return None
-        if path not in self._targets:
-            known = self._urls.get(path)
-            if known is None:
-                known = self._urls[path] = Url(path)
-            self._targets[path] = known._target() if known._link_type is UrlTypes.EXTERNAL else None
-        return self._targets[path]
+        found = self._urls.get(path)
+        if found is None:
+            known = Url(path)
+            found = self._urls[path] = (known, known._target() if known._link_type is UrlTypes.EXTERNAL else None)
+        return found
 
     def _write_hyperlinks(self) -> None:
         if self.hyperlinks:  # links of other kinds too: all of them as xlsxwriter's objects, in its order
@@ -224,19 +227,14 @@ class RowsWorksheet(Worksheet):
         self.fh.write("".join(parts))
 
     def _parsed(self, url: str, text: str) -> Url | str:
-        """``url`` as xlsxwriter parses it. The links of a sheet open a few files at many cells
-        (``external:file#'sheet'!A1``): each file's part is parsed once (a third of the time a
-        summary took to write went to parsing links), the cell after ``#`` set on a copy, as
-        xlsxwriter's parse sets it."""
-        path, _, anchor = url.partition("#")
-        if not url.startswith("external:") or "/" in anchor or len(url) > Url.MAX_URL_LEN:
+        """``url`` as xlsxwriter parses it: for a link to another workbook's cell, a copy of its
+        file's parse with the cell after ``#`` set, as xlsxwriter's parse sets it."""
+        found = self._file_part(url)
+        if found is None:
             return url  # anything else xlsxwriter parses (and checks) itself
-        known = self._urls.get(path)
-        if known is None:
-            known = self._urls[path] = Url(path)
         parsed = Url.__new__(Url)  # a shallow copy, without copy.copy's generic (and slower) protocol
-        parsed.__dict__.update(known.__dict__)
-        parsed._anchor, parsed._text = anchor, text
+        parsed.__dict__.update(found[0].__dict__)
+        parsed._anchor, parsed._text = url.partition("#")[2], text
         return parsed
 
     def _write_rows(self) -> None:
