@@ -9,6 +9,7 @@ finding can always point at it.
 from __future__ import annotations
 
 import enum
+import sys
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -25,6 +26,33 @@ ROUTE_MARK = " › "  # between a lower level's summary and a file it holds: "�
 def under(parent: str | None, name: str) -> str:
     """``name`` under the 上级单位 ``parent`` ("某市/某县" + "教育局"), itself when there is none."""
     return f"{parent}{LEVEL_MARK}{name}" if parent else name
+
+
+SHARED_UP_TO = 48  # characters: texts this short (labels, A1 references, units) are shared once unpickled
+
+
+def _shared(value: Any) -> Any:
+    """``value`` interned when it is a short text; a dict of texts (a ``cells`` map) with each
+    interned: ten thousand results unpickled in one process otherwise hold ten thousand copies of
+    "level1", "B12" and "个"."""
+    kind = type(value)
+    if kind is str:
+        return intern(value) if len(value) <= SHARED_UP_TO else value
+    if kind is dict and value:
+        return {intern(k) if type(k) is str else k: _shared(v) for k, v in value.items()}
+    return value
+
+
+def _state(self: Any) -> tuple[Any, ...]:
+    return tuple(getattr(self, name) for name in self.__slots__)
+
+
+def _set_state(self: Any, state: tuple[Any, ...]) -> None:
+    for name, value in zip(self.__slots__, state, strict=True):
+        setattr_(self, name, _shared(value))
+
+
+intern, setattr_ = sys.intern, object.__setattr__
 
 
 class Severity(enum.StrEnum):
@@ -55,10 +83,14 @@ _SEVERITY_RANK = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}
 _SEVERITY_FILL = {Severity.ERROR: "FFC7CE", Severity.WARNING: "FFEB9C", Severity.INFO: "DDEBF7"}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Problem:
     """One finding: what is wrong, where (file, sheet, cell) and how to fix it (Chinese).
     Built through ``perfxl.problems.problem``, which knows every code."""
+
+    # the records a large run holds by the hundred thousand: no __dict__ each, texts shared (see _shared)
+    __getstate__ = _state
+    __setstate__ = _set_state
 
     severity: Severity
     code: str
@@ -89,9 +121,13 @@ def severity_counts(problems: Iterable[Problem]) -> dict[str, int]:
     return counts
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Indicator:
     """One 三级指标 row of an indicator block."""
+
+    # the records a large run holds by the hundred thousand: no __dict__ each, texts shared (see _shared)
+    __getstate__ = _state
+    __setstate__ = _set_state
 
     level1: str | None
     level2: str | None
@@ -139,10 +175,14 @@ TableKind = Literal["project", "department"]
 Stage = Literal["target", "self-evaluation"]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Table:
     """One table of a workbook: a project's (kind "project") or a whole department's (kind
     "department"), of the year's targets (stage "target") or of the year-end self-evaluation."""
+
+    # the records a large run holds by the hundred thousand: no __dict__ each, texts shared (see _shared)
+    __getstate__ = _state
+    __setstate__ = _set_state
 
     kind: TableKind
     sheet: str
@@ -210,9 +250,13 @@ class Table:
         }
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ExtractResult:
     """Everything read from one workbook: its tables and the problems met while reading."""
+
+    # the records a large run holds by the hundred thousand: no __dict__ each, texts shared (see _shared)
+    __getstate__ = _state
+    __setstate__ = _set_state
 
     source: str
     tables: tuple[Table, ...]
@@ -279,9 +323,13 @@ class ReadStatus(enum.Enum):
         return self.value
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class SourceFile:
     """One file seen in the inbox and what became of it."""
+
+    # the records a large run holds by the hundred thousand: no __dict__ each, texts shared (see _shared)
+    __getstate__ = _state
+    __setstate__ = _set_state
 
     path: str          # as read
     relative: str      # relative to the inbox
