@@ -265,11 +265,11 @@ def test_a_run_replaces_the_whole_set_or_none_of_it(tmp_path: Path, monkeypatch:
     before = {p: Path(p).read_bytes() for p in first.outputs}
     real, calls = write_book, []
 
-    def fails_on_the_third(path: Path, sheets: Any, title: str, *rest: Any) -> str:
+    def fails_on_the_third(path: Path, sheets: Any, title: str, *rest: Any, **options: Any) -> str:
         calls.append(title)
         if len(calls) == 3:
             raise OSError(28, "No space left on device", str(path))
-        return real(path, sheets, title, *rest)
+        return real(path, sheets, title, *rest, **options)
 
     monkeypatch.setattr("perfxl.batch.writing.write_book", fails_on_the_third)
     with pytest.raises(OutputError, match="磁盘空间已满"):

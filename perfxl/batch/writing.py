@@ -4,8 +4,10 @@ which order over the worker pool; each writer gets its book's part of the run an
 from __future__ import annotations
 
 import hashlib
+import itertools
 import os
 from collections import Counter
+from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -22,10 +24,10 @@ from ..review.scoring import score_table
 from ..write.atomic import atomic_set
 from ..write.season_sheets import change_sheets, submission_sheet
 from ..write.self_evaluation_sheets import Evaluations, TableKey
-from ..write.summary_book import write_book
-from ..write.summary_sheets import UnitPart, book_contents, has_levels, partition, run_facts
+from ..write.summary_book import SheetData, write_book
+from ..write.summary_sheets import UnitPart, book_cells, book_contents, has_levels, partition, run_facts
 from .pool import stopping
-from .read_cache import ReadCache, book_fingerprint
+from .read_cache import BookDigest, ReadCache, book_fingerprint
 from .stale_books import is_open
 from .units import Placement, place_problems
 
@@ -110,21 +112,36 @@ def make_book(job: BookJob) -> tuple[str, bool]:
     The mark (kept by the cache) is the digest of what the unit's book is made of and that of
     what it shows: a unit's book made of the same as last time is not even built; one built
     again that shows the same is not rewritten. (The 全部单位 book is made of the whole run,
-    which one changed file changes: it is always built.)"""
+    which one changed file changes: it is always built, and written as it is built, to be
+    dropped when it shows what the book on disk shows.)"""
     made_of = book_fingerprint((), [replace(job, path=Path(), known=None)], ignore=job.ignore) \
         if job.tracked and job.unit is not None else ""
     known_made_of, _, known_shows = (job.known or "").partition(":")
     if made_of and made_of == known_made_of:
         return job.known or "", False
-    sheets = [submission_sheet(job.submissions, job.unit, job.rostered),  # 报送情况 leads, 同比 ends
-              *book_contents(job.parts, job.unit, job.units, job.rules, job.by_table, job.out_dir,
-                             job.evaluations, job.facts, job.levels, job.relative),
-              *change_sheets(job.changes, job.previous, job.unit, job.out_dir)]
-    shows = book_fingerprint(job.head, sheets, ignore=job.ignore) if job.tracked else ""
+    sheets = itertools.chain(  # 报送情况 leads, 同比 ends
+        [submission_sheet(job.submissions, job.unit, job.rostered)],
+        book_contents(job.parts, job.unit, job.units, job.rules, job.by_table, job.out_dir, job.evaluations,
+                      job.facts, job.levels, job.relative),
+        change_sheets(job.changes, job.previous, job.unit, job.out_dir))
+    if job.unit is None:  # written as its sheets are made, one sheet's rows held at a time
+        digest = BookDigest(job.head, job.ignore) if job.tracked else None
+        write_book(job.path, _digested(sheets, digest), *job.head, cells=book_cells(job.parts[None]))
+        shows = digest.hexdigest() if digest is not None else ""
+        return f"{made_of}:{shows}", job.known is None or shows != known_shows
+    made = list(sheets)
+    shows = book_fingerprint(job.head, made, ignore=job.ignore) if job.tracked else ""
     if job.known is not None and shows == known_shows:
         return f"{made_of}:{shows}", False
-    write_book(job.path, sheets, *job.head)
+    write_book(job.path, made, *job.head)
     return f"{made_of}:{shows}", True
+
+
+def _digested(sheets: Iterable[SheetData], digest: BookDigest | None) -> Iterator[SheetData]:
+    for sheet in sheets:
+        if digest is not None:
+            digest.add(sheet)
+        yield sheet
 
 
 def _job(unit: str | None, run: Consolidation, parts: dict[str | None, UnitPart], rules: RuleSet,
@@ -192,12 +209,13 @@ def write_summaries(run: Consolidation, out_dir: Path, rules: RuleSet, jobs: int
     """One ``<单位>_绩效目标汇总.xlsx`` per department and ``全部单位_绩效目标汇总.xlsx``: every
     book's path (全部单位 first), and those of the books left as they were.
 
-    Each book is built and written by a worker process when the run is large enough to pay, else
-    here. The workers are forked once the run is complete and so hold it already: each is sent
-    only the name of the unit whose book to make (where there is no fork, the run is sent to each
-    worker once). With ``cache``, a book whose contents are those it holds (the time of day of the
-    run aside) is not rewritten. ``placement``: where each problem of ``run`` belongs, when already
-    worked out (``add_submissions``)."""
+    When the run is large enough to pay, the units' books are built and written by worker
+    processes while this process makes the 全部单位 book, else all here. The workers are forked
+    once the run is complete and so hold it already: each is sent only the name of the unit whose
+    book to make (where there is no fork, the run is sent to each worker once). With ``cache``, a
+    book whose contents are those it holds (the time of day of the run aside) is not rewritten.
+    ``placement``: where each problem of ``run`` belongs, when already worked out
+    (``add_submissions``)."""
     if placement is None:
         placement = place_problems(run)
     parts = partition(run, placement.units, placement.tables)
@@ -232,10 +250,14 @@ def write_summaries(run: Consolidation, out_dir: Path, rules: RuleSet, jobs: int
             for unit in units:
                 settle(unit, *make_book(books.job(unit)))
         else:
-            pool = ProcessPoolExecutor(jobs, mp_context=fork_context(), initializer=_take_books,
+            # the 全部单位 book is made here while the writers make the units' books: a writer
+            # making it would touch every result and so copy them all from this process (a fork
+            # shares memory only until an object's reference count changes)
+            pool = ProcessPoolExecutor(jobs - 1, mp_context=fork_context(), initializer=_take_books,
                                        initargs=(books, os.getpid()))
             with stopping(pool):
-                futures = [(unit, pool.submit(_make_book_of, unit)) for unit in units]
+                futures = [(unit, pool.submit(_make_book_of, unit)) for unit in units[1:]]
+                settle(None, *make_book(books.job(None)))
                 for unit, future in futures:
                     settle(unit, *future.result())
     return written, [p for p in written if p in kept]

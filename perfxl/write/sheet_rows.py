@@ -23,7 +23,7 @@ from xlsxwriter.worksheet import Worksheet
 from ..read.file_names import printable
 
 _UTF16_MAX = 32767  # Excel's cell text limit, in UTF-16 code units
-SPOOL_CHARS = 16_000_000  # a sheet's rows' XML held in memory; past this, on disk
+SPOOL_CHARS = 2_000_000  # a sheet's rows' XML held in memory (a few MB); past this, on disk
 
 
 CUT_MARK = "……（超出单元格上限，已截断，全文见原表）"

@@ -9,7 +9,7 @@ import datetime as dt
 import math
 import os
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -372,12 +372,16 @@ def _file_link(source: str, out_dir: str) -> str | None:
     return None if rel is None else "external:" + rel.replace(os.sep, "/").translate(_PATH_ESCAPES)
 
 
-def write_book(path: Path, sheets: list[SheetData], title: str, unit: str = "", run_date: str = "",
-               whole: bool = False) -> str:
+def write_book(path: Path, sheets: Iterable[SheetData], title: str, unit: str = "", run_date: str = "",
+               whole: bool = False, cells: int | None = None) -> str:
     """Write one summary book from its sheets' rows to ``path`` (a staged temporary file);
-    ``whole`` for the 全部单位 book."""
+    ``whole`` for the 全部单位 book. Given ``cells`` (about how many the book holds), ``sheets``
+    may be an iterator: each sheet is written as it comes and forgotten."""
+    if cells is None:
+        sheets = list(sheets)
+        cells = sum(len(d.rows) * len(d.cols) for d in sheets)
     with paused():
-        book = SummaryBook(path, sum(len(d.rows) * len(d.cols) for d in sheets), title, unit, run_date, whole)
+        book = SummaryBook(path, cells, title, unit, run_date, whole)
         for data in sheets:
             ws = book.sheet(data)
             if len(data.rows) <= book.max_rows and data.charts:
@@ -385,6 +389,7 @@ def write_book(path: Path, sheets: list[SheetData], title: str, unit: str = "", 
                 ws.set_h_pagebreaks([first])  # the charts start a page: printed whole, never cut across two
                 for n, chart in enumerate(data.charts):
                     book.chart(ws, data.name, chart, first + n * CHART_ROWS)
+            del data  # its rows go before the next sheet's are made
         book.close()
     return str(path)
 

@@ -8,7 +8,7 @@ the 全部单位 book."""
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -111,8 +111,9 @@ def book_contents(parts: dict[str | None, UnitPart], unit: str | None, units: li
                   rules: RuleSet, by_table: dict[tuple[str, str, str], list[Problem]],
                   out_dir: Path, evaluations: Evaluations | None = None,
                   facts: list[list[Any]] | None = None, levels: bool | None = None,
-                  relative: dict[str, str] | None = None) -> list[SheetData]:
-    """The sheets of one unit's book, or of the 全部单位 book when ``unit`` is None. A run holding
+                  relative: dict[str, str] | None = None) -> Iterator[SheetData]:
+    """The sheets of one unit's book, or of the 全部单位 book when ``unit`` is None, each made as
+    it is asked for (a book written as they come holds one sheet's rows at a time). A run holding
     self-evaluations (``evaluations``) adds 绩效自评 and 自评指标, and scores in 概览; ``facts``
     (``run_facts``) go below 概览's table. A unit's book needs ``parts[unit]`` only when ``levels``
     (``has_levels``) and ``relative`` (the inbox path of its tables' files) are given."""
@@ -129,17 +130,23 @@ def book_contents(parts: dict[str | None, UnitPart], unit: str | None, units: li
     overview.below = [*(facts or []), *count_facts(part), *(level_rows(part) if levels else [])]
     if relative is None:
         relative = {s.path: s.relative for s in parts[None].sources}
-    sheets = [overview, _projects(part.tables, rules, by_table, out_dir, levels, relative)]
+    yield overview
+    yield _projects(part.tables, rules, by_table, out_dir, levels, relative)
     if evaluations:
-        sheets.extend(evaluation_sheets(part.tables, evaluations, by_table, levels, relative))
-    sheets.append(_indicators("绩效指标", [t for t in part.tables if t[1].kind == "project"], True, out_dir,
-                              levels, relative))
-    sheets.append(_indicators("部门整体指标", [t for t in part.tables if t[1].kind == "department"], False,
-                              out_dir, levels, relative))
-    sheets.append(_spend_plan(part.tables, shown, levels))
-    sheets.append(_problems(part.problems, out_dir, levels))
-    sheets.append(_sources(part.sources, levels))
-    return sheets
+        yield from evaluation_sheets(part.tables, evaluations, by_table, levels, relative)
+    yield _indicators("绩效指标", [t for t in part.tables if t[1].kind == "project"], True, out_dir, levels, relative)
+    yield _indicators("部门整体指标", [t for t in part.tables if t[1].kind == "department"], False, out_dir,
+                      levels, relative)
+    yield _spend_plan(part.tables, shown, levels)
+    yield _problems(part.problems, out_dir, levels)
+    yield _sources(part.sources, levels)
+
+
+def book_cells(part: UnitPart) -> int:
+    """About how many cells the book of ``part`` holds (its rows, twenty cells each), known
+    before its sheets are made."""
+    return 20 * (len(part.tables) + sum(len(t.indicators) for _, t in part.tables) + len(part.problems)
+                 + len(part.sources))
 
 
 def level_rows(part: UnitPart) -> list[list[Any]]:
