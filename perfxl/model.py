@@ -9,12 +9,12 @@ finding can always point at it.
 from __future__ import annotations
 
 import enum
-import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from .a1 import a1_sort_key
+from .compact_records import CellMap, shared
 
 UNASSIGNED = "未指定单位"  # the unit of a table that names none and sits in no unit folder
 ALL_UNITS = "全部单位"     # the book that holds every unit
@@ -28,31 +28,17 @@ def under(parent: str | None, name: str) -> str:
     return f"{parent}{LEVEL_MARK}{name}" if parent else name
 
 
-SHARED_UP_TO = 48  # characters: texts this short (labels, A1 references, units) are shared once unpickled
-
-
-def _shared(value: Any) -> Any:
-    """``value`` interned when it is a short text; a dict of texts (a ``cells`` map) with each
-    interned: ten thousand results unpickled in one process otherwise hold ten thousand copies of
-    "level1", "B12" and "个"."""
-    kind = type(value)
-    if kind is str:
-        return intern(value) if len(value) <= SHARED_UP_TO else value
-    if kind is dict and value:
-        return {intern(k) if type(k) is str else k: _shared(v) for k, v in value.items()}
-    return value
-
-
 def _state(self: Any) -> tuple[Any, ...]:
     return tuple(getattr(self, name) for name in self.__slots__)
 
 
 def _set_state(self: Any, state: tuple[Any, ...]) -> None:
+    """Unpickle a record with its texts shared and its ``cells`` compact (``compact_records``)."""
     for name, value in zip(self.__slots__, state, strict=True):
-        setattr_(self, name, _shared(value))
+        _set(self, name, CellMap(value) if name == "cells" and value else shared(value))
 
 
-intern, setattr_ = sys.intern, object.__setattr__
+_set = object.__setattr__
 
 
 class Severity(enum.StrEnum):
@@ -88,7 +74,7 @@ class Problem:
     """One finding: what is wrong, where (file, sheet, cell) and how to fix it (Chinese).
     Built through ``perfxl.problems.problem``, which knows every code."""
 
-    # the records a large run holds by the hundred thousand: no __dict__ each, texts shared (see _shared)
+    # a large run holds these by the hundred thousand: no __dict__ each, compact once unpickled
     __getstate__ = _state
     __setstate__ = _set_state
 
@@ -125,7 +111,7 @@ def severity_counts(problems: Iterable[Problem]) -> dict[str, int]:
 class Indicator:
     """One 三级指标 row of an indicator block."""
 
-    # the records a large run holds by the hundred thousand: no __dict__ each, texts shared (see _shared)
+    # a large run holds these by the hundred thousand: no __dict__ each, compact once unpickled
     __getstate__ = _state
     __setstate__ = _set_state
 
@@ -139,7 +125,7 @@ class Indicator:
     target_text: str | None
     basis: str | None
     cell: str
-    cells: dict[str, str] = field(default_factory=dict, compare=False)
+    cells: Mapping[str, str] = field(default_factory=dict, compare=False)
     weight: float | None = None        # 权重 / 分值 of the indicator
     level1_weight: float | None = None  # the weight written in its 一级 cell ("产出指标(50分)")
     actual: str | None = None          # 实际完成值 as written (self-evaluations)
@@ -180,7 +166,7 @@ class Table:
     """One table of a workbook: a project's (kind "project") or a whole department's (kind
     "department"), of the year's targets (stage "target") or of the year-end self-evaluation."""
 
-    # the records a large run holds by the hundred thousand: no __dict__ each, texts shared (see _shared)
+    # a large run holds these by the hundred thousand: no __dict__ each, compact once unpickled
     __getstate__ = _state
     __setstate__ = _set_state
 
@@ -196,7 +182,7 @@ class Table:
     spend_plan: dict[str, float | None] = field(default_factory=dict)
     goals: tuple[str, ...] = ()
     indicators: tuple[Indicator, ...] = ()
-    cells: dict[str, str] = field(default_factory=dict, compare=False)
+    cells: Mapping[str, str] = field(default_factory=dict, compare=False)
     stage: Stage = "target"
     title: str | None = None
     year: int | None = None
@@ -254,7 +240,7 @@ class Table:
 class ExtractResult:
     """Everything read from one workbook: its tables and the problems met while reading."""
 
-    # the records a large run holds by the hundred thousand: no __dict__ each, texts shared (see _shared)
+    # a large run holds these by the hundred thousand: no __dict__ each, compact once unpickled
     __getstate__ = _state
     __setstate__ = _set_state
 
@@ -327,7 +313,7 @@ class ReadStatus(enum.Enum):
 class SourceFile:
     """One file seen in the inbox and what became of it."""
 
-    # the records a large run holds by the hundred thousand: no __dict__ each, texts shared (see _shared)
+    # a large run holds these by the hundred thousand: no __dict__ each, compact once unpickled
     __getstate__ = _state
     __setstate__ = _set_state
 

@@ -13,9 +13,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from openpyxl import load_workbook
 
 from perfxl.batch.consolidation import consolidate
+from perfxl.compact_records import CellMap
 from perfxl.model import Problem, ReadStatus, Severity, SourceFile
 from perfxl.tables.extraction import extract
 from perfxl.write.summary_book import Col, SheetData, write_book
@@ -28,6 +31,7 @@ def test_results_unpickled_apart_share_their_labels_and_cell_references() -> Non
     assert one == two and one.tables[0].indicators
     a, b = one.tables[0].indicators[0], two.tables[0].indicators[0]
     assert a.cells and all(ka is kb and a.cells[ka] is b.cells[kb] for ka, kb in zip(a.cells, b.cells, strict=True))
+    assert isinstance(a.cells, CellMap) and a.cells == extract(str(SEED)).tables[0].indicators[0].cells
     assert a.cell is b.cell and (a.level1 is None or a.level1 is b.level1)
     table_a, table_b = one.tables[0], two.tables[0]
     assert table_a.anchor is table_b.anchor and table_a.sheet is table_b.sheet
@@ -35,6 +39,17 @@ def test_results_unpickled_apart_share_their_labels_and_cell_references() -> Non
     long = "很长的说明" * 20
     problem = Problem(Severity.WARNING, "x-code", long, "a.xlsx", "表1", "B2")
     assert pickle.loads(pickle.dumps(problem)) == problem
+
+
+@given(st.dictionaries(st.text(max_size=60), st.text(max_size=60), max_size=30))
+def test_a_compact_cells_map_reads_as_the_dict_it_was_made_from(cells: dict[str, str]) -> None:
+    compact = CellMap(cells)
+    assert compact == cells and dict(compact) == cells and list(compact) == list(cells) and len(compact) == len(cells)
+    assert all(compact[k] == v and compact.get(k) == v and k in compact for k, v in cells.items())
+    assert compact.get("\x00不在其中") is None and "\x00不在其中" not in compact
+    with pytest.raises(KeyError):
+        compact["\x00不在其中"]
+    assert pickle.loads(pickle.dumps(compact)) == cells
 
 
 def test_every_record_a_run_holds_survives_pickling() -> None:
