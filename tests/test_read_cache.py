@@ -245,3 +245,61 @@ def test_a_unit_whose_problems_change_leaves_the_other_units_books_alone(inbox: 
     assert after[f"{INVESTMENT}_绩效目标汇总.xlsx"] == books[f"{INVESTMENT}_绩效目标汇总.xlsx"]
     assert after[f"{ECONOMY}_绩效目标汇总.xlsx"] != books[f"{ECONOMY}_绩效目标汇总.xlsx"]
     assert after["全部单位_绩效目标汇总.xlsx"] != books["全部单位_绩效目标汇总.xlsx"]
+
+
+def test_with_writers_the_cache_is_kept_while_they_write_and_serves_the_rerun(
+        inbox: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The reads and the results are saved while the writers make the units' books; the rerun
+    finds them as a serial run leaves them."""
+    import perfxl.batch.read_cache as read_cache
+    import perfxl.batch.writing as writing
+
+    monkeypatch.setattr(writing, "PARALLEL_ROWS", 0)  # fork writers even for the small inbox
+    order: list[str] = []
+
+    def logging(name: str, label: str) -> None:
+        real = getattr(read_cache.ReadCache, name)
+
+        def logged(self: Any, *args: Any) -> Any:
+            order.append(label)
+            return real(self, *args)
+
+        monkeypatch.setattr(read_cache.ReadCache, name, logged)
+
+    for name in ("keep_results", "save_reads", "keep_run", "save"):
+        logging(name, name)
+    logging("settle_books", "books in place")
+    out = tmp_path / "out"
+    first = consolidate(inbox, out, jobs=2)
+    assert order[:3] == ["keep_results", "save_reads", "books in place"] and order[3:5] == ["keep_run", "save"]
+    again = consolidate(inbox, out, jobs=2)
+    assert again.unchanged == first.outputs and again.to_dict() == first.to_dict() | {"unchanged": first.outputs}
+    assert again.results == first.results
+
+
+def test_results_kept_by_a_run_that_then_failed_are_never_taken_for_another_run(
+        inbox: Path, tmp_path: Path, reads: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    """A run that fails after keeping its results and reads (while its writers wrote) but before
+    keeping the rest: the next run reads from the kept reads, and the last good run's head is
+    never paired with the failed run's results."""
+    import perfxl.batch.read_cache as read_cache
+    from perfxl.batch.read_cache import KeptRun
+
+    out = tmp_path / "out"
+    changed = inbox / ECONOMY / "型煤保供和规划编制项目绩效表.xlsx"
+    before = changed.stat()
+    first = consolidate(inbox, out, jobs=1)
+    os.utime(changed, ns=(before.st_atime_ns, before.st_mtime_ns + 10**9))  # touched: a new run
+
+    def fails(self: Any, outputs: Any) -> None:
+        raise RuntimeError("the run stops here")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(read_cache.ReadCache, "settle_books", fails)
+        with pytest.raises(RuntimeError):
+            consolidate(inbox, out, jobs=1)
+    os.utime(changed, ns=(before.st_atime_ns, before.st_mtime_ns))  # the first run's inputs again
+    reads.clear()
+    again = consolidate(inbox, out, jobs=1)
+    assert not isinstance(again, KeptRun)  # the results on disk are the failed run's: not used
+    assert reads == [] and again.results == first.results  # its reads were kept

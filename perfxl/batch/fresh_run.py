@@ -60,7 +60,13 @@ def run_fresh(plan: RunPlan, store: ReadCache | None, inputs: str,
             add_changes(run, plan.previous, last_year, plan.rules)
         placement = add_submissions(run, plan.roster, plan.rules)
         if plan.write and not run.nothing_read:  # an empty inbox must not replace or remove a good set
-            run.outputs, run.unchanged = write_summaries(run, plan.out_dir, plan.rules, plan.jobs, store, placement)
+            def meanwhile() -> None:  # what the cache keeps that the books do not change
+                if store is not None:
+                    store.keep_results(run)
+                    store.save_reads()
+
+            run.outputs, run.unchanged = write_summaries(run, plan.out_dir, plan.rules, plan.jobs, store, placement,
+                                                         meanwhile)
             if store is not None:
                 store.settle_books(run.outputs)
                 store.keep_run(inputs, run)

@@ -155,6 +155,8 @@ class ReadCache:
         self._pending_books: dict[str, str] = {}
         self._shards: dict[int, dict[str, FileRead]] = {}  # loaded shards of entries, by number
         self._dirty: set[int] = set()
+        self._unsaved = False  # a shard could not be written: the manifest is not either
+        self._results: tuple[int, str] | None = None  # the run whose results keep_results wrote, their digest
 
     # files
 
@@ -271,28 +273,45 @@ class ReadCache:
                 return None
         return run
 
+    def keep_results(self, run: Consolidation) -> None:
+        """Write ``run``'s results for ``keep_run``, which then writes the rest; they do not wait
+        for the books, so this can be done while the writers write."""
+        results = _pickled(run.results)
+        kept = self._dump(self.folder / _LAST_RESULTS, results, raw=True)
+        self._results = (id(run), hashlib.sha256(results).hexdigest()) if kept else None
+
     def keep_run(self, inputs: str, run: Consolidation) -> None:
         """Keep ``run`` for a rerun where nothing changes: its results apart from the rest, which
         is all such a rerun reads unless its caller asks for the results themselves."""
-        results = _pickled(run.results)
+        if self._results is None or self._results[0] != id(run):
+            self.keep_results(run)
         head = dataclasses.replace(run, results=[])
         summary = (run.table_count, run.indicator_count, run.nothing_read)
         # the head with the memo: its problems and sources name the same files again and again, and
         # shared strings are read back in half the time
-        kept = self._dump(self.folder / _LAST_RESULTS, results, raw=True) \
-            and self._dump(self.folder / _LAST_RUN, pickle.dumps((head, summary, hashlib.sha256(results).hexdigest()),
+        kept = self._results is not None \
+            and self._dump(self.folder / _LAST_RUN, pickle.dumps((head, summary, self._results[1]),
                                                                  pickle.HIGHEST_PROTOCOL), raw=True)
         self.run_key = inputs if kept else None
+        self._results = None
 
-    def save(self) -> None:
-        """Write the shards that changed (without the entries no file refers to any more), then
-        the manifest."""
+    def save_reads(self) -> None:
+        """Write the shards of reads that changed (without the entries no file refers to any
+        more); ``save`` then writes what refers to them. A shard written by a run that fails
+        before ``save`` costs only reading its files again."""
         keep = {self._key(path, digest) for path, (_, digest) in self.files.items()}
         for number in sorted(self._dirty):
             shard = {k: v for k, v in self._shards[number].items() if k in keep}
             if not self._dump(self.folder / "reads" / f"{number:02d}.pickle", shard):
-                return  # the old manifest still describes what is on disk
-        self._dirty.clear()
+                self._unsaved = True
+                return
+            self._dirty.discard(number)
+
+    def save(self) -> None:
+        """Write the shards that changed (``save_reads``), then the manifest."""
+        self.save_reads()
+        if self._unsaved:
+            return  # the old manifest still describes what is on disk
         manifest = {"key": self.key, "files": self.files, "books": self.books, "run": self.run_key}
         self._dump(self.folder / _MANIFEST, manifest)
 

@@ -7,7 +7,7 @@ import hashlib
 import itertools
 import os
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -205,7 +205,8 @@ def _make_book_of(unit: str | None) -> tuple[str, bool]:
 
 
 def write_summaries(run: Consolidation, out_dir: Path, rules: RuleSet, jobs: int | None = None,
-                    cache: ReadCache | None = None, placement: Placement | None = None) -> tuple[list[str], list[str]]:
+                    cache: ReadCache | None = None, placement: Placement | None = None,
+                    meanwhile: Callable[[], None] | None = None) -> tuple[list[str], list[str]]:
     """One ``<单位>_绩效目标汇总.xlsx`` per department and ``全部单位_绩效目标汇总.xlsx``: every
     book's path (全部单位 first), and those of the books left as they were.
 
@@ -215,7 +216,8 @@ def write_summaries(run: Consolidation, out_dir: Path, rules: RuleSet, jobs: int
     book to make (where there is no fork, the run is sent to each worker once). With ``cache``, a
     book whose contents are those it holds (the time of day of the run aside) is not rewritten.
     ``placement``: where each problem of ``run`` belongs, when already worked out
-    (``add_submissions``)."""
+    (``add_submissions``). ``meanwhile``: work of this process that need not wait for the books
+    (the cache's reads), done while the writers finish theirs."""
     if placement is None:
         placement = place_problems(run)
     parts = partition(run, placement.units, placement.tables)
@@ -249,6 +251,8 @@ def write_summaries(run: Consolidation, out_dir: Path, rules: RuleSet, jobs: int
         if jobs <= 1 or sum(size.values()) < PARALLEL_ROWS:
             for unit in units:
                 settle(unit, *make_book(books.job(unit)))
+            if meanwhile is not None:
+                meanwhile()
         else:
             # the 全部单位 book is made here while the writers make the units' books: a writer
             # making it would touch every result and so copy them all from this process (a fork
@@ -258,6 +262,8 @@ def write_summaries(run: Consolidation, out_dir: Path, rules: RuleSet, jobs: int
             with stopping(pool):
                 futures = [(unit, pool.submit(_make_book_of, unit)) for unit in units[1:]]
                 settle(None, *make_book(books.job(None)))
+                if meanwhile is not None:
+                    meanwhile()
                 for unit, future in futures:
                     settle(unit, *future.result())
     return written, [p for p in written if p in kept]
