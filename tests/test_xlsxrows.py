@@ -179,3 +179,31 @@ def test_rows_past_the_memory_budget_wait_on_disk_and_come_back_alike(tmp_path: 
     assert _cells(tmp_path / "spooled.xlsx") == _cells(tmp_path / "held.xlsx")
     with zipfile.ZipFile(tmp_path / "held.xlsx") as a, zipfile.ZipFile(tmp_path / "spooled.xlsx") as b:
         assert a.read("xl/worksheets/sheet1.xml") == b.read("xl/worksheets/sheet1.xml")
+
+
+@pytest.mark.parametrize("spool", [False, True])
+def test_heights_given_at_once_are_written_as_set_row_writes_them(tmp_path: Path, spool: bool,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    import perfxl.write.sheet_rows as sheet_rows
+
+    if spool:
+        monkeypatch.setattr(sheet_rows, "SPOOL_CHARS", 100)
+    # 15 pt is the default height (written as none), 15.2 rounds to it; 409 is Excel's ceiling
+    heights = {1: 29.5, 2: 15.0, 3: 15.2, 4: 409.0, 5: 41.5}
+
+    def book(path: Path, at_once: bool) -> bytes:
+        wb = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False})
+        ws = wb.add_worksheet("数据", worksheet_class=RowsWorksheet)
+        ws.write_string(0, 0, "表头")
+        ws.put_rows(1, ROWS, [None] * 6)
+        if at_once:
+            ws.set_heights(heights)
+        else:
+            for row, height in heights.items():
+                ws.set_row(row, height)
+        wb.close()
+        with zipfile.ZipFile(path) as z:
+            return z.read("xl/worksheets/sheet1.xml")
+
+    fast, slow = book(tmp_path / "fast.xlsx", True), book(tmp_path / "slow.xlsx", False)
+    assert fast == slow and b'ht="409.5"' not in fast and b'r="3" ht' not in fast and b'r="2" ht="29.25"' in fast

@@ -71,6 +71,9 @@ class RowsWorksheet(Worksheet):
         self._held = 0  # characters of XML in _rendered
         self._spool: IO[bytes] | None = None  # past SPOOL_CHARS, the rows' XML waits on disk
         self._spooled: dict[int, tuple[int, int]] = {}  # row -> offset and length of its XML there
+        self._spool_end = 0  # where the next row's XML goes in the spool
+        self._spool_at = 0  # where the spool's file position is while the rows are written out
+        self._heights: dict[int, str] = {}  # row -> the height attributes of its <row> (see set_heights)
         # a link's file part -> xlsxwriter's parse of it, and its relationship target if external
         self._urls: dict[str, tuple[Url, str | None]] = {}
         self._quick: dict[tuple[int, int], tuple[str, str, str]] = {}  # cell -> url, text, target (see _link)
@@ -151,8 +154,9 @@ class RowsWorksheet(Worksheet):
                 self._keep(r, text)
             return
         data = xml.encode("utf-8", "surrogatepass")
-        self._spooled[row] = (self._spool.tell(), len(data))
+        self._spooled[row] = (self._spool_end, len(data))
         self._spool.write(data)
+        self._spool_end += len(data)
 
     def _body(self, row: int) -> str | None:
         body = self._rendered.get(row)
@@ -161,9 +165,22 @@ class RowsWorksheet(Worksheet):
         where = self._spooled.get(row)
         if where is None:
             return None
-        if self._spool.tell() != where[0]:
+        if self._spool_at != where[0]:
             self._spool.seek(where[0])
+        self._spool_at = where[0] + where[1]
         return self._spool.read(where[1]).decode("utf-8", "surrogatepass")
+
+    def set_heights(self, heights: Mapping[int, float]) -> None:
+        """Row heights in points, as ``set_row(row, height)`` would set them, for rows that
+        ``put_rows`` renders: kept as the attributes xlsxwriter would write, without its object
+        per row. Not for rows a chart or image is placed over (xlsxwriter sizes those from its
+        own record of each row)."""
+        for row, height in heights.items():
+            pixels = int(height * 4.0 / 3.0 + 0.5)  # set_row's rounding
+            if pixels != self.original_row_height or pixels != self.default_row_height:
+                self._heights[row] = f' ht="{pixels * 0.75:.16g}" customHeight="1"'
+            else:
+                self._heights.pop(row, None)
 
     def add_table(self, *args: Any, **kwargs: Any) -> Any:
         if self.tables:
@@ -243,15 +260,19 @@ class RowsWorksheet(Worksheet):
             return
         if self._spool is not None:
             self._spool.seek(0)
+            self._spool_at = 0
         write = self.fh.write
+        heights = self._heights
         for r in range(self.dim_rowmin, self.dim_rowmax + 1):
             body = self._body(r)
             cells = self.table.get(r)
             info = self.row_info.get(r)
             if cells and body is not None:
                 raise RuntimeError(f"row {r + 1} was given both by put_rows and cell by cell")
+            if info is not None and r in heights:
+                raise RuntimeError(f"row {r + 1} was given a height by set_row and by set_heights")
             if body is not None and info is None:
-                write(f'<row r="{r + 1}">{body}</row>')
+                write(f'<row r="{r + 1}"{heights.get(r, "")}>{body}</row>')
             elif body is not None or cells:
                 self._write_row(r, None, info)
                 if body is not None:

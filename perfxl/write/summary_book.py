@@ -143,8 +143,12 @@ class SummaryBook:
         widths = _widths(cols, rows)
         for c, (col, width) in enumerate(zip(cols, widths, strict=True)):
             ws.set_column(c, c, width, self.fmt.get(col.kind))
-        for r, height in row_heights(cols, widths, rows).items():
-            ws.set_row(r + 1, height)
+        heights = row_heights(cols, widths, rows)
+        if data.charts:  # a chart is sized over the rows it covers from xlsxwriter's own record of them
+            for r, height in heights.items():
+                ws.set_row(r + 1, height)
+        else:
+            ws.set_heights({r + 1: height for r, height in heights.items()})
         ws.set_row(0, 13.5 * max(_lines(h, w) for h, w in zip(table_headers(cols), widths, strict=True)) + 4)
         end = max(len(rows), 1)
         totals = data.totals if last and len(rows) <= self.max_table_rows else {}
