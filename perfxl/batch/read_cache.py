@@ -276,9 +276,8 @@ class ReadCache:
     def keep_results(self, run: Consolidation) -> None:
         """Write ``run``'s results for ``keep_run``, which then writes the rest; they do not wait
         for the books, so this can be done while the writers write."""
-        results = _pickled(run.results)
-        kept = self._dump(self.folder / _LAST_RESULTS, results, raw=True)
-        self._results = (id(run), hashlib.sha256(results).hexdigest()) if kept else None
+        digest = self._dump_streamed(self.folder / _LAST_RESULTS, run.results)
+        self._results = (id(run), digest) if digest is not None else None
 
     def keep_run(self, inputs: str, run: Consolidation) -> None:
         """Keep ``run`` for a rerun where nothing changes: its results apart from the rest, which
@@ -354,6 +353,41 @@ class ReadCache:
         except (OSError, pickle.PicklingError, TypeError, AttributeError, ValueError, RecursionError):
             return False
         return True
+
+    @staticmethod
+    def _dump_streamed(path: Path, value: Any) -> str | None:
+        """``_dump`` of a value pickled straight into the file (the results of a large run are
+        hundreds of megabytes, twice over as bytes in memory): the sha256 of its body, or None
+        when it cannot be written."""
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, name = tempfile.mkstemp(prefix=".~", dir=path.parent)
+            try:
+                with os.fdopen(fd, "wb") as fh:
+                    fh.write(bytes(_MAC_BYTES))  # the signature's place, filled in once the body is written
+                    signed = _Signed(fh)
+                    _pickler(signed).dump(value)
+                    fh.seek(0)
+                    fh.write(signed.mac.digest())
+                os.replace(name, path)
+            finally:
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(name)
+        except (OSError, pickle.PicklingError, TypeError, AttributeError, ValueError, RecursionError):
+            return None
+        return signed.sha.hexdigest()
+
+
+class _Signed:
+    """A file being written whose body's signature and digest are taken as it is written."""
+
+    def __init__(self, fh: Any) -> None:
+        self.fh, self.mac, self.sha = fh, hmac.new(secret_key(), digestmod="sha256"), hashlib.sha256()
+
+    def write(self, data: bytes) -> int:
+        self.mac.update(data)
+        self.sha.update(data)
+        return int(self.fh.write(data))
 
 
 def _unpickled(body: bytes) -> Any:
