@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from .a1 import a1_sort_key
-from .compact_records import CellMap, shared
+from .compact_records import SHARED_UP_TO, CellMap, intern, shared
 
 UNASSIGNED = "未指定单位"  # the unit of a table that names none and sits in no unit folder
 ALL_UNITS = "全部单位"     # the book that holds every unit
@@ -35,7 +35,13 @@ def _state(self: Any) -> tuple[Any, ...]:
 def _set_state(self: Any, state: tuple[Any, ...]) -> None:
     """Unpickle a record with its texts shared and its ``cells`` compact (``compact_records``)."""
     for name, value in zip(self.__slots__, state, strict=True):
-        _set(self, name, CellMap(value) if name == "cells" and value else shared(value))
+        kind = type(value)  # shared() inlined for the texts: unpickling a large run calls this millions of times
+        if kind is str:
+            _set(self, name, intern(value) if len(value) <= SHARED_UP_TO else value)
+        elif kind is dict and value:
+            _set(self, name, CellMap(value) if name == "cells" else shared(value))
+        else:
+            _set(self, name, value)
 
 
 _set = object.__setattr__
