@@ -47,6 +47,9 @@ STAGES: list[tuple[str, str, tuple[str, ...]]] = [
 def stage_of(stack: str) -> tuple[str, str]:
     for kind, stage, frames in STAGES:
         if any(frame in stack for frame in frames):
+            if kind == "写出进程" and "_make_book_of (" not in stack:
+                kind = "主进程"  # the 全部单位 book is made by the main process itself
+                stage = f"全部单位：{stage}"
             return kind, stage
     return "其他", "其他"
 
