@@ -339,43 +339,45 @@ class ReadCache:
     def _dump(path: Path, value: Any, raw: bool = False) -> bool:
         """Write ``value`` (pickled, or bytes already pickled when ``raw``) atomically (a temporary
         file, then one rename); False when it cannot be written."""
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
+        def write(fh: Any) -> None:
             body = value if raw else _pickled(value)
-            fd, name = tempfile.mkstemp(prefix=".~", dir=path.parent)
-            try:
-                with os.fdopen(fd, "wb") as fh:
-                    fh.write(hmac.new(secret_key(), body, "sha256").digest() + body)
-                os.replace(name, path)
-            finally:
-                with contextlib.suppress(FileNotFoundError):
-                    os.unlink(name)
-        except (OSError, pickle.PicklingError, TypeError, AttributeError, ValueError, RecursionError):
-            return False
-        return True
+            fh.write(hmac.new(secret_key(), body, "sha256").digest() + body)
+
+        return _atomically(path, write)
 
     @staticmethod
     def _dump_streamed(path: Path, value: Any) -> str | None:
         """``_dump`` of a value pickled straight into the file (the results of a large run are
         hundreds of megabytes, twice over as bytes in memory): the sha256 of its body, or None
         when it cannot be written."""
+        signed: list[_Signed] = []
+
+        def write(fh: Any) -> None:
+            fh.write(bytes(_MAC_BYTES))  # the signature's place, filled in once the body is written
+            signed.append(_Signed(fh))
+            _pickler(signed[0]).dump(value)
+            fh.seek(0)
+            fh.write(signed[0].mac.digest())
+
+        return signed[0].sha.hexdigest() if _atomically(path, write) else None
+
+
+def _atomically(path: Path, write: Callable[[Any], None]) -> bool:
+    """``write(file)`` to a temporary file beside ``path``, then one rename onto it; False (and
+    nothing left behind) when it cannot be done."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, name = tempfile.mkstemp(prefix=".~", dir=path.parent)
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            fd, name = tempfile.mkstemp(prefix=".~", dir=path.parent)
-            try:
-                with os.fdopen(fd, "wb") as fh:
-                    fh.write(bytes(_MAC_BYTES))  # the signature's place, filled in once the body is written
-                    signed = _Signed(fh)
-                    _pickler(signed).dump(value)
-                    fh.seek(0)
-                    fh.write(signed.mac.digest())
-                os.replace(name, path)
-            finally:
-                with contextlib.suppress(FileNotFoundError):
-                    os.unlink(name)
-        except (OSError, pickle.PicklingError, TypeError, AttributeError, ValueError, RecursionError):
-            return None
-        return signed.sha.hexdigest()
+            with os.fdopen(fd, "wb") as fh:
+                write(fh)
+            os.replace(name, path)
+        finally:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(name)
+    except (OSError, pickle.PicklingError, TypeError, AttributeError, ValueError, RecursionError):
+        return False
+    return True
 
 
 class _Signed:

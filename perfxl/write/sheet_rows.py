@@ -125,20 +125,13 @@ class RowsWorksheet(Worksheet):
                     cells.append(f'<c r="{letters[c]}{n}"{s} t="s"><v>{sst(text)}</v></c>')
                     continue
                 kind = type(value)
-                if kind is str and value:  # the commonest cell first: a text met before
-                    index = known.get(value)
-                    if index is None:
-                        index = known[value] = sst(_cell_text(value))
-                    else:
-                        repeated += 1
-                    cells.append(f'<c r="{letters[c]}{n}"{s} t="s"><v>{index}</v></c>')
-                elif (kind is float or kind is int) and math.isfinite(value):
+                if (kind is float or kind is int) and math.isfinite(value):
                     cells.append(f'<c r="{letters[c]}{n}"{s}><v>{value:.16G}</v></c>')
                 elif value is None or value == "":
                     if own is not None and c in own:
                         cells.append(f'<c r="{letters[c]}{n}"{s}/>')
                 else:
-                    raw = str(value)
+                    raw = value if kind is str else str(value)
                     index = known.get(raw)
                     if index is None:
                         index = known[raw] = sst(_cell_text(raw))
